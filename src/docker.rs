@@ -1,0 +1,199 @@
+//! The docker-credential-helpers protocol: actions, the wire types and how stdin is read.
+//!
+//! `get`/`erase` read a bare server string (usually with no newline; the Go library joins all lines
+//! and trims white space). `store` reads one JSON object. `list` answers a JSON object of
+//! `{host: username}`. A successful `get` prints exactly one line,
+//! `{"ServerURL":…,"Username":…,"Secret":…}`.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::token::AuthToken;
+
+/// The usage line, as the Go library prints it.
+pub const USAGE: &str = "Usage: docker-credential-ecr-login <store|get|erase|list|version>";
+
+/// The most standard input the helper reads: a host name is far smaller, a JSON `store` too.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// The protocol actions and the informational flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Print credentials for a server.
+    Get,
+    /// Keep credentials (a no-op for ECR hosts).
+    Store,
+    /// Forget credentials (a no-op for ECR hosts).
+    Erase,
+    /// Print the hosts with cached tokens.
+    List,
+    /// Print the version.
+    Version,
+    /// Print the help text.
+    Help,
+}
+
+impl Action {
+    /// Parses the command line after the program name: exactly one action.
+    pub fn from_args(args: &[String]) -> Option<Action> {
+        match args {
+            [one] => match one.as_str() {
+                "get" => Some(Action::Get),
+                "store" => Some(Action::Store),
+                "erase" => Some(Action::Erase),
+                "list" => Some(Action::List),
+                "version" | "-v" | "--version" => Some(Action::Version),
+                "-h" | "--help" | "help" => Some(Action::Help),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The answer to `get`.
+#[derive(Serialize)]
+struct Credentials<'a> {
+    #[serde(rename = "ServerURL")]
+    server_url: &'a str,
+    #[serde(rename = "Username")]
+    username: &'a str,
+    #[serde(rename = "Secret")]
+    secret: &'a str,
+}
+
+/// The request of `store`. The secret is not read: we never keep it.
+#[derive(Deserialize)]
+struct StoreRequest {
+    #[serde(rename = "ServerURL", default)]
+    server_url: String,
+    #[serde(rename = "Username", default)]
+    username: String,
+}
+
+/// Reads all of standard input as UTF-8, refusing more than [`MAX_INPUT_BYTES`].
+pub fn read_input(input: impl Read) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::BadInput { reason: e.to_string() })?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::InputTooLarge { limit: MAX_INPUT_BYTES });
+    }
+    String::from_utf8(bytes).map_err(|_| Error::BadInput { reason: "it is not UTF-8 text".into() })
+}
+
+/// The server string of `get`/`erase`: all lines joined, white space trimmed, as the Go library does.
+pub fn server_url(input: &str) -> Result<String, Error> {
+    let joined: String = input.lines().collect();
+    let trimmed = joined.trim();
+    if trimmed.is_empty() {
+        return Err(Error::NoServerUrl);
+    }
+    Ok(trimmed.to_string())
+}
+
+/// The server URL of a `store` request, after the protocol's checks.
+pub fn store_server_url(input: &str) -> Result<String, Error> {
+    let request: StoreRequest = serde_json::from_str(input.trim())
+        .map_err(|e| Error::BadInput { reason: format!("store expects a JSON object: {e}") })?;
+    if request.server_url.trim().is_empty() {
+        return Err(Error::NoServerUrl);
+    }
+    if request.username.is_empty() {
+        return Err(Error::NoUsername);
+    }
+    Ok(request.server_url)
+}
+
+/// Writes the one line that answers a successful `get`.
+pub fn write_credentials(out: &mut impl Write, server_url: &str, token: &AuthToken) -> Result<(), Error> {
+    let answer = Credentials {
+        server_url,
+        username: &token.username,
+        secret: token.password.expose(),
+    };
+    let mut line = serde_json::to_vec(&answer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    line.push(b'\n');
+    out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
+}
+
+/// Writes the answer to `list`: `{host: "AWS", …}`, or `{}` when there are none.
+pub fn write_list(out: &mut impl Write, hosts: &[String], username: &str) -> Result<(), Error> {
+    let map: BTreeMap<&str, &str> = hosts.iter().map(|h| (h.as_str(), username)).collect();
+    let mut line = serde_json::to_vec(&map).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    line.push(b'\n');
+    out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn actions_need_exactly_one_argument() {
+        assert_eq!(Action::from_args(&args(&["get"])), Some(Action::Get));
+        assert_eq!(Action::from_args(&args(&["-v"])), Some(Action::Version));
+        assert_eq!(Action::from_args(&args(&["--help"])), Some(Action::Help));
+        assert_eq!(Action::from_args(&args(&[])), None);
+        assert_eq!(Action::from_args(&args(&["get", "extra"])), None);
+        assert_eq!(Action::from_args(&args(&["GET"])), None);
+    }
+
+    #[test]
+    fn server_url_joins_lines_and_trims() {
+        assert_eq!(server_url("  host.example\r\n").unwrap(), "host.example");
+        assert_eq!(server_url("host\n.example").unwrap(), "host.example");
+        assert!(matches!(server_url(" \r\n"), Err(Error::NoServerUrl)));
+    }
+
+    #[test]
+    fn oversized_and_binary_input_is_refused() {
+        let big = vec![b'a'; MAX_INPUT_BYTES + 1];
+        assert!(matches!(read_input(&big[..]), Err(Error::InputTooLarge { .. })));
+        let exact = vec![b'a'; MAX_INPUT_BYTES];
+        assert_eq!(read_input(&exact[..]).unwrap().len(), MAX_INPUT_BYTES);
+        assert!(matches!(read_input(&[0xff, 0xfe][..]), Err(Error::BadInput { .. })));
+    }
+
+    #[test]
+    fn store_requests_are_checked_as_the_protocol_says() {
+        let ok = r#"{"ServerURL":"https://h.example","Username":"AWS","Secret":"s"}"#;
+        assert_eq!(store_server_url(ok).unwrap(), "https://h.example");
+        assert!(matches!(store_server_url(r#"{"Username":"AWS"}"#), Err(Error::NoServerUrl)));
+        assert!(matches!(store_server_url(r#"{"ServerURL":"h","Username":""}"#), Err(Error::NoUsername)));
+        assert!(matches!(store_server_url("not json"), Err(Error::BadInput { .. })));
+    }
+
+    #[test]
+    fn get_answer_bytes_are_exact() {
+        let token = AuthToken {
+            username: "AWS".into(),
+            password: Secret::new("p\"w".into()),
+            issued_at: 0,
+            expires_at: 0,
+        };
+        let mut out = Vec::new();
+        write_credentials(&mut out, "https://h.example", &token).unwrap();
+        assert_eq!(out, b"{\"ServerURL\":\"https://h.example\",\"Username\":\"AWS\",\"Secret\":\"p\\\"w\"}\n");
+    }
+
+    #[test]
+    fn list_answer_bytes_are_exact() {
+        let mut out = Vec::new();
+        write_list(&mut out, &[], "AWS").unwrap();
+        assert_eq!(out, b"{}\n");
+        out.clear();
+        write_list(&mut out, &["b.example".into(), "a.example".into()], "AWS").unwrap();
+        assert_eq!(out, b"{\"a.example\":\"AWS\",\"b.example\":\"AWS\"}\n");
+    }
+}

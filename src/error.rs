@@ -1,0 +1,235 @@
+//! The outcomes a caller acts on, each with the one-line message a user acts on.
+//!
+//! Messages are lower case, carry the registry or profile involved, say what to do next, and never
+//! contain a token or a secret key. Every failure exits with [`EXIT_FAILURE`], the protocol's code.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The exit code of every failure, as docker-credential-helpers defines it.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// The exact not-found message; clients trim and compare it, then pull anonymously.
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+
+/// Everything that can stop a command.
+#[derive(Debug)]
+pub enum Error {
+    /// The server string names no ECR registry. Answer not-found so the client goes on without us.
+    NotEcr {
+        /// The host that was looked at.
+        host: String,
+    },
+    /// `get`/`erase` received no server URL, or `store` an empty `ServerURL`. Protocol error text.
+    NoServerUrl,
+    /// `store` received an empty `Username`. Protocol error text.
+    NoUsername,
+    /// Standard input was larger than the helper accepts.
+    InputTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Standard input could not be read or understood.
+    BadInput {
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The command line names no action we know.
+    Usage,
+    /// `store` for a registry that is not ECR: we keep no credentials of other registries.
+    StoreNotEcr {
+        /// The registry the client tried to store credentials for.
+        host: String,
+    },
+    /// A setting in the environment is malformed.
+    BadSetting {
+        /// The variable's name.
+        name: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// No credential source in the chain produced credentials.
+    NoCredentials {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile in effect.
+        profile: String,
+        /// Whether that profile exists in the shared files.
+        profile_defined: bool,
+        /// Whether AWS_PROFILE chose the profile.
+        profile_from_env: bool,
+    },
+    /// A credential source was found but failed (expired SSO session, failed role assumption, …).
+    CredentialsFailed {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile in effect.
+        profile: String,
+        /// The provider's own explanation, on one line.
+        detail: String,
+    },
+    /// AWS rejected the credentials themselves (unknown key, bad signature, expired session).
+    CredentialsRejected {
+        /// The registry the token was for.
+        registry: String,
+        /// AWS's error code and message.
+        detail: String,
+    },
+    /// The principal may not call `ecr:GetAuthorizationToken`.
+    AccessDenied {
+        /// The registry the token was for.
+        registry: String,
+        /// AWS's message, which names the principal and the action.
+        detail: String,
+    },
+    /// ECR throttled the call even after the bounded retries.
+    Throttled {
+        /// The registry the token was for.
+        registry: String,
+    },
+    /// The API endpoint could not be reached at all (offline, DNS, proxy, refused).
+    Unreachable {
+        /// The registry the token was for.
+        registry: String,
+        /// The region whose endpoint was tried.
+        region: String,
+        /// The transport's explanation.
+        detail: String,
+    },
+    /// No answer within the overall deadline.
+    TimedOut {
+        /// The registry the token was for.
+        registry: String,
+        /// The deadline that passed.
+        after: Duration,
+    },
+    /// ECR Public is only in the `aws` partition and the caller's region is elsewhere.
+    PublicOutsideAws {
+        /// The configured region.
+        region: String,
+    },
+    /// Any other error answered by the service.
+    Service {
+        /// The registry the token was for.
+        registry: String,
+        /// AWS's error code and message.
+        detail: String,
+    },
+    /// The answer could not be used: no token, an undecodable token, or another account's token.
+    BadResponse {
+        /// The registry the token was for.
+        registry: String,
+        /// What was wrong, without the token itself.
+        detail: String,
+    },
+    /// The SDK could not be set up (async runtime, endpoint configuration).
+    Setup {
+        /// What failed.
+        detail: String,
+    },
+    /// Writing the answer to standard output failed.
+    Output(std::io::Error),
+}
+
+impl Error {
+    /// The line for standard output, where docker shows it to the user. Errors that mean "this
+    /// helper has nothing for that host" answer the exact not-found text so that the client pulls
+    /// anonymously or asks its next source.
+    pub fn stdout_line(&self, public_registry: bool) -> String {
+        match self {
+            Error::NotEcr { .. } => NOT_FOUND.to_string(),
+            _ if public_registry => NOT_FOUND.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Makes a provider's or transport's message fit on one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotEcr { host } => write!(
+                f,
+                "{host:?} is not an Amazon ECR registry, so this helper has no credentials for it"
+            ),
+            Error::NoServerUrl => f.write_str("no credentials server URL"),
+            Error::NoUsername => f.write_str("no credentials username"),
+            Error::InputTooLarge { limit } => write!(
+                f,
+                "standard input is larger than {limit} bytes; send only the registry host"
+            ),
+            Error::BadInput { reason } => write!(f, "cannot read standard input: {reason}"),
+            Error::Usage => f.write_str(crate::docker::USAGE),
+            Error::StoreNotEcr { host } => write!(
+                f,
+                "ecr-login keeps no credentials for {host:?}, which is not an Amazon ECR registry; \
+                 route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\""
+            ),
+            Error::BadSetting { name, expected } => write!(f, "{name} must be {expected}"),
+            Error::NoCredentials { registry, profile, profile_defined, profile_from_env } => {
+                if *profile_from_env && !*profile_defined {
+                    write!(
+                        f,
+                        "no AWS credentials for {registry}: profile {profile:?} (from AWS_PROFILE) is not in ~/.aws/config or \
+                         ~/.aws/credentials; fix AWS_PROFILE or add the profile with `aws configure --profile {profile}`"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "no AWS credentials for {registry} (profile {profile:?}): run `aws configure` or `aws sso login`, \
+                         or set AWS_PROFILE to a profile that has credentials"
+                    )
+                }
+            }
+            Error::CredentialsFailed { registry, profile, detail } => write!(
+                f,
+                "cannot load AWS credentials for {registry} (profile {profile:?}): {detail}; \
+                 if it is an SSO profile run `aws sso login --profile {profile}`"
+            ),
+            Error::CredentialsRejected { registry, detail } => write!(
+                f,
+                "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them"
+            ),
+            Error::AccessDenied { registry, detail } => write!(
+                f,
+                "access denied getting a token for {registry}: {detail}; \
+                 allow ecr:GetAuthorizationToken for that principal"
+            ),
+            Error::Throttled { registry } => write!(
+                f,
+                "ECR throttled GetAuthorizationToken for {registry} after retries (the API allows 20 calls a second \
+                 per account and region); try again in a few seconds and keep the cache enabled"
+            ),
+            Error::Unreachable { registry, region, detail } => write!(
+                f,
+                "cannot reach the ECR API in {region} for {registry}: {detail}; \
+                 check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL* settings"
+            ),
+            Error::TimedOut { registry, after } => write!(
+                f,
+                "no answer from AWS within {}s getting a token for {registry}; check the network, \
+                 or raise ECR_LOGIN_TIMEOUT",
+                after.as_secs_f64()
+            ),
+            Error::PublicOutsideAws { region } => write!(
+                f,
+                "ECR Public tokens come only from the aws partition, and the configured region {region:?} is outside it; \
+                 public images still pull anonymously"
+            ),
+            Error::Service { registry, detail } => {
+                write!(f, "ECR failed to give a token for {registry}: {detail}; try again later")
+            }
+            Error::BadResponse { registry, detail } => {
+                write!(f, "unusable answer from ECR for {registry}: {detail}")
+            }
+            Error::Setup { detail } => write!(f, "cannot set up the AWS client: {detail}"),
+            Error::Output(e) => write!(f, "cannot write to standard output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,390 @@
+//! The cheap identity fingerprint: everything that decides which AWS principal a token request runs
+//! as, read without resolving credentials (no STS, SSO, IMDS or `credential_process`).
+//!
+//! Two requests with the same fingerprint are made by the same principal, so a cached token may be
+//! shared between them. The inputs are the environment variables that select or carry an identity
+//! or an endpoint, and the content of the selected profile's sections in the shared config and
+//! credentials files, following `source_profile`, `sso_session` and `services` references. Temporary
+//! credentials (SSO, assumed roles) therefore keep one fingerprint across their renewals, and a
+//! change of profile, key, role or endpoint gives another one.
+//!
+//! Secret values (`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) are not read: the access key id
+//! beside them already tells one key from another.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::env::Env;
+
+/// Environment variables that decide who the caller is, or where the request goes.
+const IDENTITY_VARIABLES: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_ECR",
+    "AWS_ENDPOINT_URL_ECR_PUBLIC",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+];
+
+/// Environment variables that point the ECR client at an explicit endpoint.
+const ENDPOINT_VARIABLES: &[&str] = &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC"];
+
+/// A chain of `source_profile` references longer than this is a loop or a mistake.
+const MAX_PROFILE_DEPTH: usize = 8;
+
+/// Bytes of the SHA-256 digest kept in the fingerprint (hex-encoded, twice as many characters).
+const FINGERPRINT_BYTES: usize = 16;
+
+/// A short hex digest naming one identity; used as a cache directory name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// The digest as lower-case hex.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the environment and the shared files say about the caller, read cheaply.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The fingerprint of all identity inputs.
+    pub fingerprint: Fingerprint,
+    /// The selected profile name (`AWS_PROFILE`, else `default`).
+    pub profile: String,
+    /// Whether `AWS_PROFILE` chose the profile, rather than the default.
+    pub profile_from_env: bool,
+    /// Whether the selected profile has a section in either shared file.
+    pub profile_defined: bool,
+    /// Whether an endpoint was configured explicitly, in the environment or in the profile.
+    pub endpoint_configured: bool,
+    /// The region the environment or the profile configures, if any.
+    pub configured_region: Option<String>,
+}
+
+/// The two shared files' sections, by their header as written (`profile dev`, `default`, `dev`).
+#[derive(Debug, Default)]
+struct SharedFile {
+    sections: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl SharedFile {
+    fn read(path: &Path) -> SharedFile {
+        std::fs::read_to_string(path).map(|text| SharedFile::parse(&text)).unwrap_or_default()
+    }
+
+    /// A forgiving INI reader with the shared files' rules: `#` and `;` start comments, keys are
+    /// case-insensitive, and indented lines continue the previous value (for `s3 =` style blocks).
+    fn parse(text: &str) -> SharedFile {
+        let mut file = SharedFile::default();
+        let mut current: Option<String> = None;
+        for raw in text.lines() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.split_once(']')).map(|(h, _)| h) {
+                let name = header.split_whitespace().collect::<Vec<_>>().join(" ");
+                file.sections.entry(name.clone()).or_default();
+                current = Some(name);
+                continue;
+            }
+            let Some(section) = current.as_ref().and_then(|name| file.sections.get_mut(name)) else {
+                continue;
+            };
+            let continues = raw.starts_with([' ', '\t']);
+            match (continues, section.last_mut(), line.split_once('=')) {
+                (true, Some((_, value)), _) => {
+                    value.push('\n');
+                    value.push_str(line);
+                }
+                (_, _, Some((key, value))) => {
+                    section.push((key.trim().to_ascii_lowercase(), value.trim().to_string()));
+                }
+                _ => section.push((line.to_ascii_lowercase(), String::new())),
+            }
+        }
+        file
+    }
+
+    fn section(&self, name: &str) -> Option<&Vec<(String, String)>> {
+        self.sections.get(name)
+    }
+}
+
+fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
+    section?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Expands a leading `~/` the way the SDK does for `AWS_CONFIG_FILE` and friends.
+fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
+    match (path.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<PathBuf> {
+    let home = env.home();
+    match env.get(variable) {
+        Some(path) => Some(expand_home(path, home.as_deref())),
+        None => home.map(|h| h.join(".aws").join(default_name)),
+    }
+}
+
+impl Identity {
+    /// Reads the environment and the shared files and fingerprints them.
+    pub fn load(env: &Env) -> Identity {
+        let config_path = shared_file_path(env, "AWS_CONFIG_FILE", "config");
+        let credentials_path = shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+        let config = config_path.as_deref().map(SharedFile::read).unwrap_or_default();
+        let credentials = credentials_path.as_deref().map(SharedFile::read).unwrap_or_default();
+
+        let profile_from_env = env.get("AWS_PROFILE").is_some();
+        let profile = env.get("AWS_PROFILE").unwrap_or("default").to_string();
+
+        let mut hasher = Sha256::new();
+        hasher.update(b"ecr-login identity v1\n");
+        for name in IDENTITY_VARIABLES {
+            if let Some(v) = env.get(name) {
+                hasher.update(format!("env {name}={v}\n"));
+            }
+        }
+
+        // Walk the profile and everything it refers to, hashing each section once.
+        let mut seen = Vec::new();
+        let mut next = Some(profile.clone());
+        let mut profile_defined = false;
+        let mut endpoint_in_profile = false;
+        let mut configured_region = None;
+        for depth in 0..MAX_PROFILE_DEPTH {
+            let Some(name) = next.take() else { break };
+            if seen.contains(&name) {
+                break;
+            }
+            let config_section_name = if name == "default" { "default".to_string() } else { format!("profile {name}") };
+            let config_section = config
+                .section(&config_section_name)
+                .or_else(|| config.section(&format!("profile {name}")));
+            let credentials_section = credentials.section(&name);
+            if depth == 0 {
+                profile_defined = config_section.is_some() || credentials_section.is_some();
+                endpoint_in_profile = value(config_section, "endpoint_url").is_some()
+                    || value(config_section, "services").is_some();
+                configured_region = value(config_section, "region").map(str::to_string);
+            }
+            hash_section(&mut hasher, "config", &config_section_name, config_section);
+            hash_section(&mut hasher, "credentials", &name, credentials_section);
+            for (key, header) in [("sso_session", "sso-session"), ("services", "services")] {
+                if let Some(target) = value(config_section, key) {
+                    let header = format!("{header} {target}");
+                    hash_section(&mut hasher, "config", &header, config.section(&header));
+                }
+            }
+            next = value(config_section, "source_profile")
+                .or_else(|| value(credentials_section, "source_profile"))
+                .map(str::to_string);
+            seen.push(name);
+        }
+
+        let digest = hasher.finalize();
+        let fingerprint = digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect();
+        let endpoint_configured = !env.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            && (ENDPOINT_VARIABLES.iter().any(|v| env.get(v).is_some()) || endpoint_in_profile);
+        Identity {
+            fingerprint: Fingerprint(fingerprint),
+            profile,
+            profile_from_env,
+            profile_defined,
+            endpoint_configured,
+            configured_region: env
+                .get("AWS_REGION")
+                .or_else(|| env.get("AWS_DEFAULT_REGION"))
+                .map(str::to_string)
+                .or(configured_region),
+        }
+    }
+}
+
+fn hash_section(hasher: &mut Sha256, file: &str, name: &str, section: Option<&Vec<(String, String)>>) {
+    let Some(section) = section else { return };
+    hasher.update(format!("[{file}:{name}]\n"));
+    for (k, v) in section {
+        hasher.update(format!("{k}={v}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Home {
+        dir: tempfile::TempDir,
+    }
+
+    impl Home {
+        fn new(config: &str, credentials: &str) -> Home {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join(".aws")).unwrap();
+            std::fs::write(dir.path().join(".aws/config"), config).unwrap();
+            std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
+            Home { dir }
+        }
+
+        fn identity(&self, vars: &[(&str, &str)]) -> Identity {
+            let mut env: Env = vars.iter().copied().collect();
+            env.set("HOME", self.dir.path().to_str().unwrap());
+            Identity::load(&env)
+        }
+    }
+
+    const CONFIG: &str = "\
+[default]
+region = eu-west-1
+
+[profile dev]
+role_arn = arn:aws:iam::111111111111:role/dev
+source_profile = base
+
+[profile base]
+region = us-east-1
+
+[profile sso]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Admin
+
+[sso-session corp]
+sso_start_url = https://corp.example/start
+sso_region = us-east-1
+
+[profile unrelated]
+region = ap-south-1
+";
+
+    const CREDENTIALS: &str = "\
+[base]
+aws_access_key_id = AKIABASE
+aws_secret_access_key = base-secret
+
+[default]
+aws_access_key_id = AKIADEFAULT
+aws_secret_access_key = default-secret
+";
+
+    #[test]
+    fn the_same_inputs_give_the_same_fingerprint() {
+        let home = Home::new(CONFIG, CREDENTIALS);
+        assert_eq!(home.identity(&[]).fingerprint, home.identity(&[]).fingerprint);
+        assert_eq!(home.identity(&[]).fingerprint.as_str().len(), 2 * FINGERPRINT_BYTES);
+    }
+
+    #[test]
+    fn another_profile_gives_another_fingerprint() {
+        let home = Home::new(CONFIG, CREDENTIALS);
+        let default = home.identity(&[]).fingerprint;
+        let dev = home.identity(&[("AWS_PROFILE", "dev")]).fingerprint;
+        let sso = home.identity(&[("AWS_PROFILE", "sso")]).fingerprint;
+        assert_ne!(default, dev);
+        assert_ne!(dev, sso);
+        assert_ne!(default, sso);
+    }
+
+    #[test]
+    fn another_access_key_or_role_gives_another_fingerprint() {
+        let home = Home::new("", "");
+        let a = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAA")]).fingerprint;
+        let b = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAB")]).fingerprint;
+        let role = home.identity(&[("AWS_ROLE_ARN", "arn:aws:iam::1:role/x")]).fingerprint;
+        let endpoint = home.identity(&[("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:1")]).fingerprint;
+        assert_ne!(a, b);
+        assert_ne!(a, role);
+        assert_ne!(home.identity(&[]).fingerprint, endpoint);
+    }
+
+    #[test]
+    fn secrets_do_not_change_the_fingerprint() {
+        let home = Home::new("", "");
+        let a = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAA"), ("AWS_SECRET_ACCESS_KEY", "s1"), ("AWS_SESSION_TOKEN", "t1")]);
+        let b = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAA"), ("AWS_SECRET_ACCESS_KEY", "s2"), ("AWS_SESSION_TOKEN", "t2")]);
+        assert_eq!(a.fingerprint, b.fingerprint);
+    }
+
+    #[test]
+    fn editing_a_referenced_section_changes_the_fingerprint_and_an_unrelated_one_does_not() {
+        let before = Home::new(CONFIG, CREDENTIALS).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
+        let source_edited = CREDENTIALS.replace("AKIABASE", "AKIAOTHER");
+        let after = Home::new(CONFIG, &source_edited).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
+        assert_ne!(before, after);
+        let unrelated_edited = CONFIG.replace("ap-south-1", "ap-south-2");
+        let unchanged = Home::new(&unrelated_edited, CREDENTIALS).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
+        assert_eq!(before, unchanged);
+
+        let sso_before = Home::new(CONFIG, CREDENTIALS).identity(&[("AWS_PROFILE", "sso")]).fingerprint;
+        let session_edited = CONFIG.replace("corp.example", "other.example");
+        let sso_after = Home::new(&session_edited, CREDENTIALS).identity(&[("AWS_PROFILE", "sso")]).fingerprint;
+        assert_ne!(sso_before, sso_after);
+    }
+
+    #[test]
+    fn profile_facts_are_reported() {
+        let home = Home::new(CONFIG, CREDENTIALS);
+        let default = home.identity(&[]);
+        assert_eq!(default.profile, "default");
+        assert!(default.profile_defined && !default.profile_from_env);
+        assert_eq!(default.configured_region.as_deref(), Some("eu-west-1"));
+        let missing = home.identity(&[("AWS_PROFILE", "nope")]);
+        assert!(!missing.profile_defined && missing.profile_from_env);
+        let env_region = home.identity(&[("AWS_REGION", "us-west-2")]);
+        assert_eq!(env_region.configured_region.as_deref(), Some("us-west-2"));
+    }
+
+    #[test]
+    fn endpoints_in_env_or_profile_count_as_configured() {
+        let home = Home::new("[default]\nendpoint_url = http://127.0.0.1:9\n[profile plain]\nregion = us-east-1\n", "");
+        assert!(home.identity(&[]).endpoint_configured);
+        assert!(!home.identity(&[("AWS_PROFILE", "plain")]).endpoint_configured);
+        assert!(home.identity(&[("AWS_PROFILE", "plain"), ("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:9")]).endpoint_configured);
+        assert!(!home.identity(&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]).endpoint_configured);
+    }
+
+    #[test]
+    fn source_profile_loops_end() {
+        let home = Home::new("[profile a]\nsource_profile = b\n[profile b]\nsource_profile = a\n", "");
+        let _ = home.identity(&[("AWS_PROFILE", "a")]);
+    }
+
+    #[test]
+    fn continuation_lines_belong_to_their_key() {
+        let file = SharedFile::parse("[profile x]\ns3 =\n  max_concurrent_requests = 10\nregion=us-east-1\n");
+        let section = file.section("profile x").unwrap();
+        assert_eq!(section[0], ("s3".to_string(), "\nmax_concurrent_requests = 10".to_string()));
+        assert_eq!(section[1], ("region".to_string(), "us-east-1".to_string()));
+    }
+}

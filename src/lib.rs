@@ -1,0 +1,315 @@
+//! ecr-login: an Amazon ECR credential helper that speaks the docker-credential-helpers protocol.
+//!
+//! A `get` is a straight line: parse the host ([`registry`]) → fingerprint the caller's identity
+//! without resolving credentials ([`identity`]) → look in the disk cache ([`cache`]) → on a miss or
+//! a token past half its life, take the registry's lock, look again, fetch through the one seam
+//! around AWS ([`ecr::TokenSource`]) and store → print ([`docker`]). A cache hit reads one small
+//! file (and the shared AWS files for the fingerprint) and never loads SDK configuration or starts
+//! an async runtime; a non-ECR host is answered before any of that.
+//!
+//! The library takes its whole world as parameters ([`World`]: environment, clock, cache
+//! directory, token source) and its streams as `Read`/`Write`, so tests need no network and no
+//! real home directory. `main.rs` only gathers the real ones.
+
+pub mod cache;
+pub mod docker;
+pub mod ecr;
+pub mod env;
+pub mod error;
+pub mod identity;
+pub mod partition;
+pub mod registry;
+pub mod secret;
+pub mod token;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::cache::Cache;
+use crate::docker::Action;
+use crate::ecr::{FetchRequest, TokenSource};
+use crate::env::Env;
+use crate::error::{EXIT_FAILURE, Error};
+use crate::identity::Identity;
+use crate::registry::Registry;
+use crate::token::{AuthToken, Freshness, UnixSeconds};
+
+/// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
+/// for us without a limit and BuildKit for 60 s, so a dead network must fail well before that.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The largest `ECR_LOGIN_TIMEOUT` accepted, in seconds.
+const MAX_TIMEOUT_SECS: f64 = 3600.0;
+
+/// The user name ECR tokens carry, and so the one `list` reports.
+const ECR_USERNAME: &str = "AWS";
+
+/// Prefix of every line the helper writes on stderr.
+const STDERR_PREFIX: &str = "ecr-login";
+
+/// Everything a command may consult besides its streams.
+pub struct World<'a, S> {
+    /// The process environment.
+    pub env: &'a Env,
+    /// The cache's base directory; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// The wall clock, in Unix seconds.
+    pub now: &'a dyn Fn() -> UnixSeconds,
+    /// Where tokens come from on a cache miss.
+    pub source: S,
+}
+
+/// The streams of one command.
+pub struct Streams<I, O, E> {
+    /// Standard input.
+    pub stdin: I,
+    /// Standard output: the protocol's answers and error lines.
+    pub stdout: O,
+    /// Standard error: one line saying why, on failure; warnings.
+    pub stderr: E,
+}
+
+/// Runs one command line (without the program name) and returns the process exit code.
+pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
+    args: &[String],
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, S>,
+) -> u8 {
+    let Some(action) = Action::from_args(args) else {
+        let _ = writeln!(streams.stdout, "{}", docker::USAGE);
+        let _ = writeln!(
+            streams.stderr,
+            "{STDERR_PREFIX}: expected exactly one action (store, get, erase, list or version), got {args:?}"
+        );
+        return EXIT_FAILURE;
+    };
+    match action {
+        Action::Version => ok_or_fail(writeln!(streams.stdout, "{}", version_line()).map_err(Error::Output), streams),
+        Action::Help => ok_or_fail(streams.stdout.write_all(help_text().as_bytes()).map_err(Error::Output), streams),
+        Action::List => {
+            // Never fails and never touches the network: a broken cache is an empty list.
+            let hosts = open_cache(world).map(|c| c.hosts((world.now)())).unwrap_or_default();
+            ok_or_fail(docker::write_list(&mut streams.stdout, &hosts, ECR_USERNAME), streams)
+        }
+        Action::Store => {
+            let result = docker::read_input(&mut streams.stdin).and_then(|input| {
+                if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") {
+                    return Ok(());
+                }
+                let server = docker::store_server_url(&input)?;
+                match registry::parse(&server) {
+                    Ok(_) => Ok(()),
+                    Err(registry::NotEcr(host)) => Err(Error::StoreNotEcr { host }),
+                }
+            });
+            ok_or_fail(result, streams)
+        }
+        Action::Erase => {
+            let result = docker::read_input(&mut streams.stdin).and_then(|input| {
+                if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") {
+                    return Ok(());
+                }
+                let server = docker::server_url(&input)?;
+                registry::parse(&server).map(|_| ()).map_err(|registry::NotEcr(host)| Error::NotEcr { host })
+            });
+            ok_or_fail(result, streams)
+        }
+        Action::Get => get(streams, world),
+    }
+}
+
+fn version_line() -> String {
+    format!("docker-credential-ecr-login (ecr-login) {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn help_text() -> String {
+    format!(
+        "{version}
+Amazon ECR credential helper for docker, podman, nerdctl and other container clients.
+
+{usage}
+
+  get       read a registry host on stdin, print {{\"ServerURL\",\"Username\",\"Secret\"}}
+  store     accepted and ignored for ECR hosts (ECR tokens are minted, not stored)
+  erase     accepted and ignored for ECR hosts
+  list      print the ECR hosts with cached tokens for the current AWS identity
+  version   print the version
+
+Environment:
+  AWS_PROFILE, AWS_REGION, AWS_* the standard AWS credential chain and endpoint settings
+  AWS_ECR_CACHE_DIR              cache directory (default: the platform cache directory)
+  AWS_ECR_DISABLE_CACHE          any non-empty value turns the cache off
+  AWS_ECR_IGNORE_CREDS_STORAGE   true: store and erase succeed silently for every host
+  ECR_LOGIN_TIMEOUT              seconds a token fetch may take in all (default {timeout})
+",
+        version = version_line(),
+        usage = docker::USAGE,
+        timeout = DEFAULT_TIMEOUT.as_secs(),
+    )
+}
+
+fn ok_or_fail<I, O: Write, E: Write>(result: Result<(), Error>, streams: &mut Streams<I, O, E>) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(streams, &e, false),
+    }
+}
+
+/// Reports a failure: the protocol line on stdout, the cause on stderr, and the failure exit code.
+fn fail<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error, public_registry: bool) -> u8 {
+    let _ = writeln!(streams.stdout, "{}", error.stdout_line(public_registry));
+    let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
+    EXIT_FAILURE
+}
+
+fn warn<I, O, E: Write>(streams: &mut Streams<I, O, E>, message: &str) {
+    let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: warning: {message}");
+}
+
+/// The cache of the current identity, unless the cache is off or has no home.
+fn open_cache<S>(world: &World<'_, S>) -> Option<Cache> {
+    if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() {
+        return None;
+    }
+    let base = world.cache_dir.as_deref()?;
+    Some(Cache::new(base, &Identity::load(world.env).fingerprint))
+}
+
+/// The overall fetch deadline from `ECR_LOGIN_TIMEOUT` (seconds, fractions allowed).
+fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
+    let Some(text) = env.get("ECR_LOGIN_TIMEOUT") else { return Ok(DEFAULT_TIMEOUT) };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|secs| *secs > 0.0 && *secs <= MAX_TIMEOUT_SECS)
+        .map(Duration::from_secs_f64)
+        .ok_or(Error::BadSetting {
+            name: "ECR_LOGIN_TIMEOUT",
+            expected: "a number of seconds greater than 0 and at most 3600",
+        })
+}
+
+fn get<S: TokenSource, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, S>) -> u8 {
+    let server = match docker::read_input(&mut streams.stdin).and_then(|input| docker::server_url(&input)) {
+        Ok(server) => server,
+        Err(e) => return fail(streams, &e, false),
+    };
+    // A non-ECR host is answered before any AWS configuration, file or runtime is touched.
+    let registry = match registry::parse(&server) {
+        Ok(registry) => registry,
+        Err(registry::NotEcr(host)) => return fail(streams, &Error::NotEcr { host }, false),
+    };
+    let public = matches!(registry, Registry::Public(_));
+    match token_for(&registry, streams, world) {
+        Ok(token) => match docker::write_credentials(&mut streams.stdout, &server, &token) {
+            Ok(()) => 0,
+            Err(e) => fail(streams, &e, public),
+        },
+        Err(e) => fail(streams, &e, public),
+    }
+}
+
+/// The token for `registry`: from the cache while fresh, else fetched (once per identity and
+/// registry, however many processes ask at the same time), else the cached one while it lasts.
+fn token_for<S: TokenSource, I, O, E: Write>(
+    registry: &Registry,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, S>,
+) -> Result<AuthToken, Error> {
+    let host = registry.host();
+    let identity = Identity::load(world.env);
+    let cache = world
+        .cache_dir
+        .as_deref()
+        .filter(|_| world.env.get("AWS_ECR_DISABLE_CACHE").is_none())
+        .map(|base| Cache::new(base, &identity.fingerprint));
+    let cached = cache.as_ref().and_then(|c| c.read(host));
+    if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
+        return Ok(token.clone());
+    }
+
+    let timeout = fetch_timeout(world.env)?;
+    let deadline = Instant::now() + timeout;
+    // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
+    // fresh token already.
+    let _lock = cache.as_ref().and_then(|c| c.lock(host, deadline));
+    let cached = match &cache {
+        Some(c) => c.read(host),
+        None => cached,
+    };
+    if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
+        return Ok(token.clone());
+    }
+
+    match fetch(registry, &identity, deadline, world) {
+        Ok(token) => {
+            let now = (world.now)();
+            if token.freshness(now) == Freshness::Unusable {
+                warn(
+                    streams,
+                    &format!(
+                        "the token ECR just issued for {host} expires at {}, which this machine's clock puts within {} \
+                         minutes or in the past; using it once without caching it (check the system clock)",
+                        token::format_utc(token.expires_at),
+                        token::SAFETY_MARGIN.as_secs() / 60
+                    ),
+                );
+            } else if let Some(cache) = &cache {
+                if let Err(e) = cache.store(host, &token) {
+                    warn(streams, &format!("cannot cache the token in {}: {e}", cache.dir().display()));
+                }
+                cache.prune(now);
+            }
+            Ok(token)
+        }
+        Err(error) => {
+            let now = (world.now)();
+            match cached.filter(|t| t.freshness(now) == Freshness::DueForRefresh) {
+                Some(token) => {
+                    warn(
+                        streams,
+                        &format!(
+                            "cannot refresh the token for {host} ({error}); using the cached one, valid until {}",
+                            token::format_utc(token.expires_at)
+                        ),
+                    );
+                    Ok(token)
+                }
+                None => Err(error),
+            }
+        }
+    }
+}
+
+/// Asks the token source, on a current-thread runtime started only now, for a token.
+fn fetch<S: TokenSource>(
+    registry: &Registry,
+    identity: &Identity,
+    deadline: Instant,
+    world: &World<'_, S>,
+) -> Result<AuthToken, Error> {
+    let host = registry.host().to_string();
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    if timeout.is_zero() {
+        return Err(Error::TimedOut { registry: host, after: fetch_timeout(world.env)? });
+    }
+    if let Registry::Public(_) = registry {
+        if let Some(region) = identity.configured_region.as_deref() {
+            if partition::partition_of_region(region) != partition::PUBLIC_PARTITION {
+                return Err(Error::PublicOutsideAws { region: region.to_string() });
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup { detail: format!("cannot start the async runtime: {e}") })?;
+    let issued = runtime.block_on(world.source.fetch(FetchRequest { registry, identity, timeout }))?;
+    let account = match registry {
+        Registry::Private(r) => Some(r.account.as_str()),
+        Registry::Public(_) => None,
+    };
+    token::select(&issued, account, (world.now)())
+        .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
+}

@@ -1,0 +1,89 @@
+//! The data tables behind host parsing: the DNS suffixes of ECR registries and the partitions that
+//! regions belong to. A new partition or suffix is one more row here.
+
+/// One DNS suffix under which private ECR registries are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suffix {
+    /// The DNS suffix after the region label, e.g. `amazonaws.com`.
+    pub dns_suffix: &'static str,
+    /// Whether the suffix serves the dual-stack (`dkr-ecr`) host form rather than `dkr.ecr`.
+    pub dual_stack: bool,
+}
+
+/// Every suffix that private ECR registries live under. Dual-stack hosts are
+/// `<account>.dkr-ecr[-fips].<region>.<suffix>`; the others `<account>.dkr.ecr[-fips].<region>.<suffix>`.
+pub const PRIVATE_SUFFIXES: &[Suffix] = &[
+    // Commercial and GovCloud (the region says which partition).
+    Suffix { dns_suffix: "amazonaws.com", dual_stack: false },
+    Suffix { dns_suffix: "on.aws", dual_stack: true },
+    // China.
+    Suffix { dns_suffix: "amazonaws.com.cn", dual_stack: false },
+    Suffix { dns_suffix: "on.amazonwebservices.com.cn", dual_stack: true },
+    // ISO, ISO-B, ISO-E, ISO-F.
+    Suffix { dns_suffix: "c2s.ic.gov", dual_stack: false },
+    Suffix { dns_suffix: "sc2s.sgov.gov", dual_stack: false },
+    Suffix { dns_suffix: "cloud.adc-e.uk", dual_stack: false },
+    Suffix { dns_suffix: "csp.hci.ic.gov", dual_stack: false },
+    // European Sovereign Cloud.
+    Suffix { dns_suffix: "amazonaws.eu", dual_stack: false },
+];
+
+/// Host names of ECR Public, with whether each is the dual-stack one.
+pub const PUBLIC_HOSTS: &[(&str, bool)] = &[("public.ecr.aws", false), ("ecr-public.aws.com", true)];
+
+/// The partition of ECR Public's API.
+pub const PUBLIC_PARTITION: &str = "aws";
+
+/// The only region where ECR Public's API lives.
+pub const PUBLIC_API_REGION: &str = "us-east-1";
+
+/// Region-name prefixes of the partitions other than `aws`, longest first so that `us-gov-` and
+/// `us-iso-` are told apart from each other.
+const REGION_PREFIXES: &[(&str, &str)] = &[
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-iso-", "aws-iso"),
+    ("us-gov-", "aws-us-gov"),
+    ("eusc-", "aws-eusc"),
+    ("cn-", "aws-cn"),
+];
+
+/// The partition a region belongs to: `aws` unless its name says otherwise.
+pub fn partition_of_region(region: &str) -> &'static str {
+    REGION_PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_map_to_their_partitions() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-central-2", "aws"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition_of_region(region), partition, "{region}");
+        }
+    }
+
+    #[test]
+    fn suffixes_are_unique() {
+        for (i, a) in PRIVATE_SUFFIXES.iter().enumerate() {
+            for b in &PRIVATE_SUFFIXES[i + 1..] {
+                assert_ne!(a.dns_suffix, b.dns_suffix);
+            }
+        }
+    }
+}
