@@ -91,7 +91,9 @@ impl Cache {
 
     /// The cached token for `host`, if there is a readable one. Anything else is a miss.
     pub fn read(&self, host: &str) -> Option<AuthToken> {
-        read_entry(&self.entry_path(host)).filter(|(entry_host, _)| entry_host == host).map(|(_, t)| t)
+        read_entry(&self.entry_path(host))
+            .filter(|(entry_host, _)| entry_host == host)
+            .map(|(_, t)| t)
     }
 
     /// Stores a token for `host`, replacing the old entry atomically.
@@ -133,7 +135,9 @@ impl Cache {
 
     /// Hosts of this identity whose cached tokens may still be served at `now`, sorted.
     pub fn hosts(&self, now: UnixSeconds) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
         let mut hosts: Vec<String> = entries
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
@@ -149,9 +153,13 @@ impl Cache {
     /// Removes expired and corrupt entries of every identity, and temporary files that dying
     /// writers left behind. Lock files stay: removing one could let two processes hold "the" lock.
     pub fn prune(&self, now: UnixSeconds) {
-        let Ok(identities) = fs::read_dir(&self.root) else { return };
+        let Ok(identities) = fs::read_dir(&self.root) else {
+            return;
+        };
         for identity in identities.filter_map(Result::ok) {
-            let Ok(files) = fs::read_dir(identity.path()) else { continue };
+            let Ok(files) = fs::read_dir(identity.path()) else {
+                continue;
+            };
             for file in files.filter_map(Result::ok) {
                 let name = file.file_name();
                 let name = name.to_string_lossy();
@@ -226,7 +234,10 @@ fn create_private(path: &Path, new: bool) -> io::Result<File> {
 /// Writes `bytes` to a fresh 0600 temporary file beside `path`, then renames it over `path`.
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = path.with_file_name(format!(
         ".{file_name}.{}.{}.tmp",
         std::process::id(),
@@ -307,7 +318,9 @@ mod tests {
         fs::write(cache.entry_path(HOST), b"{\"host\": tru").unwrap();
         assert_eq!(cache.read(HOST), None);
         // An entry copied under another host's name does not answer for it.
-        cache.store("other.example", &token("pw", NOW + 43_200)).unwrap();
+        cache
+            .store("other.example", &token("pw", NOW + 43_200))
+            .unwrap();
         fs::copy(cache.entry_path("other.example"), cache.entry_path(HOST)).unwrap();
         assert_eq!(cache.read(HOST), None);
         cache.store(HOST, &token("pw2", NOW + 43_200)).unwrap();
@@ -318,7 +331,9 @@ mod tests {
     fn list_leaves_out_tokens_that_cannot_be_served() {
         let base = tempfile::tempdir().unwrap();
         let cache = Cache::new(base.path(), &fingerprint("A"));
-        cache.store("a.example", &token("pw", NOW + 43_200)).unwrap();
+        cache
+            .store("a.example", &token("pw", NOW + 43_200))
+            .unwrap();
         cache.store("b.example", &token("pw", NOW + 60)).unwrap();
         cache.store("c.example", &token("pw", NOW - 60)).unwrap();
         assert_eq!(cache.hosts(NOW), vec!["a.example".to_string()]);
@@ -346,7 +361,11 @@ mod tests {
         let cache = Cache::new(base.path(), &fingerprint("A"));
         let held = cache.lock(HOST, Instant::now()).unwrap();
         let start = Instant::now();
-        assert!(cache.lock(HOST, start + Duration::from_millis(50)).is_none());
+        assert!(
+            cache
+                .lock(HOST, start + Duration::from_millis(50))
+                .is_none()
+        );
         assert!(start.elapsed() >= Duration::from_millis(50));
         drop(held);
         assert!(cache.lock(HOST, Instant::now()).is_some());

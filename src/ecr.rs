@@ -81,7 +81,10 @@ pub struct FetchRequest<'a> {
 pub trait TokenSource {
     /// Fetches the tokens for one registry. Private registries may answer several entries (one per
     /// registry id); ECR Public answers one.
-    fn fetch(&self, request: FetchRequest<'_>) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
+    fn fetch(
+        &self,
+        request: FetchRequest<'_>,
+    ) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
 }
 
 /// The real source: the standard AWS credential chain and the ECR APIs.
@@ -93,7 +96,10 @@ impl TokenSource for AwsTokenSource {
         let registry = request.registry.host().to_string();
         match tokio::time::timeout(request.timeout, fetch_from_aws(request)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::TimedOut { registry, after: request.timeout }),
+            Err(_) => Err(Error::TimedOut {
+                registry,
+                after: request.timeout,
+            }),
         }
     }
 }
@@ -107,7 +113,9 @@ fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
         let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
         builder.set_connector_settings(settings.cloned());
         builder.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
-        builder.tls_provider(Provider::Rustls(CryptoMode::Ring)).build()
+        builder
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build()
     })
 }
 
@@ -169,7 +177,9 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
                 .send()
                 .await
                 .map_err(|e| classify(e, &cx))?;
-            let data = output.authorization_data().ok_or_else(|| bad_response(&cx, "no authorizationData"))?;
+            let data = output
+                .authorization_data()
+                .ok_or_else(|| bad_response(&cx, "no authorizationData"))?;
             let token = data
                 .authorization_token()
                 .ok_or_else(|| bad_response(&cx, "no authorizationToken"))?;
@@ -258,12 +268,18 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
-    Error::BadResponse { registry: cx.registry.to_string(), detail: detail.to_string() }
+    Error::BadResponse {
+        registry: cx.registry.to_string(),
+        detail: detail.to_string(),
+    }
 }
 
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as
 /// such rather than as an opaque dispatch failure of the call.
-async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -> Result<Credentials, Error> {
+async fn resolve_credentials(
+    config: &aws_config::SdkConfig,
+    cx: &Context<'_>,
+) -> Result<Credentials, Error> {
     let no_credentials = || Error::NoCredentials {
         registry: cx.registry.to_string(),
         profile: cx.identity.profile.clone(),
@@ -277,7 +293,9 @@ async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -
             registry: cx.registry.to_string(),
             after: cx.timeout,
         },
-        CredentialsError::InvalidConfiguration(_) if cx.identity.profile_from_env && !cx.identity.profile_defined => {
+        CredentialsError::InvalidConfiguration(_)
+            if cx.identity.profile_from_env && !cx.identity.profile_defined =>
+        {
             no_credentials()
         }
         other => Error::CredentialsFailed {
@@ -309,89 +327,129 @@ where
                 Error::Service { registry, detail }
             }
         }
-        SdkError::TimeoutError(_) => Error::TimedOut { registry, after: cx.timeout },
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::TimedOut { registry, after: cx.timeout },
+        SdkError::TimeoutError(_) => Error::TimedOut {
+            registry,
+            after: cx.timeout,
+        },
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::TimedOut {
+            registry,
+            after: cx.timeout,
+        },
         SdkError::DispatchFailure(_) => Error::Unreachable {
             registry,
             region: cx.region.to_string(),
             detail: causes(&err),
         },
         // A 5xx whose body is not the JSON error the SDK expects (a proxy's or load balancer's page).
-        SdkError::ResponseError(response) if response.raw().status().is_server_error() => Error::Service {
-            registry,
-            detail: format!("HTTP {} with an unreadable body", response.raw().status().as_u16()),
+        SdkError::ResponseError(response) if response.raw().status().is_server_error() => {
+            Error::Service {
+                registry,
+                detail: format!(
+                    "HTTP {} with an unreadable body",
+                    response.raw().status().as_u16()
+                ),
+            }
+        }
+        SdkError::ConstructionFailure(_) => Error::Setup {
+            detail: causes(&err),
         },
-        SdkError::ConstructionFailure(_) => Error::Setup { detail: causes(&err) },
-        _ => Error::BadResponse { registry, detail: causes(&err) },
+        _ => Error::BadResponse {
+            registry,
+            detail: causes(&err),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_ecr::config::endpoint::{Params, ResolveEndpoint};
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use std::sync::{Arc, Mutex};
 
-    fn registry(host: &str) -> PrivateRegistry {
-        match crate::registry::parse(host) {
-            Ok(Registry::Private(r)) => r,
-            other => panic!("{other:?}"),
+    /// An HTTP connector that records each request's URL and fails it.
+    #[derive(Debug, Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl HttpConnector for Recorder {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            self.0.lock().unwrap().push(request.uri().to_string());
+            HttpConnectorFuture::ready(Err(ConnectorError::other(
+                "recorded, not sent".into(),
+                None,
+            )))
         }
     }
 
-    /// Resolves the endpoint that the ECR client built for `host` would call.
-    fn endpoint_for(host: &str, honour_host_flags: bool) -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        runtime.block_on(resolve_endpoint_for(host, honour_host_flags))
-    }
-
-    async fn resolve_endpoint_for(host: &str, honour_host_flags: bool) -> String {
-        let r = registry(host);
+    /// The URL that the ECR client built for `host` sends GetAuthorizationToken to.
+    fn called_url(host: &str, honour_host_flags: bool) -> String {
+        let Ok(Registry::Private(registry)) = crate::registry::parse(host) else {
+            panic!("{host}")
+        };
+        let recorder = Recorder::default();
+        let connector = recorder.clone();
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(behavior_version())
-            .region(aws_config::Region::new(r.region.clone()))
+            .region(aws_config::Region::new(registry.region.clone()))
+            .http_client(http_client_fn(move |_, _| {
+                SharedHttpConnector::new(connector.clone())
+            }))
             .build();
-        let conf = private_client_config(&sdk, Credentials::for_tests(), &r, honour_host_flags);
-        let params = Params::builder()
-            .region(r.region.clone())
-            .use_fips(conf.use_fips().unwrap_or(false))
-            .use_dual_stack(conf.use_dual_stack().unwrap_or(false))
+        let credentials = Credentials::new("AKIDTEST", "not-a-secret", None, None, "test");
+        let conf = private_client_config(&sdk, credentials, &registry, honour_host_flags);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap();
-        aws_sdk_ecr::config::endpoint::DefaultResolver::new()
-            .resolve_endpoint(&params)
-            .await
-            .unwrap()
-            .url()
-            .to_string()
+        #[allow(deprecated)]
+        let result = runtime.block_on(
+            aws_sdk_ecr::Client::from_conf(conf)
+                .get_authorization_token()
+                .registry_ids(&registry.account)
+                .send(),
+        );
+        assert!(result.is_err());
+        let urls = recorder.0.lock().unwrap();
+        urls.first().cloned().unwrap_or_default()
     }
 
     #[test]
     fn a_fips_host_calls_the_fips_endpoint() {
-        let url = endpoint_for("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", true);
-        assert_eq!(url, "https://ecr-fips.us-east-1.amazonaws.com");
+        let url = called_url("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", true);
+        assert_eq!(url, "https://api.ecr-fips.us-east-1.amazonaws.com/");
     }
 
     #[test]
     fn a_dual_stack_host_calls_the_dual_stack_endpoint() {
-        let url = endpoint_for("123456789012.dkr-ecr.eu-west-1.on.aws", true);
-        assert_eq!(url, "https://ecr.eu-west-1.api.aws");
+        let url = called_url("123456789012.dkr-ecr.eu-west-1.on.aws", true);
+        assert_eq!(url, "https://ecr.eu-west-1.api.aws/");
     }
 
     #[test]
     fn a_plain_host_calls_the_regional_endpoint_of_its_partition() {
         assert_eq!(
-            endpoint_for("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", true),
-            "https://api.ecr.cn-north-1.amazonaws.com.cn"
+            called_url("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", true),
+            "https://api.ecr.cn-north-1.amazonaws.com.cn/"
         );
         assert_eq!(
-            endpoint_for("123456789012.dkr.ecr.eu-west-1.amazonaws.com", true),
-            "https://api.ecr.eu-west-1.amazonaws.com"
+            called_url("123456789012.dkr.ecr.eu-west-1.amazonaws.com", true),
+            "https://api.ecr.eu-west-1.amazonaws.com/"
         );
     }
 
     #[test]
     fn a_configured_endpoint_switches_the_host_flags_off() {
-        let url = endpoint_for("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", false);
-        assert_eq!(url, "https://api.ecr.us-east-1.amazonaws.com");
+        let url = called_url("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", false);
+        assert_eq!(url, "https://api.ecr.us-east-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn error_causes_are_joined_without_repeats() {
+        let inner = std::io::Error::other("connection refused");
+        let outer = ConnectorError::io(Box::new(inner));
+        assert_eq!(causes(&outer), "io error: connection refused");
     }
 }

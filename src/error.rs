@@ -170,7 +170,12 @@ impl fmt::Display for Error {
                  route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\""
             ),
             Error::BadSetting { name, expected } => write!(f, "{name} must be {expected}"),
-            Error::NoCredentials { registry, profile, profile_defined, profile_from_env } => {
+            Error::NoCredentials {
+                registry,
+                profile,
+                profile_defined,
+                profile_from_env,
+            } => {
                 if *profile_from_env && !*profile_defined {
                     write!(
                         f,
@@ -185,7 +190,11 @@ impl fmt::Display for Error {
                     )
                 }
             }
-            Error::CredentialsFailed { registry, profile, detail } => write!(
+            Error::CredentialsFailed {
+                registry,
+                profile,
+                detail,
+            } => write!(
                 f,
                 "cannot load AWS credentials for {registry} (profile {profile:?}): {detail}; \
                  if it is an SSO profile run `aws sso login --profile {profile}`"
@@ -204,7 +213,11 @@ impl fmt::Display for Error {
                 "ECR throttled GetAuthorizationToken for {registry} after retries (the API allows 20 calls a second \
                  per account and region); try again in a few seconds and keep the cache enabled"
             ),
-            Error::Unreachable { registry, region, detail } => write!(
+            Error::Unreachable {
+                registry,
+                region,
+                detail,
+            } => write!(
                 f,
                 "cannot reach the ECR API in {region} for {registry}: {detail}; \
                  check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL* settings"
@@ -221,7 +234,10 @@ impl fmt::Display for Error {
                  public images still pull anonymously"
             ),
             Error::Service { registry, detail } => {
-                write!(f, "ECR failed to give a token for {registry}: {detail}; try again later")
+                write!(
+                    f,
+                    "ECR failed to give a token for {registry}: {detail}; try again later"
+                )
             }
             Error::BadResponse { registry, detail } => {
                 write!(f, "unusable answer from ECR for {registry}: {detail}")

@@ -100,7 +100,8 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
     }
     let host = match authority.rsplit_once(':') {
         Some((host, port)) => {
-            let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+            let port_ok =
+                !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
             if !port_ok {
                 return Err(NotEcr(authority.to_string()));
             }
@@ -119,7 +120,10 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
 pub fn parse(server: &str) -> Result<Registry, NotEcr> {
     let host = host_of(server)?;
     if let Some((_, dual_stack)) = PUBLIC_HOSTS.iter().find(|(name, _)| *name == host) {
-        return Ok(Registry::Public(PublicRegistry { host, dual_stack: *dual_stack }));
+        return Ok(Registry::Public(PublicRegistry {
+            host,
+            dual_stack: *dual_stack,
+        }));
     }
     let Some(caps) = private_host_pattern().and_then(|p| p.captures(&host)) else {
         return Err(NotEcr(host));
@@ -150,38 +154,286 @@ mod tests {
 
     /// (input, host, account, region, partition, fips, dual_stack)
     const PRIVATE: &[(&str, &str, &str, &str, &str, bool, bool)] = &[
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("210987654321.dkr.ecr.eu-west-3.amazonaws.com", "210987654321.dkr.ecr.eu-west-3.amazonaws.com", "210987654321", "eu-west-3", "aws", false, false),
-        ("123456789012.dkr.ecr.ap-southeast-5.amazonaws.com", "123456789012.dkr.ecr.ap-southeast-5.amazonaws.com", "123456789012", "ap-southeast-5", "aws", false, false),
-        ("123456789012.dkr.ecr-fips.us-east-2.amazonaws.com", "123456789012.dkr.ecr-fips.us-east-2.amazonaws.com", "123456789012", "us-east-2", "aws", true, false),
-        ("123456789012.dkr.ecr.us-gov-west-1.amazonaws.com", "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com", "123456789012", "us-gov-west-1", "aws-us-gov", false, false),
-        ("123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com", "123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com", "123456789012", "us-gov-east-1", "aws-us-gov", true, false),
-        ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "123456789012", "cn-north-1", "aws-cn", false, false),
-        ("123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn", "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn", "123456789012", "cn-northwest-1", "aws-cn", false, false),
-        ("123456789012.dkr-ecr.us-east-1.on.aws", "123456789012.dkr-ecr.us-east-1.on.aws", "123456789012", "us-east-1", "aws", false, true),
-        ("123456789012.dkr-ecr-fips.us-west-2.on.aws", "123456789012.dkr-ecr-fips.us-west-2.on.aws", "123456789012", "us-west-2", "aws", true, true),
-        ("123456789012.dkr-ecr.us-gov-west-1.on.aws", "123456789012.dkr-ecr.us-gov-west-1.on.aws", "123456789012", "us-gov-west-1", "aws-us-gov", false, true),
-        ("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn", "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn", "123456789012", "cn-north-1", "aws-cn", false, true),
-        ("123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "123456789012", "us-iso-east-1", "aws-iso", false, false),
-        ("123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "123456789012", "us-isob-east-1", "aws-iso-b", false, false),
-        ("123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "123456789012", "eu-isoe-west-1", "aws-iso-e", false, false),
-        ("123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "123456789012", "us-isof-south-1", "aws-iso-f", false, false),
-        ("123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "123456789012", "eusc-de-east-1", "aws-eusc", false, false),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "210987654321.dkr.ecr.eu-west-3.amazonaws.com",
+            "210987654321.dkr.ecr.eu-west-3.amazonaws.com",
+            "210987654321",
+            "eu-west-3",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.ap-southeast-5.amazonaws.com",
+            "123456789012.dkr.ecr.ap-southeast-5.amazonaws.com",
+            "123456789012",
+            "ap-southeast-5",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr-fips.us-east-2.amazonaws.com",
+            "123456789012.dkr.ecr-fips.us-east-2.amazonaws.com",
+            "123456789012",
+            "us-east-2",
+            "aws",
+            true,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com",
+            "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com",
+            "123456789012",
+            "us-gov-west-1",
+            "aws-us-gov",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com",
+            "123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com",
+            "123456789012",
+            "us-gov-east-1",
+            "aws-us-gov",
+            true,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+            "123456789012",
+            "cn-north-1",
+            "aws-cn",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+            "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+            "123456789012",
+            "cn-northwest-1",
+            "aws-cn",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr-ecr.us-east-1.on.aws",
+            "123456789012.dkr-ecr.us-east-1.on.aws",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            true,
+        ),
+        (
+            "123456789012.dkr-ecr-fips.us-west-2.on.aws",
+            "123456789012.dkr-ecr-fips.us-west-2.on.aws",
+            "123456789012",
+            "us-west-2",
+            "aws",
+            true,
+            true,
+        ),
+        (
+            "123456789012.dkr-ecr.us-gov-west-1.on.aws",
+            "123456789012.dkr-ecr.us-gov-west-1.on.aws",
+            "123456789012",
+            "us-gov-west-1",
+            "aws-us-gov",
+            false,
+            true,
+        ),
+        (
+            "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn",
+            "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn",
+            "123456789012",
+            "cn-north-1",
+            "aws-cn",
+            false,
+            true,
+        ),
+        (
+            "123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov",
+            "123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov",
+            "123456789012",
+            "us-iso-east-1",
+            "aws-iso",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
+            "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
+            "123456789012",
+            "us-isob-east-1",
+            "aws-iso-b",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk",
+            "123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk",
+            "123456789012",
+            "eu-isoe-west-1",
+            "aws-iso-e",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov",
+            "123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov",
+            "123456789012",
+            "us-isof-south-1",
+            "aws-iso-f",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+            "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+            "123456789012",
+            "eusc-de-east-1",
+            "aws-eusc",
+            false,
+            false,
+        ),
         // The forms clients send for the same host.
-        ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("HTTPS://123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("http://123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("Http://123456789012.dkr.ecr.us-east-1.amazonaws.com:443", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com:443", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com:443", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/my/repo", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/ecr-public/library/nginx:latest", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.dkr.ecr.us-east-1.amazonaws.com.", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("123456789012.DKR.ECR.US-EAST-1.AMAZONAWS.COM", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("  123456789012.dkr.ecr.us-east-1.amazonaws.com \r\n", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
-        ("\t123456789012.dkr.ecr.us-east-1.amazonaws.com:5000\n", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012", "us-east-1", "aws", false, false),
+        (
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "HTTPS://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "http://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "Http://123456789012.dkr.ecr.us-east-1.amazonaws.com:443",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com:443",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com:443",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/my/repo",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/ecr-public/library/nginx:latest",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com.",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "123456789012.DKR.ECR.US-EAST-1.AMAZONAWS.COM",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "  123456789012.dkr.ecr.us-east-1.amazonaws.com \r\n",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
+        (
+            "\t123456789012.dkr.ecr.us-east-1.amazonaws.com:5000\n",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "123456789012",
+            "us-east-1",
+            "aws",
+            false,
+            false,
+        ),
     ];
 
     const PUBLIC: &[(&str, &str, bool)] = &[
@@ -257,7 +509,10 @@ mod tests {
     #[test]
     fn public_hosts_are_parsed() {
         for &(input, host, dual_stack) in PUBLIC {
-            let expected = Registry::Public(PublicRegistry { host: host.to_string(), dual_stack });
+            let expected = Registry::Public(PublicRegistry {
+                host: host.to_string(),
+                dual_stack,
+            });
             assert_eq!(parse(input), Ok(expected), "input {input:?}");
         }
     }
@@ -265,7 +520,11 @@ mod tests {
     #[test]
     fn non_ecr_and_hostile_hosts_are_rejected() {
         for input in REJECTED {
-            assert!(parse(input).is_err(), "input {input:?} was accepted: {:?}", parse(input));
+            assert!(
+                parse(input).is_err(),
+                "input {input:?} was accepted: {:?}",
+                parse(input)
+            );
         }
     }
 

@@ -75,9 +75,14 @@ impl std::fmt::Display for SelectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SelectError::WrongAccount { endpoints } => {
-                write!(f, "no token in the answer names the requested account (proxy endpoints: {endpoints:?})")
+                write!(
+                    f,
+                    "no token in the answer names the requested account (proxy endpoints: {endpoints:?})"
+                )
             }
-            SelectError::Undecodable(DecodeError::NotBase64) => f.write_str("the token is not base64"),
+            SelectError::Undecodable(DecodeError::NotBase64) => {
+                f.write_str("the token is not base64")
+            }
             SelectError::Undecodable(DecodeError::NotUserPassword) => {
                 f.write_str("the token is not of the form user:password")
             }
@@ -88,7 +93,11 @@ impl std::fmt::Display for SelectError {
 /// Picks the token for `account` (a private registry) or the only token (ECR Public, `None`) from
 /// an API answer, checks that its proxy endpoint names the account, and decodes it. A token with no
 /// expiry is taken as expiring `now`: it is served once and never cached.
-pub fn select(issued: &[IssuedToken], account: Option<&str>, now: UnixSeconds) -> Result<AuthToken, SelectError> {
+pub fn select(
+    issued: &[IssuedToken],
+    account: Option<&str>,
+    now: UnixSeconds,
+) -> Result<AuthToken, SelectError> {
     let names_account = |token: &IssuedToken| match account {
         None => true,
         Some(account) => token
@@ -97,11 +106,22 @@ pub fn select(issued: &[IssuedToken], account: Option<&str>, now: UnixSeconds) -
             .and_then(|endpoint| crate::registry::host_of(endpoint).ok())
             .is_some_and(|host| host.split('.').next() == Some(account)),
     };
-    let chosen = issued.iter().find(|t| names_account(t)).ok_or_else(|| SelectError::WrongAccount {
-        endpoints: issued.iter().filter_map(|t| t.proxy_endpoint.clone()).collect(),
-    })?;
-    AuthToken::decode(chosen.authorization_token.expose(), now, chosen.expires_at.unwrap_or(now))
-        .map_err(SelectError::Undecodable)
+    let chosen =
+        issued
+            .iter()
+            .find(|t| names_account(t))
+            .ok_or_else(|| SelectError::WrongAccount {
+                endpoints: issued
+                    .iter()
+                    .filter_map(|t| t.proxy_endpoint.clone())
+                    .collect(),
+            })?;
+    AuthToken::decode(
+        chosen.authorization_token.expose(),
+        now,
+        chosen.expires_at.unwrap_or(now),
+    )
+    .map_err(SelectError::Undecodable)
 }
 
 /// Formats a Unix time as an RFC 3339 UTC timestamp, for messages.
@@ -133,7 +153,9 @@ impl AuthToken {
         issued_at: UnixSeconds,
         expires_at: UnixSeconds,
     ) -> Result<AuthToken, DecodeError> {
-        let bytes = STANDARD.decode(encoded.trim()).map_err(|_| DecodeError::NotBase64)?;
+        let bytes = STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| DecodeError::NotBase64)?;
         let text = String::from_utf8(bytes).map_err(|_| DecodeError::NotUserPassword)?;
         let (username, password) = text.split_once(':').ok_or(DecodeError::NotUserPassword)?;
         // `<token>` means "identity token" to every docker client: it must never be our user name.
@@ -191,7 +213,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed_tokens() {
-        for encoded in ["%%%", "", &STANDARD.encode("AWS"), &STANDARD.encode(":pw"), &STANDARD.encode("AWS:")] {
+        for encoded in [
+            "%%%",
+            "",
+            &STANDARD.encode("AWS"),
+            &STANDARD.encode(":pw"),
+            &STANDARD.encode("AWS:"),
+        ] {
             assert!(AuthToken::decode(encoded, T0, T0).is_err(), "{encoded}");
         }
         assert_eq!(
@@ -216,7 +244,10 @@ mod tests {
     fn a_token_inside_the_safety_margin_is_unusable() {
         let t = token(T0, T0 + 12 * HOUR);
         let margin = SAFETY_MARGIN.as_secs();
-        assert_eq!(t.freshness(T0 + 12 * HOUR - margin - 1), Freshness::DueForRefresh);
+        assert_eq!(
+            t.freshness(T0 + 12 * HOUR - margin - 1),
+            Freshness::DueForRefresh
+        );
         assert_eq!(t.freshness(T0 + 12 * HOUR - margin), Freshness::Unusable);
         assert_eq!(t.freshness(T0 + 13 * HOUR), Freshness::Unusable);
     }
@@ -239,8 +270,14 @@ mod tests {
     #[test]
     fn select_picks_the_entry_of_the_requested_account() {
         let answer = [
-            issued("other", Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com")),
-            issued("mine", Some("https://123456789012.dkr.ecr.us-east-1.amazonaws.com")),
+            issued(
+                "other",
+                Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"),
+            ),
+            issued(
+                "mine",
+                Some("https://123456789012.dkr.ecr.us-east-1.amazonaws.com"),
+            ),
         ];
         let t = select(&answer, Some("123456789012"), T0).unwrap();
         assert_eq!(t.password.expose(), "mine");
@@ -249,7 +286,10 @@ mod tests {
 
     #[test]
     fn select_refuses_another_accounts_token() {
-        let answer = [issued("other", Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"))];
+        let answer = [issued(
+            "other",
+            Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"),
+        )];
         let err = select(&answer, Some("123456789012"), T0).unwrap_err();
         assert!(matches!(err, SelectError::WrongAccount { .. }));
         assert!(!err.to_string().contains("other"));
