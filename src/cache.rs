@@ -91,9 +91,7 @@ impl Cache {
 
     /// The cached token for `host`, if there is a readable one. Anything else is a miss.
     pub fn read(&self, host: &str) -> Option<AuthToken> {
-        read_entry(&self.entry_path(host))
-            .filter(|(entry_host, _)| entry_host == host)
-            .map(|(_, t)| t)
+        read_entry(&self.entry_path(host)).filter(|(entry_host, _)| entry_host == host).map(|(_, t)| t)
     }
 
     /// Stores a token for `host`, replacing the old entry atomically.
@@ -234,18 +232,14 @@ fn create_private(path: &Path, new: bool) -> io::Result<File> {
 /// Writes `bytes` to a fresh 0600 temporary file beside `path`, then renames it over `path`.
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = path.with_file_name(format!(
         ".{file_name}.{}.{}.tmp",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let result = create_private(&temp, true)
-        .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| fs::rename(&temp, path));
+    let result =
+        create_private(&temp, true).and_then(|mut file| file.write_all(bytes)).and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
@@ -266,12 +260,7 @@ mod tests {
     }
 
     fn token(password: &str, expires_at: UnixSeconds) -> AuthToken {
-        AuthToken {
-            username: "AWS".into(),
-            password: Secret::new(password.into()),
-            issued_at: NOW,
-            expires_at,
-        }
+        AuthToken { username: "AWS".into(), password: Secret::new(password.into()), issued_at: NOW, expires_at }
     }
 
     #[test]
@@ -318,9 +307,7 @@ mod tests {
         fs::write(cache.entry_path(HOST), b"{\"host\": tru").unwrap();
         assert_eq!(cache.read(HOST), None);
         // An entry copied under another host's name does not answer for it.
-        cache
-            .store("other.example", &token("pw", NOW + 43_200))
-            .unwrap();
+        cache.store("other.example", &token("pw", NOW + 43_200)).unwrap();
         fs::copy(cache.entry_path("other.example"), cache.entry_path(HOST)).unwrap();
         assert_eq!(cache.read(HOST), None);
         cache.store(HOST, &token("pw2", NOW + 43_200)).unwrap();
@@ -331,9 +318,7 @@ mod tests {
     fn list_leaves_out_tokens_that_cannot_be_served() {
         let base = tempfile::tempdir().unwrap();
         let cache = Cache::new(base.path(), &fingerprint("A"));
-        cache
-            .store("a.example", &token("pw", NOW + 43_200))
-            .unwrap();
+        cache.store("a.example", &token("pw", NOW + 43_200)).unwrap();
         cache.store("b.example", &token("pw", NOW + 60)).unwrap();
         cache.store("c.example", &token("pw", NOW - 60)).unwrap();
         assert_eq!(cache.hosts(NOW), vec!["a.example".to_string()]);
@@ -361,11 +346,7 @@ mod tests {
         let cache = Cache::new(base.path(), &fingerprint("A"));
         let held = cache.lock(HOST, Instant::now()).unwrap();
         let start = Instant::now();
-        assert!(
-            cache
-                .lock(HOST, start + Duration::from_millis(50))
-                .is_none()
-        );
+        assert!(cache.lock(HOST, start + Duration::from_millis(50)).is_none());
         assert!(start.elapsed() >= Duration::from_millis(50));
         drop(held);
         assert!(cache.lock(HOST, Instant::now()).is_some());

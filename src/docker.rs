@@ -80,17 +80,11 @@ pub fn read_input(input: impl Read) -> Result<String, Error> {
     input
         .take(MAX_INPUT_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::BadInput {
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| Error::BadInput { reason: e.to_string() })?;
     if bytes.len() > MAX_INPUT_BYTES {
-        return Err(Error::InputTooLarge {
-            limit: MAX_INPUT_BYTES,
-        });
+        return Err(Error::InputTooLarge { limit: MAX_INPUT_BYTES });
     }
-    String::from_utf8(bytes).map_err(|_| Error::BadInput {
-        reason: "it is not UTF-8 text".into(),
-    })
+    String::from_utf8(bytes).map_err(|_| Error::BadInput { reason: "it is not UTF-8 text".into() })
 }
 
 /// The server string of `get`/`erase`: all lines joined, white space trimmed, as the Go library does.
@@ -105,10 +99,8 @@ pub fn server_url(input: &str) -> Result<String, Error> {
 
 /// The server URL of a `store` request, after the protocol's checks.
 pub fn store_server_url(input: &str) -> Result<String, Error> {
-    let request: StoreRequest =
-        serde_json::from_str(input.trim()).map_err(|e| Error::BadInput {
-            reason: format!("store expects a JSON object: {e}"),
-        })?;
+    let request: StoreRequest = serde_json::from_str(input.trim())
+        .map_err(|e| Error::BadInput { reason: format!("store expects a JSON object: {e}") })?;
     if request.server_url.trim().is_empty() {
         return Err(Error::NoServerUrl);
     }
@@ -119,22 +111,11 @@ pub fn store_server_url(input: &str) -> Result<String, Error> {
 }
 
 /// Writes the one line that answers a successful `get`.
-pub fn write_credentials(
-    out: &mut impl Write,
-    server_url: &str,
-    token: &AuthToken,
-) -> Result<(), Error> {
-    let answer = Credentials {
-        server_url,
-        username: &token.username,
-        secret: token.password.expose(),
-    };
-    let mut line =
-        serde_json::to_vec(&answer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+pub fn write_credentials(out: &mut impl Write, server_url: &str, token: &AuthToken) -> Result<(), Error> {
+    let answer = Credentials { server_url, username: &token.username, secret: token.password.expose() };
+    let mut line = serde_json::to_vec(&answer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
     line.push(b'\n');
-    out.write_all(&line)
-        .and_then(|()| out.flush())
-        .map_err(Error::Output)
+    out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
 
 /// Writes the answer to `list`: `{host: "AWS", …}`, or `{}` when there are none.
@@ -142,9 +123,7 @@ pub fn write_list(out: &mut impl Write, hosts: &[String], username: &str) -> Res
     let map: BTreeMap<&str, &str> = hosts.iter().map(|h| (h.as_str(), username)).collect();
     let mut line = serde_json::to_vec(&map).map_err(|e| Error::Output(std::io::Error::other(e)))?;
     line.push(b'\n');
-    out.write_all(&line)
-        .and_then(|()| out.flush())
-        .map_err(Error::Output)
+    out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
 
 #[cfg(test)]
@@ -176,50 +155,28 @@ mod tests {
     #[test]
     fn oversized_and_binary_input_is_refused() {
         let big = vec![b'a'; MAX_INPUT_BYTES + 1];
-        assert!(matches!(
-            read_input(&big[..]),
-            Err(Error::InputTooLarge { .. })
-        ));
+        assert!(matches!(read_input(&big[..]), Err(Error::InputTooLarge { .. })));
         let exact = vec![b'a'; MAX_INPUT_BYTES];
         assert_eq!(read_input(&exact[..]).unwrap().len(), MAX_INPUT_BYTES);
-        assert!(matches!(
-            read_input(&[0xff, 0xfe][..]),
-            Err(Error::BadInput { .. })
-        ));
+        assert!(matches!(read_input(&[0xff, 0xfe][..]), Err(Error::BadInput { .. })));
     }
 
     #[test]
     fn store_requests_are_checked_as_the_protocol_says() {
         let ok = r#"{"ServerURL":"https://h.example","Username":"AWS","Secret":"s"}"#;
         assert_eq!(store_server_url(ok).unwrap(), "https://h.example");
-        assert!(matches!(
-            store_server_url(r#"{"Username":"AWS"}"#),
-            Err(Error::NoServerUrl)
-        ));
-        assert!(matches!(
-            store_server_url(r#"{"ServerURL":"h","Username":""}"#),
-            Err(Error::NoUsername)
-        ));
-        assert!(matches!(
-            store_server_url("not json"),
-            Err(Error::BadInput { .. })
-        ));
+        assert!(matches!(store_server_url(r#"{"Username":"AWS"}"#), Err(Error::NoServerUrl)));
+        assert!(matches!(store_server_url(r#"{"ServerURL":"h","Username":""}"#), Err(Error::NoUsername)));
+        assert!(matches!(store_server_url("not json"), Err(Error::BadInput { .. })));
     }
 
     #[test]
     fn get_answer_bytes_are_exact() {
-        let token = AuthToken {
-            username: "AWS".into(),
-            password: Secret::new("p\"w".into()),
-            issued_at: 0,
-            expires_at: 0,
-        };
+        let token =
+            AuthToken { username: "AWS".into(), password: Secret::new("p\"w".into()), issued_at: 0, expires_at: 0 };
         let mut out = Vec::new();
         write_credentials(&mut out, "https://h.example", &token).unwrap();
-        assert_eq!(
-            out,
-            b"{\"ServerURL\":\"https://h.example\",\"Username\":\"AWS\",\"Secret\":\"p\\\"w\"}\n"
-        );
+        assert_eq!(out, b"{\"ServerURL\":\"https://h.example\",\"Username\":\"AWS\",\"Secret\":\"p\\\"w\"}\n");
     }
 
     #[test]

@@ -59,12 +59,8 @@ const REJECTED_CREDENTIAL_CODES: &[&str] = &[
 ];
 
 /// Error codes that mean "slow down".
-const THROTTLING_CODES: &[&str] = &[
-    "ThrottlingException",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-];
+const THROTTLING_CODES: &[&str] =
+    &["ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded"];
 
 /// What a token request needs besides the registry.
 #[derive(Debug, Clone, Copy)]
@@ -81,10 +77,7 @@ pub struct FetchRequest<'a> {
 pub trait TokenSource {
     /// Fetches the tokens for one registry. Private registries may answer several entries (one per
     /// registry id); ECR Public answers one.
-    fn fetch(
-        &self,
-        request: FetchRequest<'_>,
-    ) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
+    fn fetch(&self, request: FetchRequest<'_>) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
 }
 
 /// The real source: the standard AWS credential chain and the ECR APIs.
@@ -96,10 +89,7 @@ impl TokenSource for AwsTokenSource {
         let registry = request.registry.host().to_string();
         match tokio::time::timeout(request.timeout, fetch_from_aws(request)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::TimedOut {
-                registry,
-                after: request.timeout,
-            }),
+            Err(_) => Err(Error::TimedOut { registry, after: request.timeout }),
         }
     }
 }
@@ -113,9 +103,7 @@ fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
         let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
         builder.set_connector_settings(settings.cloned());
         builder.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
-        builder
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build()
+        builder.tls_provider(Provider::Rustls(CryptoMode::Ring)).build()
     })
 }
 
@@ -153,20 +141,14 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
         Registry::Private(r) => r.region.as_str(),
         Registry::Public(_) => PUBLIC_API_REGION,
     };
-    let cx = Context {
-        registry: request.registry.host(),
-        region,
-        identity: request.identity,
-        timeout: request.timeout,
-    };
+    let cx =
+        Context { registry: request.registry.host(), region, identity: request.identity, timeout: request.timeout };
     let config = load_config(region, request.timeout).await;
     let credentials = resolve_credentials(&config, &cx).await?;
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;
     match request.registry {
-        Registry::Private(registry) => {
-            fetch_private(&config, credentials, registry, honour_host_flags, &cx).await
-        }
+        Registry::Private(registry) => fetch_private(&config, credentials, registry, honour_host_flags, &cx).await,
         Registry::Public(public) => {
             let conf = aws_sdk_ecrpublic::config::Builder::from(&config)
                 .credentials_provider(credentials)
@@ -177,12 +159,8 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
                 .send()
                 .await
                 .map_err(|e| classify(e, &cx))?;
-            let data = output
-                .authorization_data()
-                .ok_or_else(|| bad_response(&cx, "no authorizationData"))?;
-            let token = data
-                .authorization_token()
-                .ok_or_else(|| bad_response(&cx, "no authorizationToken"))?;
+            let data = output.authorization_data().ok_or_else(|| bad_response(&cx, "no authorizationData"))?;
+            let token = data.authorization_token().ok_or_else(|| bad_response(&cx, "no authorizationToken"))?;
             Ok(vec![IssuedToken {
                 authorization_token: Secret::new(token.to_string()),
                 expires_at: data.expires_at().and_then(to_unix),
@@ -245,11 +223,7 @@ async fn fetch_private(
 }
 
 fn to_unix(time: &aws_sdk_ecr::primitives::DateTime) -> Option<UnixSeconds> {
-    SystemTime::try_from(*time)
-        .ok()?
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs())
+    SystemTime::try_from(*time).ok()?.duration_since(SystemTime::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 /// An error and its sources, by their `Display` alone, on one line. `Debug` output is never used:
@@ -268,18 +242,12 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
-    Error::BadResponse {
-        registry: cx.registry.to_string(),
-        detail: detail.to_string(),
-    }
+    Error::BadResponse { registry: cx.registry.to_string(), detail: detail.to_string() }
 }
 
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as
 /// such rather than as an opaque dispatch failure of the call.
-async fn resolve_credentials(
-    config: &aws_config::SdkConfig,
-    cx: &Context<'_>,
-) -> Result<Credentials, Error> {
+async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -> Result<Credentials, Error> {
     let no_credentials = || Error::NoCredentials {
         registry: cx.registry.to_string(),
         profile: cx.identity.profile.clone(),
@@ -289,13 +257,10 @@ async fn resolve_credentials(
     let provider = config.credentials_provider().ok_or_else(no_credentials)?;
     provider.provide_credentials().await.map_err(|e| match e {
         CredentialsError::CredentialsNotLoaded(_) => no_credentials(),
-        CredentialsError::ProviderTimedOut(_) => Error::TimedOut {
-            registry: cx.registry.to_string(),
-            after: cx.timeout,
-        },
-        CredentialsError::InvalidConfiguration(_)
-            if cx.identity.profile_from_env && !cx.identity.profile_defined =>
-        {
+        CredentialsError::ProviderTimedOut(_) => {
+            Error::TimedOut { registry: cx.registry.to_string(), after: cx.timeout }
+        }
+        CredentialsError::InvalidConfiguration(_) if cx.identity.profile_from_env && !cx.identity.profile_defined => {
             no_credentials()
         }
         other => Error::CredentialsFailed {
@@ -327,36 +292,18 @@ where
                 Error::Service { registry, detail }
             }
         }
-        SdkError::TimeoutError(_) => Error::TimedOut {
-            registry,
-            after: cx.timeout,
-        },
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::TimedOut {
-            registry,
-            after: cx.timeout,
-        },
-        SdkError::DispatchFailure(_) => Error::Unreachable {
-            registry,
-            region: cx.region.to_string(),
-            detail: causes(&err),
-        },
-        // A 5xx whose body is not the JSON error the SDK expects (a proxy's or load balancer's page).
-        SdkError::ResponseError(response) if response.raw().status().is_server_error() => {
-            Error::Service {
-                registry,
-                detail: format!(
-                    "HTTP {} with an unreadable body",
-                    response.raw().status().as_u16()
-                ),
-            }
+        SdkError::TimeoutError(_) => Error::TimedOut { registry, after: cx.timeout },
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::TimedOut { registry, after: cx.timeout },
+        SdkError::DispatchFailure(_) => {
+            Error::Unreachable { registry, region: cx.region.to_string(), detail: causes(&err) }
         }
-        SdkError::ConstructionFailure(_) => Error::Setup {
-            detail: causes(&err),
-        },
-        _ => Error::BadResponse {
+        // A 5xx whose body is not the JSON error the SDK expects (a proxy's or load balancer's page).
+        SdkError::ResponseError(response) if response.raw().status().is_server_error() => Error::Service {
             registry,
-            detail: causes(&err),
+            detail: format!("HTTP {} with an unreadable body", response.raw().status().as_u16()),
         },
+        SdkError::ConstructionFailure(_) => Error::Setup { detail: causes(&err) },
+        _ => Error::BadResponse { registry, detail: causes(&err) },
     }
 }
 
@@ -377,39 +324,26 @@ mod tests {
     impl HttpConnector for Recorder {
         fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
             self.0.lock().unwrap().push(request.uri().to_string());
-            HttpConnectorFuture::ready(Err(ConnectorError::other(
-                "recorded, not sent".into(),
-                None,
-            )))
+            HttpConnectorFuture::ready(Err(ConnectorError::other("recorded, not sent".into(), None)))
         }
     }
 
     /// The URL that the ECR client built for `host` sends GetAuthorizationToken to.
     fn called_url(host: &str, honour_host_flags: bool) -> String {
-        let Ok(Registry::Private(registry)) = crate::registry::parse(host) else {
-            panic!("{host}")
-        };
+        let Ok(Registry::Private(registry)) = crate::registry::parse(host) else { panic!("{host}") };
         let recorder = Recorder::default();
         let connector = recorder.clone();
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(behavior_version())
             .region(aws_config::Region::new(registry.region.clone()))
-            .http_client(http_client_fn(move |_, _| {
-                SharedHttpConnector::new(connector.clone())
-            }))
+            .http_client(http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone())))
             .build();
         let credentials = Credentials::new("AKIDTEST", "not-a-secret", None, None, "test");
         let conf = private_client_config(&sdk, credentials, &registry, honour_host_flags);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         #[allow(deprecated)]
         let result = runtime.block_on(
-            aws_sdk_ecr::Client::from_conf(conf)
-                .get_authorization_token()
-                .registry_ids(&registry.account)
-                .send(),
+            aws_sdk_ecr::Client::from_conf(conf).get_authorization_token().registry_ids(&registry.account).send(),
         );
         assert!(result.is_err());
         let urls = recorder.0.lock().unwrap();

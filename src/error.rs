@@ -47,6 +47,8 @@ pub enum Error {
         name: &'static str,
         /// What it should hold.
         expected: &'static str,
+        /// What it holds.
+        value: String,
     },
     /// No credential source in the chain produced credentials.
     NoCredentials {
@@ -152,16 +154,14 @@ pub fn one_line(text: &str) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NotEcr { host } => write!(
-                f,
-                "{host:?} is not an Amazon ECR registry, so this helper has no credentials for it"
-            ),
+            Error::NotEcr { host } => {
+                write!(f, "{host:?} is not an Amazon ECR registry, so this helper has no credentials for it")
+            }
             Error::NoServerUrl => f.write_str("no credentials server URL"),
             Error::NoUsername => f.write_str("no credentials username"),
-            Error::InputTooLarge { limit } => write!(
-                f,
-                "standard input is larger than {limit} bytes; send only the registry host"
-            ),
+            Error::InputTooLarge { limit } => {
+                write!(f, "standard input is larger than {limit} bytes; send only the registry host")
+            }
             Error::BadInput { reason } => write!(f, "cannot read standard input: {reason}"),
             Error::Usage => f.write_str(crate::docker::USAGE),
             Error::StoreNotEcr { host } => write!(
@@ -169,13 +169,8 @@ impl fmt::Display for Error {
                 "ecr-login keeps no credentials for {host:?}, which is not an Amazon ECR registry; \
                  route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\""
             ),
-            Error::BadSetting { name, expected } => write!(f, "{name} must be {expected}"),
-            Error::NoCredentials {
-                registry,
-                profile,
-                profile_defined,
-                profile_from_env,
-            } => {
+            Error::BadSetting { name, expected, value } => write!(f, "{name} must be {expected}, not {value:?}"),
+            Error::NoCredentials { registry, profile, profile_defined, profile_from_env } => {
                 if *profile_from_env && !*profile_defined {
                     write!(
                         f,
@@ -190,19 +185,14 @@ impl fmt::Display for Error {
                     )
                 }
             }
-            Error::CredentialsFailed {
-                registry,
-                profile,
-                detail,
-            } => write!(
+            Error::CredentialsFailed { registry, profile, detail } => write!(
                 f,
                 "cannot load AWS credentials for {registry} (profile {profile:?}): {detail}; \
                  if it is an SSO profile run `aws sso login --profile {profile}`"
             ),
-            Error::CredentialsRejected { registry, detail } => write!(
-                f,
-                "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them"
-            ),
+            Error::CredentialsRejected { registry, detail } => {
+                write!(f, "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them")
+            }
             Error::AccessDenied { registry, detail } => write!(
                 f,
                 "access denied getting a token for {registry}: {detail}; \
@@ -213,11 +203,7 @@ impl fmt::Display for Error {
                 "ECR throttled GetAuthorizationToken for {registry} after retries (the API allows 20 calls a second \
                  per account and region); try again in a few seconds and keep the cache enabled"
             ),
-            Error::Unreachable {
-                registry,
-                region,
-                detail,
-            } => write!(
+            Error::Unreachable { registry, region, detail } => write!(
                 f,
                 "cannot reach the ECR API in {region} for {registry}: {detail}; \
                  check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL* settings"
@@ -234,10 +220,7 @@ impl fmt::Display for Error {
                  public images still pull anonymously"
             ),
             Error::Service { registry, detail } => {
-                write!(
-                    f,
-                    "ECR failed to give a token for {registry}: {detail}; try again later"
-                )
+                write!(f, "ECR failed to give a token for {registry}: {detail}; try again later")
             }
             Error::BadResponse { registry, detail } => {
                 write!(f, "unusable answer from ECR for {registry}: {detail}")

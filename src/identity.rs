@@ -46,11 +46,7 @@ const IDENTITY_VARIABLES: &[&str] = &[
 ];
 
 /// Environment variables that point the ECR client at an explicit endpoint.
-const ENDPOINT_VARIABLES: &[&str] = &[
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_ECR",
-    "AWS_ENDPOINT_URL_ECR_PUBLIC",
-];
+const ENDPOINT_VARIABLES: &[&str] = &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC"];
 
 /// A chain of `source_profile` references longer than this is a loop or a mistake.
 const MAX_PROFILE_DEPTH: usize = 8;
@@ -100,9 +96,7 @@ struct SharedFile {
 
 impl SharedFile {
     fn read(path: &Path) -> SharedFile {
-        std::fs::read_to_string(path)
-            .map(|text| SharedFile::parse(&text))
-            .unwrap_or_default()
+        std::fs::read_to_string(path).map(|text| SharedFile::parse(&text)).unwrap_or_default()
     }
 
     /// A forgiving INI reader with the shared files' rules: `#` and `;` start comments, keys are
@@ -115,20 +109,13 @@ impl SharedFile {
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
                 continue;
             }
-            if let Some(header) = line
-                .strip_prefix('[')
-                .and_then(|l| l.split_once(']'))
-                .map(|(h, _)| h)
-            {
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.split_once(']')).map(|(h, _)| h) {
                 let name = header.split_whitespace().collect::<Vec<_>>().join(" ");
                 file.sections.entry(name.clone()).or_default();
                 current = Some(name);
                 continue;
             }
-            let Some(section) = current
-                .as_ref()
-                .and_then(|name| file.sections.get_mut(name))
-            else {
+            let Some(section) = current.as_ref().and_then(|name| file.sections.get_mut(name)) else {
                 continue;
             };
             let continues = raw.starts_with([' ', '\t']);
@@ -152,10 +139,7 @@ impl SharedFile {
 }
 
 fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
-    section?
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    section?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// Expands a leading `~/` the way the SDK does for `AWS_CONFIG_FILE` and friends.
@@ -179,14 +163,8 @@ impl Identity {
     pub fn load(env: &Env) -> Identity {
         let config_path = shared_file_path(env, "AWS_CONFIG_FILE", "config");
         let credentials_path = shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-        let config = config_path
-            .as_deref()
-            .map(SharedFile::read)
-            .unwrap_or_default();
-        let credentials = credentials_path
-            .as_deref()
-            .map(SharedFile::read)
-            .unwrap_or_default();
+        let config = config_path.as_deref().map(SharedFile::read).unwrap_or_default();
+        let credentials = credentials_path.as_deref().map(SharedFile::read).unwrap_or_default();
 
         let profile_from_env = env.get("AWS_PROFILE").is_some();
         let profile = env.get("AWS_PROFILE").unwrap_or("default").to_string();
@@ -210,19 +188,14 @@ impl Identity {
             if seen.contains(&name) {
                 break;
             }
-            let config_section_name = if name == "default" {
-                "default".to_string()
-            } else {
-                format!("profile {name}")
-            };
-            let config_section = config
-                .section(&config_section_name)
-                .or_else(|| config.section(&format!("profile {name}")));
+            let config_section_name = if name == "default" { "default".to_string() } else { format!("profile {name}") };
+            let config_section =
+                config.section(&config_section_name).or_else(|| config.section(&format!("profile {name}")));
             let credentials_section = credentials.section(&name);
             if depth == 0 {
                 profile_defined = config_section.is_some() || credentials_section.is_some();
-                endpoint_in_profile = value(config_section, "endpoint_url").is_some()
-                    || value(config_section, "services").is_some();
+                endpoint_in_profile =
+                    value(config_section, "endpoint_url").is_some() || value(config_section, "services").is_some();
                 configured_region = value(config_section, "region").map(str::to_string);
             }
             hash_section(&mut hasher, "config", &config_section_name, config_section);
@@ -240,10 +213,7 @@ impl Identity {
         }
 
         let digest = hasher.finalize();
-        let fingerprint = digest[..FINGERPRINT_BYTES]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let fingerprint = digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect();
         let endpoint_configured = !env.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             && (ENDPOINT_VARIABLES.iter().any(|v| env.get(v).is_some()) || endpoint_in_profile);
         Identity {
@@ -261,12 +231,7 @@ impl Identity {
     }
 }
 
-fn hash_section(
-    hasher: &mut Sha256,
-    file: &str,
-    name: &str,
-    section: Option<&Vec<(String, String)>>,
-) {
+fn hash_section(hasher: &mut Sha256, file: &str, name: &str, section: Option<&Vec<(String, String)>>) {
     let Some(section) = section else { return };
     hasher.update(format!("[{file}:{name}]\n"));
     for (k, v) in section {
@@ -335,14 +300,8 @@ aws_secret_access_key = default-secret
     #[test]
     fn the_same_inputs_give_the_same_fingerprint() {
         let home = Home::new(CONFIG, CREDENTIALS);
-        assert_eq!(
-            home.identity(&[]).fingerprint,
-            home.identity(&[]).fingerprint
-        );
-        assert_eq!(
-            home.identity(&[]).fingerprint.as_str().len(),
-            2 * FINGERPRINT_BYTES
-        );
+        assert_eq!(home.identity(&[]).fingerprint, home.identity(&[]).fingerprint);
+        assert_eq!(home.identity(&[]).fingerprint.as_str().len(), 2 * FINGERPRINT_BYTES);
     }
 
     #[test]
@@ -361,12 +320,8 @@ aws_secret_access_key = default-secret
         let home = Home::new("", "");
         let a = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAA")]).fingerprint;
         let b = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIAB")]).fingerprint;
-        let role = home
-            .identity(&[("AWS_ROLE_ARN", "arn:aws:iam::1:role/x")])
-            .fingerprint;
-        let endpoint = home
-            .identity(&[("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:1")])
-            .fingerprint;
+        let role = home.identity(&[("AWS_ROLE_ARN", "arn:aws:iam::1:role/x")]).fingerprint;
+        let endpoint = home.identity(&[("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:1")]).fingerprint;
         assert_ne!(a, b);
         assert_ne!(a, role);
         assert_ne!(home.identity(&[]).fingerprint, endpoint);
@@ -390,27 +345,17 @@ aws_secret_access_key = default-secret
 
     #[test]
     fn editing_a_referenced_section_changes_the_fingerprint_and_an_unrelated_one_does_not() {
-        let before = Home::new(CONFIG, CREDENTIALS)
-            .identity(&[("AWS_PROFILE", "dev")])
-            .fingerprint;
+        let before = Home::new(CONFIG, CREDENTIALS).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
         let source_edited = CREDENTIALS.replace("AKIABASE", "AKIAOTHER");
-        let after = Home::new(CONFIG, &source_edited)
-            .identity(&[("AWS_PROFILE", "dev")])
-            .fingerprint;
+        let after = Home::new(CONFIG, &source_edited).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
         assert_ne!(before, after);
         let unrelated_edited = CONFIG.replace("ap-south-1", "ap-south-2");
-        let unchanged = Home::new(&unrelated_edited, CREDENTIALS)
-            .identity(&[("AWS_PROFILE", "dev")])
-            .fingerprint;
+        let unchanged = Home::new(&unrelated_edited, CREDENTIALS).identity(&[("AWS_PROFILE", "dev")]).fingerprint;
         assert_eq!(before, unchanged);
 
-        let sso_before = Home::new(CONFIG, CREDENTIALS)
-            .identity(&[("AWS_PROFILE", "sso")])
-            .fingerprint;
+        let sso_before = Home::new(CONFIG, CREDENTIALS).identity(&[("AWS_PROFILE", "sso")]).fingerprint;
         let session_edited = CONFIG.replace("corp.example", "other.example");
-        let sso_after = Home::new(&session_edited, CREDENTIALS)
-            .identity(&[("AWS_PROFILE", "sso")])
-            .fingerprint;
+        let sso_after = Home::new(&session_edited, CREDENTIALS).identity(&[("AWS_PROFILE", "sso")]).fingerprint;
         assert_ne!(sso_before, sso_after);
     }
 
@@ -429,52 +374,27 @@ aws_secret_access_key = default-secret
 
     #[test]
     fn endpoints_in_env_or_profile_count_as_configured() {
-        let home = Home::new(
-            "[default]\nendpoint_url = http://127.0.0.1:9\n[profile plain]\nregion = us-east-1\n",
-            "",
-        );
+        let home = Home::new("[default]\nendpoint_url = http://127.0.0.1:9\n[profile plain]\nregion = us-east-1\n", "");
         assert!(home.identity(&[]).endpoint_configured);
+        assert!(!home.identity(&[("AWS_PROFILE", "plain")]).endpoint_configured);
         assert!(
-            !home
-                .identity(&[("AWS_PROFILE", "plain")])
+            home.identity(&[("AWS_PROFILE", "plain"), ("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:9")])
                 .endpoint_configured
         );
-        assert!(
-            home.identity(&[
-                ("AWS_PROFILE", "plain"),
-                ("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:9")
-            ])
-            .endpoint_configured
-        );
-        assert!(
-            !home
-                .identity(&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")])
-                .endpoint_configured
-        );
+        assert!(!home.identity(&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]).endpoint_configured);
     }
 
     #[test]
     fn source_profile_loops_end() {
-        let home = Home::new(
-            "[profile a]\nsource_profile = b\n[profile b]\nsource_profile = a\n",
-            "",
-        );
+        let home = Home::new("[profile a]\nsource_profile = b\n[profile b]\nsource_profile = a\n", "");
         let _ = home.identity(&[("AWS_PROFILE", "a")]);
     }
 
     #[test]
     fn continuation_lines_belong_to_their_key() {
-        let file = SharedFile::parse(
-            "[profile x]\ns3 =\n  max_concurrent_requests = 10\nregion=us-east-1\n",
-        );
+        let file = SharedFile::parse("[profile x]\ns3 =\n  max_concurrent_requests = 10\nregion=us-east-1\n");
         let section = file.section("profile x").unwrap();
-        assert_eq!(
-            section[0],
-            (
-                "s3".to_string(),
-                "\nmax_concurrent_requests = 10".to_string()
-            )
-        );
+        assert_eq!(section[0], ("s3".to_string(), "\nmax_concurrent_requests = 10".to_string()));
         assert_eq!(section[1], ("region".to_string(), "us-east-1".to_string()));
     }
 }

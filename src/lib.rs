@@ -85,26 +85,12 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
         return EXIT_FAILURE;
     };
     match action {
-        Action::Version => ok_or_fail(
-            writeln!(streams.stdout, "{}", version_line()).map_err(Error::Output),
-            streams,
-        ),
-        Action::Help => ok_or_fail(
-            streams
-                .stdout
-                .write_all(help_text().as_bytes())
-                .map_err(Error::Output),
-            streams,
-        ),
+        Action::Version => ok_or_fail(writeln!(streams.stdout, "{}", version_line()).map_err(Error::Output), streams),
+        Action::Help => ok_or_fail(streams.stdout.write_all(help_text().as_bytes()).map_err(Error::Output), streams),
         Action::List => {
             // Never fails and never touches the network: a broken cache is an empty list.
-            let hosts = open_cache(world)
-                .map(|c| c.hosts((world.now)()))
-                .unwrap_or_default();
-            ok_or_fail(
-                docker::write_list(&mut streams.stdout, &hosts, ECR_USERNAME),
-                streams,
-            )
+            let hosts = open_cache(world).map(|c| c.hosts((world.now)())).unwrap_or_default();
+            ok_or_fail(docker::write_list(&mut streams.stdout, &hosts, ECR_USERNAME), streams)
         }
         Action::Store => {
             let result = docker::read_input(&mut streams.stdin).and_then(|input| {
@@ -125,9 +111,7 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
                     return Ok(());
                 }
                 let server = docker::server_url(&input)?;
-                registry::parse(&server)
-                    .map(|_| ())
-                    .map_err(|registry::NotEcr(host)| Error::NotEcr { host })
+                registry::parse(&server).map(|_| ()).map_err(|registry::NotEcr(host)| Error::NotEcr { host })
             });
             ok_or_fail(result, streams)
         }
@@ -136,10 +120,7 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
 }
 
 fn version_line() -> String {
-    format!(
-        "docker-credential-ecr-login (ecr-login) {}",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("docker-credential-ecr-login (ecr-login) {}", env!("CARGO_PKG_VERSION"))
 }
 
 fn help_text() -> String {
@@ -168,10 +149,7 @@ Environment:
     )
 }
 
-fn ok_or_fail<I, O: Write, E: Write>(
-    result: Result<(), Error>,
-    streams: &mut Streams<I, O, E>,
-) -> u8 {
+fn ok_or_fail<I, O: Write, E: Write>(result: Result<(), Error>, streams: &mut Streams<I, O, E>) -> u8 {
     match result {
         Ok(()) => 0,
         Err(e) => fail(streams, &e, false),
@@ -179,11 +157,7 @@ fn ok_or_fail<I, O: Write, E: Write>(
 }
 
 /// Reports a failure: the protocol line on stdout, the cause on stderr, and the failure exit code.
-fn fail<I, O: Write, E: Write>(
-    streams: &mut Streams<I, O, E>,
-    error: &Error,
-    public_registry: bool,
-) -> u8 {
+fn fail<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error, public_registry: bool) -> u8 {
     let _ = writeln!(streams.stdout, "{}", error.stdout_line(public_registry));
     let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
     EXIT_FAILURE
@@ -212,21 +186,18 @@ fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
         .ok()
         .filter(|secs| *secs > 0.0 && *secs <= MAX_TIMEOUT_SECS)
         .map(Duration::from_secs_f64)
-        .ok_or(Error::BadSetting {
+        .ok_or_else(|| Error::BadSetting {
             name: "ECR_LOGIN_TIMEOUT",
             expected: "a number of seconds greater than 0 and at most 3600",
+            value: text.to_string(),
         })
 }
 
-fn get<S: TokenSource, I: Read, O: Write, E: Write>(
-    streams: &mut Streams<I, O, E>,
-    world: &World<'_, S>,
-) -> u8 {
-    let server =
-        match docker::read_input(&mut streams.stdin).and_then(|input| docker::server_url(&input)) {
-            Ok(server) => server,
-            Err(e) => return fail(streams, &e, false),
-        };
+fn get<S: TokenSource, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, S>) -> u8 {
+    let server = match docker::read_input(&mut streams.stdin).and_then(|input| docker::server_url(&input)) {
+        Ok(server) => server,
+        Err(e) => return fail(streams, &e, false),
+    };
     // A non-ECR host is answered before any AWS configuration, file or runtime is touched.
     let registry = match registry::parse(&server) {
         Ok(registry) => registry,
@@ -257,10 +228,7 @@ fn token_for<S: TokenSource, I, O, E: Write>(
         .filter(|_| world.env.get("AWS_ECR_DISABLE_CACHE").is_none())
         .map(|base| Cache::new(base, &identity.fingerprint));
     let cached = cache.as_ref().and_then(|c| c.read(host));
-    if let Some(token) = cached
-        .as_ref()
-        .filter(|t| t.freshness((world.now)()) == Freshness::Fresh)
-    {
+    if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
         return Ok(token.clone());
     }
 
@@ -273,14 +241,11 @@ fn token_for<S: TokenSource, I, O, E: Write>(
         Some(c) => c.read(host),
         None => cached,
     };
-    if let Some(token) = cached
-        .as_ref()
-        .filter(|t| t.freshness((world.now)()) == Freshness::Fresh)
-    {
+    if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
         return Ok(token.clone());
     }
 
-    match fetch(registry, &identity, deadline, world) {
+    match fetch(registry, &identity, (deadline, timeout), world) {
         Ok(token) => {
             let now = (world.now)();
             if token.freshness(now) == Freshness::Unusable {
@@ -295,10 +260,7 @@ fn token_for<S: TokenSource, I, O, E: Write>(
                 );
             } else if let Some(cache) = &cache {
                 if let Err(e) = cache.store(host, &token) {
-                    warn(
-                        streams,
-                        &format!("cannot cache the token in {}: {e}", cache.dir().display()),
-                    );
+                    warn(streams, &format!("cannot cache the token in {}: {e}", cache.dir().display()));
                 }
                 cache.prune(now);
             }
@@ -327,41 +289,33 @@ fn token_for<S: TokenSource, I, O, E: Write>(
 fn fetch<S: TokenSource>(
     registry: &Registry,
     identity: &Identity,
-    deadline: Instant,
+    (deadline, total): (Instant, Duration),
     world: &World<'_, S>,
 ) -> Result<AuthToken, Error> {
     let host = registry.host().to_string();
     let timeout = deadline.saturating_duration_since(Instant::now());
     if timeout.is_zero() {
-        return Err(Error::TimedOut {
-            registry: host,
-            after: fetch_timeout(world.env)?,
-        });
+        return Err(Error::TimedOut { registry: host, after: total });
     }
     if let (Registry::Public(_), Some(region)) = (registry, identity.configured_region.as_deref())
         && partition::partition_of_region(region) != partition::PUBLIC_PARTITION
     {
-        return Err(Error::PublicOutsideAws {
-            region: region.to_string(),
-        });
+        return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Setup {
-            detail: format!("cannot start the async runtime: {e}"),
+        .map_err(|e| Error::Setup { detail: format!("cannot start the async runtime: {e}") })?;
+    let issued =
+        runtime.block_on(world.source.fetch(FetchRequest { registry, identity, timeout })).map_err(|e| match e {
+            // Report the deadline the user set, not what was left of it after waiting for a lock.
+            Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
+            other => other,
         })?;
-    let issued = runtime.block_on(world.source.fetch(FetchRequest {
-        registry,
-        identity,
-        timeout,
-    }))?;
     let account = match registry {
         Registry::Private(r) => Some(r.account.as_str()),
         Registry::Public(_) => None,
     };
-    token::select(&issued, account, (world.now)()).map_err(|e| Error::BadResponse {
-        registry: host,
-        detail: e.to_string(),
-    })
+    token::select(&issued, account, (world.now)())
+        .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
 }

@@ -9,27 +9,14 @@ use ecr_login::env::Env;
 use ecr_login::{Streams, World, cache, run};
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let env = Env::from_process();
-    let world = World {
-        cache_dir: cache::base_dir(&env),
-        env: &env,
-        now: &now,
-        source: AwsTokenSource,
-    };
-    let mut streams = Streams {
-        stdin: std::io::stdin().lock(),
-        stdout: std::io::stdout().lock(),
-        stderr: std::io::stderr().lock(),
-    };
+    let world = World { cache_dir: cache::base_dir(&env), env: &env, now: &now, source: AwsTokenSource };
+    let mut streams =
+        Streams { stdin: std::io::stdin().lock(), stdout: std::io::stdout().lock(), stderr: std::io::stderr().lock() };
     ExitCode::from(run(&args, &mut streams, &world))
 }

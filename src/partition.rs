@@ -14,50 +14,22 @@ pub struct Suffix {
 /// `<account>.dkr-ecr[-fips].<region>.<suffix>`; the others `<account>.dkr.ecr[-fips].<region>.<suffix>`.
 pub const PRIVATE_SUFFIXES: &[Suffix] = &[
     // Commercial and GovCloud (the region says which partition).
-    Suffix {
-        dns_suffix: "amazonaws.com",
-        dual_stack: false,
-    },
-    Suffix {
-        dns_suffix: "on.aws",
-        dual_stack: true,
-    },
+    Suffix { dns_suffix: "amazonaws.com", dual_stack: false },
+    Suffix { dns_suffix: "on.aws", dual_stack: true },
     // China.
-    Suffix {
-        dns_suffix: "amazonaws.com.cn",
-        dual_stack: false,
-    },
-    Suffix {
-        dns_suffix: "on.amazonwebservices.com.cn",
-        dual_stack: true,
-    },
+    Suffix { dns_suffix: "amazonaws.com.cn", dual_stack: false },
+    Suffix { dns_suffix: "on.amazonwebservices.com.cn", dual_stack: true },
     // ISO, ISO-B, ISO-E, ISO-F.
-    Suffix {
-        dns_suffix: "c2s.ic.gov",
-        dual_stack: false,
-    },
-    Suffix {
-        dns_suffix: "sc2s.sgov.gov",
-        dual_stack: false,
-    },
-    Suffix {
-        dns_suffix: "cloud.adc-e.uk",
-        dual_stack: false,
-    },
-    Suffix {
-        dns_suffix: "csp.hci.ic.gov",
-        dual_stack: false,
-    },
+    Suffix { dns_suffix: "c2s.ic.gov", dual_stack: false },
+    Suffix { dns_suffix: "sc2s.sgov.gov", dual_stack: false },
+    Suffix { dns_suffix: "cloud.adc-e.uk", dual_stack: false },
+    Suffix { dns_suffix: "csp.hci.ic.gov", dual_stack: false },
     // European Sovereign Cloud.
-    Suffix {
-        dns_suffix: "amazonaws.eu",
-        dual_stack: false,
-    },
+    Suffix { dns_suffix: "amazonaws.eu", dual_stack: false },
 ];
 
 /// Host names of ECR Public, with whether each is the dual-stack one.
-pub const PUBLIC_HOSTS: &[(&str, bool)] =
-    &[("public.ecr.aws", false), ("ecr-public.aws.com", true)];
+pub const PUBLIC_HOSTS: &[(&str, bool)] = &[("public.ecr.aws", false), ("ecr-public.aws.com", true)];
 
 /// The partition of ECR Public's API.
 pub const PUBLIC_PARTITION: &str = "aws";
@@ -79,10 +51,7 @@ const REGION_PREFIXES: &[(&str, &str)] = &[
 
 /// The partition a region belongs to: `aws` unless its name says otherwise.
 pub fn partition_of_region(region: &str) -> &'static str {
-    REGION_PREFIXES
-        .iter()
-        .find(|(prefix, _)| region.starts_with(prefix))
-        .map_or("aws", |(_, partition)| partition)
+    REGION_PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
 }
 
 #[cfg(test)]

@@ -100,8 +100,7 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
     }
     let host = match authority.rsplit_once(':') {
         Some((host, port)) => {
-            let port_ok =
-                !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+            let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
             if !port_ok {
                 return Err(NotEcr(authority.to_string()));
             }
@@ -120,10 +119,7 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
 pub fn parse(server: &str) -> Result<Registry, NotEcr> {
     let host = host_of(server)?;
     if let Some((_, dual_stack)) = PUBLIC_HOSTS.iter().find(|(name, _)| *name == host) {
-        return Ok(Registry::Public(PublicRegistry {
-            host,
-            dual_stack: *dual_stack,
-        }));
+        return Ok(Registry::Public(PublicRegistry { host, dual_stack: *dual_stack }));
     }
     let Some(caps) = private_host_pattern().and_then(|p| p.captures(&host)) else {
         return Err(NotEcr(host));
@@ -131,9 +127,7 @@ pub fn parse(server: &str) -> Result<Registry, NotEcr> {
     let field = |i: usize| caps.get(i).map_or("", |m| m.as_str());
     let dual_stack = field(2) == "-";
     let suffix = field(5);
-    let known = PRIVATE_SUFFIXES
-        .iter()
-        .any(|s| s.dns_suffix == suffix && s.dual_stack == dual_stack);
+    let known = PRIVATE_SUFFIXES.iter().any(|s| s.dns_suffix == suffix && s.dual_stack == dual_stack);
     if !known {
         return Err(NotEcr(host));
     }
@@ -509,10 +503,7 @@ mod tests {
     #[test]
     fn public_hosts_are_parsed() {
         for &(input, host, dual_stack) in PUBLIC {
-            let expected = Registry::Public(PublicRegistry {
-                host: host.to_string(),
-                dual_stack,
-            });
+            let expected = Registry::Public(PublicRegistry { host: host.to_string(), dual_stack });
             assert_eq!(parse(input), Ok(expected), "input {input:?}");
         }
     }
@@ -520,11 +511,7 @@ mod tests {
     #[test]
     fn non_ecr_and_hostile_hosts_are_rejected() {
         for input in REJECTED {
-            assert!(
-                parse(input).is_err(),
-                "input {input:?} was accepted: {:?}",
-                parse(input)
-            );
+            assert!(parse(input).is_err(), "input {input:?} was accepted: {:?}", parse(input));
         }
     }
 

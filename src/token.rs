@@ -75,14 +75,9 @@ impl std::fmt::Display for SelectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SelectError::WrongAccount { endpoints } => {
-                write!(
-                    f,
-                    "no token in the answer names the requested account (proxy endpoints: {endpoints:?})"
-                )
+                write!(f, "no token in the answer names the requested account (proxy endpoints: {endpoints:?})")
             }
-            SelectError::Undecodable(DecodeError::NotBase64) => {
-                f.write_str("the token is not base64")
-            }
+            SelectError::Undecodable(DecodeError::NotBase64) => f.write_str("the token is not base64"),
             SelectError::Undecodable(DecodeError::NotUserPassword) => {
                 f.write_str("the token is not of the form user:password")
             }
@@ -93,11 +88,7 @@ impl std::fmt::Display for SelectError {
 /// Picks the token for `account` (a private registry) or the only token (ECR Public, `None`) from
 /// an API answer, checks that its proxy endpoint names the account, and decodes it. A token with no
 /// expiry is taken as expiring `now`: it is served once and never cached.
-pub fn select(
-    issued: &[IssuedToken],
-    account: Option<&str>,
-    now: UnixSeconds,
-) -> Result<AuthToken, SelectError> {
+pub fn select(issued: &[IssuedToken], account: Option<&str>, now: UnixSeconds) -> Result<AuthToken, SelectError> {
     let names_account = |token: &IssuedToken| match account {
         None => true,
         Some(account) => token
@@ -106,22 +97,11 @@ pub fn select(
             .and_then(|endpoint| crate::registry::host_of(endpoint).ok())
             .is_some_and(|host| host.split('.').next() == Some(account)),
     };
-    let chosen =
-        issued
-            .iter()
-            .find(|t| names_account(t))
-            .ok_or_else(|| SelectError::WrongAccount {
-                endpoints: issued
-                    .iter()
-                    .filter_map(|t| t.proxy_endpoint.clone())
-                    .collect(),
-            })?;
-    AuthToken::decode(
-        chosen.authorization_token.expose(),
-        now,
-        chosen.expires_at.unwrap_or(now),
-    )
-    .map_err(SelectError::Undecodable)
+    let chosen = issued.iter().find(|t| names_account(t)).ok_or_else(|| SelectError::WrongAccount {
+        endpoints: issued.iter().filter_map(|t| t.proxy_endpoint.clone()).collect(),
+    })?;
+    AuthToken::decode(chosen.authorization_token.expose(), now, chosen.expires_at.unwrap_or(now))
+        .map_err(SelectError::Undecodable)
 }
 
 /// Formats a Unix time as an RFC 3339 UTC timestamp, for messages.
@@ -138,24 +118,13 @@ pub fn format_utc(time: UnixSeconds) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 impl AuthToken {
     /// Decodes ECR's `authorizationToken` (base64 of `AWS:password`).
-    pub fn decode(
-        encoded: &str,
-        issued_at: UnixSeconds,
-        expires_at: UnixSeconds,
-    ) -> Result<AuthToken, DecodeError> {
-        let bytes = STANDARD
-            .decode(encoded.trim())
-            .map_err(|_| DecodeError::NotBase64)?;
+    pub fn decode(encoded: &str, issued_at: UnixSeconds, expires_at: UnixSeconds) -> Result<AuthToken, DecodeError> {
+        let bytes = STANDARD.decode(encoded.trim()).map_err(|_| DecodeError::NotBase64)?;
         let text = String::from_utf8(bytes).map_err(|_| DecodeError::NotUserPassword)?;
         let (username, password) = text.split_once(':').ok_or(DecodeError::NotUserPassword)?;
         // `<token>` means "identity token" to every docker client: it must never be our user name.
@@ -213,23 +182,11 @@ mod tests {
 
     #[test]
     fn rejects_malformed_tokens() {
-        for encoded in [
-            "%%%",
-            "",
-            &STANDARD.encode("AWS"),
-            &STANDARD.encode(":pw"),
-            &STANDARD.encode("AWS:"),
-        ] {
+        for encoded in ["%%%", "", &STANDARD.encode("AWS"), &STANDARD.encode(":pw"), &STANDARD.encode("AWS:")] {
             assert!(AuthToken::decode(encoded, T0, T0).is_err(), "{encoded}");
         }
-        assert_eq!(
-            AuthToken::decode(&STANDARD.encode("<token>:x"), T0, T0),
-            Err(DecodeError::NotUserPassword)
-        );
-        assert_eq!(
-            AuthToken::decode(&STANDARD.encode([0xff, b':', b'x']), T0, T0),
-            Err(DecodeError::NotUserPassword)
-        );
+        assert_eq!(AuthToken::decode(&STANDARD.encode("<token>:x"), T0, T0), Err(DecodeError::NotUserPassword));
+        assert_eq!(AuthToken::decode(&STANDARD.encode([0xff, b':', b'x']), T0, T0), Err(DecodeError::NotUserPassword));
     }
 
     #[test]
@@ -244,10 +201,7 @@ mod tests {
     fn a_token_inside_the_safety_margin_is_unusable() {
         let t = token(T0, T0 + 12 * HOUR);
         let margin = SAFETY_MARGIN.as_secs();
-        assert_eq!(
-            t.freshness(T0 + 12 * HOUR - margin - 1),
-            Freshness::DueForRefresh
-        );
+        assert_eq!(t.freshness(T0 + 12 * HOUR - margin - 1), Freshness::DueForRefresh);
         assert_eq!(t.freshness(T0 + 12 * HOUR - margin), Freshness::Unusable);
         assert_eq!(t.freshness(T0 + 13 * HOUR), Freshness::Unusable);
     }
@@ -270,14 +224,8 @@ mod tests {
     #[test]
     fn select_picks_the_entry_of_the_requested_account() {
         let answer = [
-            issued(
-                "other",
-                Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"),
-            ),
-            issued(
-                "mine",
-                Some("https://123456789012.dkr.ecr.us-east-1.amazonaws.com"),
-            ),
+            issued("other", Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com")),
+            issued("mine", Some("https://123456789012.dkr.ecr.us-east-1.amazonaws.com")),
         ];
         let t = select(&answer, Some("123456789012"), T0).unwrap();
         assert_eq!(t.password.expose(), "mine");
@@ -286,10 +234,7 @@ mod tests {
 
     #[test]
     fn select_refuses_another_accounts_token() {
-        let answer = [issued(
-            "other",
-            Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"),
-        )];
+        let answer = [issued("other", Some("https://210987654321.dkr.ecr.us-east-1.amazonaws.com"))];
         let err = select(&answer, Some("123456789012"), T0).unwrap_err();
         assert!(matches!(err, SelectError::WrongAccount { .. }));
         assert!(!err.to_string().contains("other"));

@@ -1,0 +1,22 @@
+//! Runs the test suite's ECR stand-in on 127.0.0.1 until killed, for the demo and benchmarks.
+//!
+//! `cargo run --example ecr-stand-in -- [PORT]` prints `http://127.0.0.1:PORT` on its first line
+//! and logs one line per token request on stderr.
+
+#[path = "../tests/support/stand_in.rs"]
+#[allow(dead_code)]
+mod stand_in;
+
+use std::io::Write;
+
+fn main() {
+    let port = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let stand_in = stand_in::StandIn::start_on(port, true);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", stand_in.url());
+    let _ = out.flush();
+    drop(out);
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,294 @@
+//! The disk cache through the binary: hits without AWS, identity separation, permissions,
+//! corruption, refresh at half-life, stale-serving, and one API call for many concurrent gets.
+
+mod support;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use support::stand_in::{Answer, StandIn};
+use support::{HOST, Sandbox};
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Rewrites the one cache entry's times, as if it had been fetched `age` seconds ago with `life` seconds of life.
+fn age_entry(sandbox: &Sandbox, age: u64, life: u64) {
+    let entries = sandbox.cache_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let mut entry: serde_json::Value = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+    let issued = now() - age;
+    entry["issued_at"] = issued.into();
+    entry["expires_at"] = (issued + life).into();
+    std::fs::write(&entries[0], entry.to_string()).unwrap();
+}
+
+#[test]
+fn fresh_cached_token_skips_the_network() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    // Even with AWS answering errors, the hit is served from disk without a call.
+    ecr.answer(Answer::error(400, "AccessDeniedException", "denied"));
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn a_cache_hit_resolves_no_credentials() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    let marker = sandbox.dir.path().join("credential-process-ran");
+    let script = sandbox.dir.path().join("creds.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> {}\necho '{{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS\",\"SecretAccessKey\":\"s\"}}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sandbox.write_home_file(".aws/config", &format!("[profile proc]\ncredential_process = {}\n", script.display()));
+    sandbox.set("AWS_PROFILE", "proc");
+    sandbox.get(HOST).assert_clean_success();
+    assert_eq!(std::fs::read_to_string(&marker).unwrap().lines().count(), 1);
+    assert_eq!(ecr.requests()[0].access_key, "AKIDPROCESS");
+    for _ in 0..3 {
+        sandbox.get(HOST).assert_clean_success();
+    }
+    assert_eq!(std::fs::read_to_string(&marker).unwrap().lines().count(), 1, "credential_process ran on a hit");
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn disabling_the_cache_calls_every_time_and_writes_nothing() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.set("AWS_ECR_DISABLE_CACHE", "1");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    assert!(!sandbox.cache_dir().exists());
+    assert_eq!(sandbox.run(&["list"], b"unused").stdout, "{}\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn cache_files_are_private_and_outside_the_go_helpers_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    let entries = sandbox.cache_entries();
+    assert_eq!(entries.len(), 1);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&entries[0]), 0o600);
+    assert_eq!(mode(entries[0].parent().unwrap()), 0o700);
+    assert_eq!(mode(entries[0].parent().unwrap().parent().unwrap()), 0o700);
+    assert_eq!(entries[0].file_name().unwrap().to_str().unwrap(), format!("{HOST}.json"));
+    assert!(!sandbox.cache_dir().join("cache.json").exists());
+    // Nothing left behind but the entry and its lock.
+    let names: Vec<_> =
+        std::fs::read_dir(entries[0].parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn the_platform_cache_directory_is_used_without_aws_ecr_cache_dir() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.unset("AWS_ECR_CACHE_DIR");
+    sandbox.get(HOST).assert_clean_success();
+    sandbox.get(HOST).assert_clean_success();
+    assert_eq!(ecr.calls(), 1);
+    assert!(sandbox.home().join(".cache/ecr-login/v1").is_dir());
+}
+
+#[test]
+fn a_corrupt_entry_is_a_miss_and_is_replaced() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    let entry = sandbox.cache_entries().remove(0);
+    std::fs::write(&entry, b"{\"host\":\"garbage").unwrap();
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    assert_eq!(ecr.calls(), 2);
+}
+
+#[test]
+fn another_identity_never_gets_the_cached_token() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.write_home_file(
+        ".aws/credentials",
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s1\n[prod]\naws_access_key_id = AKIDPROD\naws_secret_access_key = s2\n",
+    );
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    sandbox.set("AWS_PROFILE", "dev");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    sandbox.set("AWS_PROFILE", "prod");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    sandbox.set("AWS_PROFILE", "dev");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    let keys: Vec<_> = ecr.requests().iter().map(|r| r.access_key.clone()).collect();
+    assert_eq!(keys, vec!["AKIDDEV", "AKIDPROD"]);
+}
+
+#[test]
+fn list_answers_from_the_cache_for_the_current_identity_only() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    assert_eq!(sandbox.run(&["list"], b"unused").assert_clean_success().stdout, "{}\n");
+    assert!(!sandbox.cache_dir().exists(), "list created the cache directory");
+    sandbox.get(&format!("https://{HOST}/repo")).assert_clean_success();
+    sandbox.get("public.ecr.aws").assert_clean_success();
+    let calls = ecr.calls();
+    let run = sandbox.run(&["list"], b"unused");
+    run.assert_clean_success();
+    assert_eq!(run.stdout, format!("{{\"{HOST}\":\"AWS\",\"public.ecr.aws\":\"AWS\"}}\n"));
+    assert_eq!(ecr.calls(), calls, "list called the API");
+    // With the endpoint gone altogether, list still answers the same.
+    drop(ecr);
+    assert_eq!(sandbox.run(&["list"], b"unused").assert_clean_success().stdout, run.stdout);
+    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDSOMEONEELSE");
+    assert_eq!(sandbox.run(&["list"], b"unused").stdout, "{}\n");
+}
+
+#[test]
+fn list_never_fails_even_with_an_unusable_cache_directory() {
+    let mut sandbox = Sandbox::bare();
+    let file = sandbox.dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    sandbox.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    assert_eq!(sandbox.run(&["list"], b"unused").assert_clean_success().stdout, "{}\n");
+}
+
+#[test]
+fn a_token_past_half_its_life_is_refreshed() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    age_entry(&sandbox, 7 * 3600, 12 * 3600);
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-2");
+    assert_eq!(ecr.calls(), 2);
+}
+
+#[test]
+fn a_failed_refresh_serves_the_cached_token_while_it_is_good_and_warns() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    age_entry(&sandbox, 7 * 3600, 12 * 3600);
+    ecr.answer(Answer::error(
+        400,
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/ci is not authorized",
+    ));
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-1");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("warning") && run.stderr.contains("cannot refresh"), "{run:?}");
+    assert!(!run.stderr.contains("123456789012-token-1"), "{run:?}");
+}
+
+#[test]
+fn a_token_inside_the_safety_margin_is_never_served() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    // Five minutes left: inside the ten-minute margin.
+    age_entry(&sandbox, 12 * 3600 - 300, 12 * 3600);
+    ecr.answer(Answer::error(500, "ServerException", "boom"));
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert!(!run.stdout.contains("token-1"), "{run:?}");
+}
+
+#[test]
+fn a_token_issued_already_expired_is_served_once_with_a_warning_and_not_cached() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::Token { lifetime_secs: -3600 });
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-1");
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(run.stderr.contains("check the system clock"), "{run:?}");
+    assert_eq!(sandbox.get(HOST).secret(), "123456789012-token-2");
+    assert!(sandbox.cache_entries().is_empty());
+}
+
+#[test]
+fn expired_entries_of_other_identities_are_pruned() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    age_entry(&sandbox, 13 * 3600, 12 * 3600);
+    let old = sandbox.cache_entries().remove(0);
+    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDOTHER");
+    sandbox.get(HOST).assert_clean_success();
+    assert!(!old.exists());
+    assert_eq!(sandbox.cache_entries().len(), 1);
+}
+
+#[test]
+fn concurrent_gets_on_a_cold_cache_make_exactly_one_api_call() {
+    const PROCESSES: usize = 32;
+    let ecr = StandIn::start();
+    ecr.delay(Duration::from_millis(300));
+    let sandbox = Sandbox::new(&ecr.url());
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|_| {
+            let mut command = sandbox.command(&["get"]);
+            command
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(HOST.as_bytes()).unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        assert!(output.stderr.is_empty(), "{output:?}");
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(answer["Secret"], "123456789012-token-1");
+    }
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn different_registries_do_not_wait_for_each_other() {
+    let ecr = StandIn::start();
+    ecr.delay(Duration::from_millis(1000));
+    let sandbox = Sandbox::new(&ecr.url());
+    let start = Instant::now();
+    let hosts = ["111111111111.dkr.ecr.us-east-1.amazonaws.com", "222222222222.dkr.ecr.us-east-1.amazonaws.com"];
+    let handles: Vec<_> = hosts
+        .iter()
+        .map(|h| {
+            let command = sandbox.command(&["get"]);
+            let h = h.to_string();
+            std::thread::spawn(move || support::run_command(command, h.as_bytes()))
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap().assert_clean_success();
+    }
+    assert_eq!(ecr.calls(), 2);
+    // Serialised they would take at least two seconds.
+    assert!(start.elapsed() < Duration::from_millis(1900), "{:?}", start.elapsed());
+}

@@ -1,0 +1,186 @@
+//! What a user sees when a token cannot be had: one line on stdout naming the cause and the fix
+//! (private registries) or the not-found line (ECR Public), one line on stderr, exit code 1, and
+//! never a secret.
+
+mod support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use support::stand_in::{Answer, StandIn};
+use support::{HOST, NOT_FOUND, Sandbox};
+
+/// A loopback port with nothing listening.
+fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+fn private_failure(sandbox: &Sandbox) -> support::Run {
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert_ne!(run.stdout.trim(), NOT_FOUND, "{run:?}");
+    assert!(run.stdout.contains(HOST), "{run:?}");
+    run
+}
+
+#[test]
+fn no_credentials_names_the_profile_and_the_fix() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::bare();
+    sandbox.set("AWS_ENDPOINT_URL", &ecr.url());
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.starts_with("no AWS credentials"), "{run:?}");
+    assert!(run.stdout.contains("aws configure"), "{run:?}");
+    assert_eq!(ecr.calls(), 0);
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::bare();
+    sandbox.set("AWS_ENDPOINT_URL", &ecr.url());
+    sandbox.write_home_file(".aws/credentials", "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n");
+    sandbox.set("AWS_PROFILE", "deve");
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("profile \"deve\""), "{run:?}");
+    assert!(run.stdout.contains("AWS_PROFILE"), "{run:?}");
+}
+
+#[test]
+fn access_denied_names_the_principal_and_action() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(
+        400,
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecr:GetAuthorizationToken on resource: *",
+    ));
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("access denied"), "{run:?}");
+    assert!(run.stdout.contains("arn:aws:iam::123456789012:user/ci"), "{run:?}");
+    assert!(run.stdout.contains("ecr:GetAuthorizationToken"), "{run:?}");
+    assert_eq!(ecr.calls(), 1, "access denied is not retried");
+}
+
+#[test]
+fn throttling_is_retried_a_bounded_number_of_times_then_named() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(400, "ThrottlingException", "Rate exceeded"));
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("throttled"), "{run:?}");
+    assert_eq!(ecr.calls(), 3);
+}
+
+#[test]
+fn rejected_credentials_are_named() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    ));
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("rejected the credentials"), "{run:?}");
+}
+
+#[test]
+fn server_errors_are_retried_then_reported() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(500, "ServerException", "internal failure"));
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("ServerException"), "{run:?}");
+    assert_eq!(ecr.calls(), 3);
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_fast_and_says_so() {
+    let sandbox = Sandbox::new(&closed_port_url());
+    let start = Instant::now();
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("cannot reach the ECR API in us-east-1"), "{run:?}");
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_silent_endpoint_fails_within_the_configured_deadline() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let mut sandbox = Sandbox::new(&url);
+    sandbox.set("ECR_LOGIN_TIMEOUT", "1.5");
+    let start = Instant::now();
+    let run = private_failure(&sandbox);
+    let elapsed = start.elapsed();
+    assert!(run.stdout.contains("no answer from AWS within 1.5s"), "{run:?}");
+    assert!(elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(6), "{elapsed:?}");
+    drop(listener);
+}
+
+#[test]
+fn a_malformed_timeout_setting_is_refused_clearly() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    for value in ["soon", "0", "-3", "99999"] {
+        sandbox.set("ECR_LOGIN_TIMEOUT", value);
+        let run = sandbox.get(HOST);
+        run.assert_one_line_failure();
+        assert!(run.stdout.starts_with("ECR_LOGIN_TIMEOUT must be"), "{run:?}");
+        assert!(run.stdout.contains(&format!("not \"{value}\"")), "{run:?}");
+    }
+    assert_eq!(ecr.calls(), 0);
+}
+
+#[test]
+fn a_token_for_another_account_is_refused() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::OtherAccount { account: "999999999999".into() });
+    let run = private_failure(&sandbox);
+    assert!(run.stdout.contains("names the requested account"), "{run:?}");
+    assert!(run.stdout.contains("999999999999"), "{run:?}");
+    assert!(!run.stdout.contains("token-1"), "{run:?}");
+    assert!(sandbox.cache_entries().is_empty());
+}
+
+#[test]
+fn ecr_public_failures_answer_not_found_so_anonymous_pulls_proceed() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(400, "AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized"));
+    let run = sandbox.get("public.ecr.aws");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, format!("{NOT_FOUND}\n"));
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(run.stderr.contains("access denied"), "{run:?}");
+}
+
+#[test]
+fn ecr_public_outside_the_aws_partition_fails_fast_without_a_call() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.set("AWS_REGION", "cn-north-1");
+    let run = sandbox.get("public.ecr.aws");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, format!("{NOT_FOUND}\n"));
+    assert!(run.stderr.contains("aws partition"), "{run:?}");
+    assert_eq!(ecr.calls(), 0);
+}
+
+#[test]
+fn an_unwritable_cache_directory_still_serves_the_token_and_warns() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    let file = sandbox.dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    sandbox.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-1");
+    assert!(run.stderr.contains("cannot cache the token"), "{run:?}");
+}

@@ -1,0 +1,169 @@
+//! Test support: the loopback ECR stand-in and a sandbox that runs the built binary with a
+//! temporary HOME, a private cache directory and an environment that reaches only 127.0.0.1.
+
+#![allow(dead_code)]
+
+pub mod stand_in;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test, built by cargo for this test run.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_docker-credential-ecr-login");
+
+/// A registry host used throughout the tests.
+pub const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/// The not-found line of the protocol.
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+
+/// A secret access key that must never show up in any output.
+pub const SECRET_KEY: &str = "sandbox-secret-key-must-not-leak";
+
+/// One test's world: HOME, cache directory and environment.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    /// A sandbox with static credentials in the environment and every AWS endpoint at `endpoint`.
+    pub fn new(endpoint: &str) -> Sandbox {
+        let mut sandbox = Sandbox::bare();
+        sandbox.set("AWS_ENDPOINT_URL", endpoint);
+        sandbox.set("AWS_ACCESS_KEY_ID", "AKIDSANDBOX");
+        sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        sandbox
+    }
+
+    /// A sandbox with no credentials and no endpoint: only HOME, the cache and IMDS switched off.
+    pub fn bare() -> Sandbox {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::create_dir(dir.path().join("home")).unwrap();
+        let mut sandbox = Sandbox { dir, env: Vec::new() };
+        let home = sandbox.home().to_str().unwrap().to_string();
+        let cache = sandbox.cache_dir().to_str().unwrap().to_string();
+        sandbox.set("HOME", &home);
+        sandbox.set("AWS_ECR_CACHE_DIR", &cache);
+        // Never probe the EC2 metadata service from a test.
+        sandbox.set("AWS_EC2_METADATA_DISABLED", "true");
+        sandbox
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Sets (or replaces) an environment variable for the binary.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_string(), value.to_string()));
+    }
+
+    /// Removes an environment variable.
+    pub fn unset(&mut self, name: &str) {
+        self.env.retain(|(k, _)| k != name);
+    }
+
+    /// Writes a file under HOME, creating its directory.
+    pub fn write_home_file(&self, relative: &str, content: &str) -> PathBuf {
+        let path = self.home().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// The command for `args`, with exactly the sandbox's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        command.args(args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Runs the binary with `input` on stdin.
+    pub fn run(&self, args: &[&str], input: &[u8]) -> Run {
+        run_command(self.command(args), input)
+    }
+
+    /// `get` for `server`, sent without a newline as docker does.
+    pub fn get(&self, server: &str) -> Run {
+        self.run(&["get"], server.as_bytes())
+    }
+
+    /// Every cache entry file under the cache directory.
+    pub fn cache_entries(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        collect(&self.cache_dir(), &mut found);
+        found.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        found
+    }
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The password of a successful `get`.
+    pub fn secret(&self) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"));
+        v["Secret"].as_str().unwrap().to_string()
+    }
+
+    /// Asserts success with nothing on stderr.
+    pub fn assert_clean_success(&self) -> &Run {
+        assert_eq!(self.code, 0, "{self:?}");
+        assert_eq!(self.stderr, "", "{self:?}");
+        self
+    }
+
+    /// Asserts a failure with exactly one line on stdout and one on stderr, and no secret anywhere.
+    pub fn assert_one_line_failure(&self) -> &Run {
+        assert_eq!(self.code, 1, "{self:?}");
+        assert_eq!(self.stdout.lines().count(), 1, "{self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
+        self.assert_no_secret();
+        self
+    }
+
+    pub fn assert_no_secret(&self) -> &Run {
+        assert!(!self.stdout.contains(SECRET_KEY) && !self.stderr.contains(SECRET_KEY), "{self:?}");
+        self
+    }
+}
+
+pub fn run_command(mut command: Command, input: &[u8]) -> Run {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn the helper");
+    let mut stdin = child.stdin.take().unwrap();
+    // The helper may answer before reading everything (e.g. refusing oversized input).
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let output: Output = child.wait_with_output().expect("wait for the helper");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,255 @@
+//! A small ECR endpoint on 127.0.0.1 for tests, the demo and benchmarks: awsJson1.1 over HTTP/1.1
+//! with keep-alive, answering `GetAuthorizationToken` for ECR (`AmazonEC2ContainerRegistry_V20150921`)
+//! and ECR Public (`SpencerFrontendService`). It counts calls, records each request's region,
+//! service and registry ids, and can be told to answer with errors, expired tokens or delays.
+//!
+//! Passwords are `<account>-token-<n>` (ECR) and `public-token-<n>` (ECR Public), where `n` is the
+//! call's number, so a test can tell a cached token from a fresh one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";
+
+/// How the stand-in answers token requests.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// A token that expires this many seconds from now (negative: already expired).
+    Token { lifetime_secs: i64 },
+    /// A 12-hour token whose proxy endpoint names this account instead of the requested one.
+    OtherAccount { account: String },
+    /// An AWS error: HTTP status, `__type` and message.
+    Error { status: u16, kind: String, message: String },
+}
+
+impl Answer {
+    /// A token valid for ECR's usual 12 hours.
+    pub fn twelve_hours() -> Answer {
+        Answer::Token { lifetime_secs: 12 * 3600 }
+    }
+
+    /// An error answer.
+    pub fn error(status: u16, kind: &str, message: &str) -> Answer {
+        Answer::Error { status, kind: kind.to_string(), message: message.to_string() }
+    }
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `ecr` or `ecr-public`.
+    pub target: String,
+    /// The SigV4 region of the request.
+    pub region: String,
+    /// The SigV4 service name.
+    pub service: String,
+    /// The access key id that signed it.
+    pub access_key: String,
+    /// `registryIds` from the body.
+    pub registry_ids: Vec<String>,
+}
+
+struct State {
+    answer: Answer,
+    delay: Duration,
+    requests: Vec<Request>,
+}
+
+/// A running stand-in; stops accepting when dropped.
+pub struct StandIn {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    log: bool,
+}
+
+impl StandIn {
+    /// Starts a stand-in on an ephemeral port of 127.0.0.1 answering 12-hour tokens.
+    pub fn start() -> StandIn {
+        StandIn::start_on(0, false)
+    }
+
+    /// Starts a stand-in on `port` of 127.0.0.1 (0: any); with `log`, one line per call on stderr.
+    pub fn start_on(port: u16, log: bool) -> StandIn {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local address");
+        let state =
+            Arc::new(Mutex::new(State { answer: Answer::twelve_hours(), delay: Duration::ZERO, requests: Vec::new() }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (thread_state, thread_stop) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if thread_stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let state = thread_state.clone();
+                std::thread::spawn(move || serve(stream, &state, log));
+            }
+        });
+        StandIn { addr, state, stop, log }
+    }
+
+    /// `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sets how the following requests are answered.
+    pub fn answer(&self, answer: Answer) {
+        self.state.lock().unwrap().answer = answer;
+    }
+
+    /// Delays every following answer.
+    pub fn delay(&self, delay: Duration) {
+        self.state.lock().unwrap().delay = delay;
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// How many token requests arrived so far.
+    pub fn calls(&self) -> usize {
+        self.state.lock().unwrap().requests.len()
+    }
+
+    /// Whether calls are logged; for the example binary.
+    pub fn logs(&self) -> bool {
+        self.log
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = line.trim_end().to_string();
+            if line.is_empty() {
+                break;
+            }
+            headers.push(line);
+        }
+        let header = |name: &str| {
+            headers.iter().skip(1).find_map(|h| {
+                let (k, v) = h.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+        };
+        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let target = header("x-amz-target").unwrap_or_default();
+        let credential = header("authorization")
+            .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split(',').next().unwrap_or("").to_string()))
+            .unwrap_or_default();
+        let scope: Vec<&str> = credential.split('/').collect();
+        let registry_ids: Vec<String> = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("registryIds").cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        let request = Request {
+            target: match target.as_str() {
+                ECR_TARGET => "ecr".into(),
+                PUBLIC_TARGET => "ecr-public".into(),
+                other => other.into(),
+            },
+            region: scope.get(2).unwrap_or(&"").to_string(),
+            service: scope.get(3).unwrap_or(&"").to_string(),
+            access_key: scope.first().unwrap_or(&"").to_string(),
+            registry_ids,
+        };
+        let (status, extra, body) = {
+            let mut state = state.lock().unwrap();
+            state.requests.push(request.clone());
+            let n = state.requests.len();
+            if log {
+                eprintln!(
+                    "stand-in: call {n}: {} GetAuthorizationToken, region {}, registryIds {:?}",
+                    request.target, request.region, request.registry_ids
+                );
+            }
+            let delay = state.delay;
+            let answer = respond(&state.answer, &request, n);
+            drop(state);
+            std::thread::sleep(delay);
+            answer
+        };
+        let response = format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
+             x-amzn-RequestId: stand-in\r\n{extra}\r\n{body}",
+            if status == 200 { "OK" } else { "Error" },
+            body.len()
+        );
+        if writer.write_all(response.as_bytes()).is_err() || close {
+            return;
+        }
+    }
+}
+
+fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String) {
+    match answer {
+        Answer::Error { status, kind, message } => (
+            *status,
+            format!("x-amzn-ErrorType: {kind}\r\n"),
+            serde_json::json!({ "__type": kind, "message": message }).to_string(),
+        ),
+        Answer::OtherAccount { account } => {
+            let mut body = respond(&Answer::twelve_hours(), request, n).2;
+            for requested in &request.registry_ids {
+                body = body.replace(&format!("https://{requested}."), &format!("https://{account}."));
+            }
+            (200, String::new(), body)
+        }
+        Answer::Token { lifetime_secs } => {
+            let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+            let expires_at = now + lifetime_secs;
+            let body = if request.target == "ecr-public" {
+                let token = STANDARD.encode(format!("AWS:public-token-{n}"));
+                serde_json::json!({ "authorizationData": { "authorizationToken": token, "expiresAt": expires_at } })
+            } else {
+                let entries: Vec<_> = request
+                    .registry_ids
+                    .iter()
+                    .map(|account| {
+                        serde_json::json!({
+                            "authorizationToken": STANDARD.encode(format!("AWS:{account}-token-{n}")),
+                            "expiresAt": expires_at,
+                            "proxyEndpoint": format!("https://{account}.dkr.ecr.{}.amazonaws.com", request.region),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "authorizationData": entries })
+            };
+            (200, String::new(), body.to_string())
+        }
+    }
+}
