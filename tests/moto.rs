@@ -1,0 +1,108 @@
+//! Contract tests against moto's server, a third party's model of the AWS APIs: they prove the
+//! request and response shapes and the credential chain (static keys, assumed roles through STS).
+//!
+//! They need `moto_server`; `tests/run` installs it into a virtualenv and names it in
+//! `ECR_LOGIN_MOTO_SERVER`, and runs these with `--include-ignored`.
+
+mod support;
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{HOST, NOT_FOUND, Sandbox};
+
+/// How long moto may take to start listening.
+const MOTO_START: Duration = Duration::from_secs(60);
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let program = std::env::var("ECR_LOGIN_MOTO_SERVER")
+            .expect("ECR_LOGIN_MOTO_SERVER must name moto_server: run the suite with tests/run");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < MOTO_START, "moto_server did not start listening");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs moto_server: run tests/run"]
+fn get_against_moto_returns_its_token_and_warns_about_its_fixed_2015_expiry() {
+    let moto = Moto::start();
+    let sandbox = Sandbox::new(&moto.url);
+    let run = sandbox.get(&format!("https://{HOST}"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!("{{\"ServerURL\":\"https://{HOST}\",\"Username\":\"AWS\",\"Secret\":\"123456789012-auth-token\"}}\n")
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("2015-01-01T00:00:00Z"), "{run:?}");
+    // An already-expired token is never cached.
+    assert!(sandbox.cache_entries().is_empty());
+}
+
+#[test]
+#[ignore = "needs moto_server: run tests/run"]
+fn an_assumed_role_profile_works_through_sts() {
+    let moto = Moto::start();
+    let mut sandbox = Sandbox::new(&moto.url);
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    sandbox.write_home_file(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n");
+    sandbox.write_home_file(
+        ".aws/config",
+        "[profile puller]\nrole_arn = arn:aws:iam::210987654321:role/puller\nsource_profile = base\nregion = us-east-1\n",
+    );
+    sandbox.set("AWS_PROFILE", "puller");
+    let run = sandbox.get("210987654321.dkr.ecr.eu-west-1.amazonaws.com");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "210987654321-auth-token");
+}
+
+#[test]
+#[ignore = "needs moto_server: run tests/run"]
+fn ecr_public_errors_from_moto_leave_public_pulls_anonymous() {
+    // moto has no ECR Public: it answers HTTP 500.
+    let moto = Moto::start();
+    let sandbox = Sandbox::new(&moto.url);
+    let run = sandbox.get("public.ecr.aws");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, format!("{NOT_FOUND}\n"));
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("HTTP 500"), "{run:?}");
+}
+
+#[test]
+#[ignore = "needs moto_server: run tests/run"]
+fn list_after_moto_gets_is_empty_because_expired_tokens_are_not_kept() {
+    let moto = Moto::start();
+    let sandbox = Sandbox::new(&moto.url);
+    assert_eq!(sandbox.get(HOST).code, 0);
+    let run = sandbox.run(&["list"], b"unused");
+    run.assert_clean_success();
+    assert_eq!(run.stdout, "{}\n");
+}
