@@ -72,7 +72,10 @@ fn an_assumed_role_profile_works_through_sts() {
     let mut sandbox = Sandbox::new(&moto.url);
     sandbox.unset("AWS_ACCESS_KEY_ID");
     sandbox.unset("AWS_SECRET_ACCESS_KEY");
-    sandbox.write_home_file(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n");
+    sandbox.write_home_file(
+        ".aws/credentials",
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    );
     sandbox.write_home_file(
         ".aws/config",
         "[profile puller]\nrole_arn = arn:aws:iam::210987654321:role/puller\nsource_profile = base\nregion = us-east-1\n",
