@@ -41,11 +41,12 @@ const LOCK_POLL_MAX: Duration = Duration::from_millis(25);
 /// A temporary file older than this was left by a writer that died; pruning removes it.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 
-/// Where the cache lives: `$AWS_ECR_CACHE_DIR` if set, else the platform cache directory
-/// (`$XDG_CACHE_HOME/ecr-login` or `~/.cache/ecr-login` on Linux). `None` when neither is known.
+/// Where the cache lives: `$AWS_ECR_CACHE_DIR` if set (a leading `~/` is the home directory, as
+/// the Go helper reads it), else the platform cache directory (`$XDG_CACHE_HOME/ecr-login` or
+/// `~/.cache/ecr-login` on Linux). `None` when neither is known.
 pub fn base_dir(env: &Env) -> Option<PathBuf> {
     if let Some(dir) = env.get("AWS_ECR_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
+        return Some(crate::identity::expand_home(dir, env.home().as_deref()));
     }
     directories::ProjectDirs::from("", "", "ecr-login").map(|dirs| dirs.cache_dir().to_path_buf())
 }
@@ -261,6 +262,14 @@ mod tests {
 
     fn token(password: &str, expires_at: UnixSeconds) -> AuthToken {
         AuthToken { username: "AWS".into(), password: Secret::new(password.into()), issued_at: NOW, expires_at }
+    }
+
+    #[test]
+    fn the_cache_directory_setting_expands_home() {
+        let env: Env = [("HOME", "/home/u"), ("AWS_ECR_CACHE_DIR", "~/.ecr")].into_iter().collect();
+        assert_eq!(base_dir(&env), Some(PathBuf::from("/home/u/.ecr")));
+        let env: Env = [("HOME", "/home/u"), ("AWS_ECR_CACHE_DIR", "/var/cache/ecr")].into_iter().collect();
+        assert_eq!(base_dir(&env), Some(PathBuf::from("/var/cache/ecr")));
     }
 
     #[test]

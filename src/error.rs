@@ -34,8 +34,6 @@ pub enum Error {
         /// What was wrong with it.
         reason: String,
     },
-    /// The command line names no action we know.
-    Usage,
     /// `store` for a registry that is not ECR: we keep no credentials of other registries.
     StoreNotEcr {
         /// The registry the client tried to store credentials for.
@@ -163,7 +161,6 @@ impl fmt::Display for Error {
                 write!(f, "standard input is larger than {limit} bytes; send only the registry host")
             }
             Error::BadInput { reason } => write!(f, "cannot read standard input: {reason}"),
-            Error::Usage => f.write_str(crate::docker::USAGE),
             Error::StoreNotEcr { host } => write!(
                 f,
                 "ecr-login keeps no credentials for {host:?}, which is not an Amazon ECR registry; \

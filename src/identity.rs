@@ -143,7 +143,7 @@ fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'
 }
 
 /// Expands a leading `~/` the way the SDK does for `AWS_CONFIG_FILE` and friends.
-fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
+pub(crate) fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     match (path.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(path),

@@ -89,7 +89,8 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
         Action::Help => ok_or_fail(streams.stdout.write_all(help_text().as_bytes()).map_err(Error::Output), streams),
         Action::List => {
             // Never fails and never touches the network: a broken cache is an empty list.
-            let hosts = open_cache(world).map(|c| c.hosts((world.now)())).unwrap_or_default();
+            let identity = Identity::load(world.env);
+            let hosts = open_cache(world, &identity).map(|c| c.hosts((world.now)())).unwrap_or_default();
             ok_or_fail(docker::write_list(&mut streams.stdout, &hosts, ECR_USERNAME), streams)
         }
         Action::Store => {
@@ -167,13 +168,13 @@ fn warn<I, O, E: Write>(streams: &mut Streams<I, O, E>, message: &str) {
     let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: warning: {message}");
 }
 
-/// The cache of the current identity, unless the cache is off or has no home.
-fn open_cache<S>(world: &World<'_, S>) -> Option<Cache> {
+/// The cache of `identity`, unless the cache is off or has no home.
+fn open_cache<S>(world: &World<'_, S>, identity: &Identity) -> Option<Cache> {
     if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() {
         return None;
     }
     let base = world.cache_dir.as_deref()?;
-    Some(Cache::new(base, &Identity::load(world.env).fingerprint))
+    Some(Cache::new(base, &identity.fingerprint))
 }
 
 /// The overall fetch deadline from `ECR_LOGIN_TIMEOUT` (seconds, fractions allowed).
@@ -222,11 +223,7 @@ fn token_for<S: TokenSource, I, O, E: Write>(
 ) -> Result<AuthToken, Error> {
     let host = registry.host();
     let identity = Identity::load(world.env);
-    let cache = world
-        .cache_dir
-        .as_deref()
-        .filter(|_| world.env.get("AWS_ECR_DISABLE_CACHE").is_none())
-        .map(|base| Cache::new(base, &identity.fingerprint));
+    let cache = open_cache(world, &identity);
     let cached = cache.as_ref().and_then(|c| c.read(host));
     if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
         return Ok(token.clone());
@@ -318,4 +315,115 @@ fn fetch<S: TokenSource>(
     };
     token::select(&issued, account, (world.now)())
         .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::token::IssuedToken;
+    use base64::Engine;
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
+
+    const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    const T0: UnixSeconds = 1_800_000_000;
+    const HOUR: u64 = 3600;
+
+    /// A token source that answers from a script and counts its calls.
+    #[derive(Default)]
+    struct FakeSource {
+        answers: RefCell<VecDeque<Result<Vec<IssuedToken>, Error>>>,
+        calls: Cell<usize>,
+    }
+
+    impl FakeSource {
+        fn token(&self, password: &str, expires_at: UnixSeconds) {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
+            self.answers.borrow_mut().push_back(Ok(vec![IssuedToken {
+                authorization_token: Secret::new(encoded),
+                expires_at: Some(expires_at),
+                proxy_endpoint: Some(format!("https://{HOST}")),
+            }]));
+        }
+
+        fn error(&self) {
+            self.answers.borrow_mut().push_back(Err(Error::Throttled { registry: HOST.into() }));
+        }
+    }
+
+    impl TokenSource for &FakeSource {
+        async fn fetch(&self, _request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, Error> {
+            self.calls.set(self.calls.get() + 1);
+            self.answers.borrow_mut().pop_front().unwrap_or_else(|| Err(Error::Throttled { registry: HOST.into() }))
+        }
+    }
+
+    /// Runs `get` at time `now` and returns (exit code, stdout, stderr).
+    fn get_at(source: &FakeSource, cache: &std::path::Path, now: UnixSeconds) -> (u8, String, String) {
+        let env: Env = [("AWS_ACCESS_KEY_ID", "AKIDUNIT")].into_iter().collect();
+        let clock = move || now;
+        let world = World { env: &env, cache_dir: Some(cache.to_path_buf()), now: &clock, source };
+        let mut streams = Streams { stdin: HOST.as_bytes(), stdout: Vec::new(), stderr: Vec::new() };
+        let code = run(&["get".to_string()], &mut streams, &world);
+        (code, String::from_utf8(streams.stdout).unwrap(), String::from_utf8(streams.stderr).unwrap())
+    }
+
+    #[test]
+    fn a_token_is_served_from_the_cache_until_half_its_life_then_refreshed() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FakeSource::default();
+        source.token("first", T0 + 12 * HOUR);
+        source.token("second", T0 + 18 * HOUR);
+        assert!(get_at(&source, dir.path(), T0).1.contains("first"));
+        assert!(get_at(&source, dir.path(), T0 + 6 * HOUR - 1).1.contains("first"));
+        assert_eq!(source.calls.get(), 1);
+        let (code, out, err) = get_at(&source, dir.path(), T0 + 6 * HOUR);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert!(out.contains("second"));
+        assert_eq!(source.calls.get(), 2);
+    }
+
+    #[test]
+    fn a_failed_refresh_serves_the_old_token_until_the_margin_and_no_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FakeSource::default();
+        source.token("first", T0 + 12 * HOUR);
+        get_at(&source, dir.path(), T0);
+        source.error();
+        let (code, out, err) = get_at(&source, dir.path(), T0 + 11 * HOUR);
+        assert_eq!(code, 0);
+        assert!(out.contains("first"));
+        assert!(err.contains("warning: cannot refresh") && err.contains("throttled"), "{err}");
+        source.error();
+        let just_inside_margin = T0 + 12 * HOUR - token::SAFETY_MARGIN.as_secs();
+        let (code, out, _) = get_at(&source, dir.path(), just_inside_margin);
+        assert_eq!(code, 1);
+        assert!(!out.contains("first") && out.contains("throttled"), "{out}");
+    }
+
+    #[test]
+    fn an_expired_cache_entry_is_never_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FakeSource::default();
+        source.token("first", T0 + 12 * HOUR);
+        get_at(&source, dir.path(), T0);
+        source.error();
+        let (code, out, _) = get_at(&source, dir.path(), T0 + 13 * HOUR);
+        assert_eq!(code, 1);
+        assert!(!out.contains("first"));
+    }
+
+    #[test]
+    fn a_non_ecr_host_never_reaches_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FakeSource::default();
+        let env = Env::default();
+        let clock = || T0;
+        let world = World { env: &env, cache_dir: Some(dir.path().to_path_buf()), now: &clock, source: &source };
+        let mut streams = Streams { stdin: &b"ghcr.io"[..], stdout: Vec::new(), stderr: Vec::new() };
+        assert_eq!(run(&["get".to_string()], &mut streams, &world), 1);
+        assert_eq!(streams.stdout, b"credentials not found in native keychain\n");
+        assert_eq!(source.calls.get(), 0);
+    }
 }
