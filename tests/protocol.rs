@@ -67,32 +67,6 @@ fn every_input_form_of_one_host_gets_its_token_and_echoes_the_input() {
 }
 
 #[test]
-fn nerdctl_forms_in_its_order_all_get_credentials() {
-    let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
-    for form in [
-        format!("{HOST}:443"),
-        format!("https://{HOST}:443"),
-        format!("http://{HOST}:443"),
-        HOST.to_string(),
-        format!("https://{HOST}"),
-        format!("http://{HOST}"),
-    ] {
-        assert_eq!(sandbox.get(&form).assert_clean_success().secret(), "123456789012-token-1");
-    }
-}
-
-#[test]
-fn crane_sends_a_path_first_and_gets_credentials() {
-    let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
-    let run = sandbox.get(&format!("{HOST}/team/app"));
-    run.assert_clean_success();
-    assert!(run.stdout.contains(&format!("\"ServerURL\":\"{HOST}/team/app\"")));
-}
-
-#[cfg(unix)]
-#[test]
 fn non_ecr_host_is_not_found_without_loading_aws_config() {
     let ecr = StandIn::start();
     let mut sandbox = Sandbox::new(&ecr.url());

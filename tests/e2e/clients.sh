@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs inside tests/e2e/run's private mount namespace, where the ECR host name is 127.0.0.1.
+# Drives skopeo, podman and buildah against the registry with credentials from the helper only.
+set -euo pipefail
+work=$E2E_WORK
+ref=$E2E_REF
+image=$ref/team/app
+helper=$work/bin/docker-credential-ecr-login
+
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The clients' configuration: the helper for this registry, and plain HTTP on loopback.
+export REGISTRY_AUTH_FILE=$work/auth.json
+printf '{"credHelpers":{"%s":"ecr-login"}}\n' "$ref" >"$REGISTRY_AUTH_FILE"
+export CONTAINERS_REGISTRIES_CONF=$work/registries.conf
+printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$ref" >"$CONTAINERS_REGISTRIES_CONF"
+podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs
+  --cgroup-manager cgroupfs --events-backend file)
+buildah=(buildah --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs)
+
+if [ "$E2E_PHASE" = denied ]; then
+  if out=$(skopeo copy --dest-tls-verify=false "oci:$work/image:latest" "docker://$image:denied" 2>&1); then
+    fail "skopeo pushed although the registry does not accept the helper's password"
+  fi
+  grep -qiE '401|unauthorized' <<<"$out" || fail "skopeo failed without a 401: $out"
+  ok "skopeo push refused with 401 when the password is not the helper's"
+  if out=$("${podman[@]}" pull --tls-verify=false "$image:1" 2>&1); then
+    fail "podman pulled although the registry does not accept the helper's password"
+  fi
+  grep -qiE '401|unauthorized' <<<"$out" || fail "podman failed without a 401: $out"
+  ok "podman pull refused with 401 when the password is not the helper's"
+  exit 0
+fi
+
+layer=$(cat "$work/layer-digest")
+
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/image:latest" "docker://$image:1"
+ok "skopeo pushed an image it built itself"
+skopeo inspect --tls-verify=false "docker://$image:1" >"$work/inspect.json"
+grep -q "$layer" "$work/inspect.json" || fail "skopeo inspect does not show the pushed layer"
+ok "skopeo inspected it"
+skopeo copy --quiet --src-tls-verify=false "docker://$image:1" "oci:$work/pulled:1"
+[ -f "$work/pulled/blobs/sha256/${layer#sha256:}" ] || fail "the pulled image lacks the pushed layer"
+ok "skopeo pulled it back, same layer"
+[ "$(skopeo login --get-login "$ref")" = AWS ] || fail "skopeo login --get-login"
+ok "skopeo login --get-login answers AWS"
+
+"${podman[@]}" pull --quiet --tls-verify=false "$image:1" >/dev/null
+ok "podman pulled it"
+"${podman[@]}" tag "$image:1" "$image:from-podman"
+"${podman[@]}" push --quiet --tls-verify=false "$image:from-podman"
+skopeo inspect --tls-verify=false "docker://$image:from-podman" | grep -q "$layer" || fail "podman's push is not there"
+ok "podman pushed it under a new tag"
+[ "$("${podman[@]}" login --get-login "$ref")" = AWS ] || fail "podman login --get-login"
+ok "podman login --get-login answers AWS"
+
+"${buildah[@]}" push --quiet --tls-verify=false "$image:1" "docker://$image:from-buildah" >/dev/null
+skopeo inspect --tls-verify=false "docker://$image:from-buildah" | grep -q "$layer" || fail "buildah's push is not there"
+ok "buildah pushed it"
+
+# list answers from the cache only: moto's tokens carry a fixed 2015 expiry, so none is kept.
+[ "$("$helper" list </dev/null)" = "{}" ] || fail "list"
+ok "list answers {} (moto's already-expired tokens are never cached)"
+
+skopeo logout "$ref" >/dev/null
+"${podman[@]}" logout "$ref" >/dev/null
+ok "skopeo and podman logout (erase) succeed"
+[ "$(skopeo login --get-login "$ref")" = AWS ] || fail "credentials gone after logout"
+ok "credentials still come from the helper after logout"
