@@ -2,6 +2,7 @@
 # Runs inside tests/e2e/run's private mount namespace, where the ECR host name is 127.0.0.1.
 # Drives skopeo, podman and buildah against the registry with credentials from the helper only.
 set -euo pipefail
+# No `producer | grep -q`: under pipefail, grep quitting early fails the producer with SIGPIPE.
 work=$E2E_WORK
 ref=$E2E_REF
 image=$ref/team/app
@@ -50,13 +51,13 @@ ok "skopeo login --get-login answers AWS"
 ok "podman pulled it"
 "${podman[@]}" tag "$image:1" "$image:from-podman"
 "${podman[@]}" push --quiet --tls-verify=false "$image:from-podman"
-skopeo inspect --tls-verify=false "docker://$image:from-podman" | grep -q "$layer" || fail "podman's push is not there"
+grep -q "$layer" <<<"$(skopeo inspect --tls-verify=false "docker://$image:from-podman")" || fail "podman's push is not there"
 ok "podman pushed it under a new tag"
 [ "$("${podman[@]}" login --get-login "$ref")" = AWS ] || fail "podman login --get-login"
 ok "podman login --get-login answers AWS"
 
 "${buildah[@]}" push --quiet --tls-verify=false "$image:1" "docker://$image:from-buildah" >/dev/null
-skopeo inspect --tls-verify=false "docker://$image:from-buildah" | grep -q "$layer" || fail "buildah's push is not there"
+grep -q "$layer" <<<"$(skopeo inspect --tls-verify=false "docker://$image:from-buildah")" || fail "buildah's push is not there"
 ok "buildah pushed it"
 
 # list answers from the cache only: moto's tokens carry a fixed 2015 expiry, so none is kept.
