@@ -5,8 +5,15 @@
 use std::path::Path;
 
 /// Scripts that `.ci/run` runs, itself included.
-const CI_SCRIPTS: &[&str] =
-    &[".ci/run", "tests/run", "tests/demo.sh", "tests/e2e/run", "tests/e2e/clients.sh", "packaging/test-packages"];
+const CI_SCRIPTS: &[&str] = &[
+    ".ci/run",
+    "tests/run",
+    "tests/demo.sh",
+    "tests/e2e/run",
+    "tests/e2e/clients.sh",
+    "packaging/test-packages",
+    "bench/run",
+];
 
 /// README commands that cannot run here, each with why and what runs in its place.
 const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
@@ -85,7 +92,7 @@ fn every_readme_command_is_run_by_ci_or_says_why_not() {
 #[test]
 fn ci_runs_every_listed_script() {
     let ci = read(".ci/run");
-    for script in ["tests/demo.sh", "tests/run", "packaging/test-packages"] {
+    for script in ["tests/demo.sh", "tests/run", "packaging/test-packages", "bench/run"] {
         assert!(ci.lines().any(|l| l.split_whitespace().any(|w| w == script)), ".ci/run does not run {script}");
     }
     let run = read("tests/run");
