@@ -14,6 +14,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ecr::config::http::HttpResponse;
@@ -23,7 +24,7 @@ use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder as HttpClientBuilder, Connector};
 
 use crate::error::{Error, one_line};
-use crate::identity::Identity;
+use crate::identity::{Identity, WebIdentity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
@@ -43,6 +44,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Attempts of the API call, the first included; throttling and 5xx answers are retried.
 const MAX_ATTEMPTS: u32 = 3;
+
+/// The session name of roles assumed with a service account token, as CloudTrail shows it.
+const WEB_IDENTITY_SESSION_NAME: &str = "ecr-login";
 
 /// Backoff before the first retry, and the most any one retry waits.
 const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
@@ -71,6 +75,8 @@ pub struct FetchRequest<'a> {
     pub identity: &'a Identity,
     /// The overall deadline for the whole fetch.
     pub timeout: Duration,
+    /// A role to assume with a service account token instead of the caller's own credentials.
+    pub web_identity: Option<&'a WebIdentity>,
 }
 
 /// Where tokens come from: AWS in the binary, a hand-written fake in tests.
@@ -144,7 +150,10 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
     let cx =
         Context { registry: request.registry.host(), region, identity: request.identity, timeout: request.timeout };
     let config = load_config(region, request.timeout).await;
-    let credentials = resolve_credentials(&config, &cx).await?;
+    let credentials = match request.web_identity {
+        Some(web_identity) => assume_role_with_web_identity(&config, web_identity, &cx).await?,
+        None => resolve_credentials(&config, &cx).await?,
+    };
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;
     match request.registry {
@@ -269,6 +278,104 @@ async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -
             detail: causes(&other),
         },
     })
+}
+
+/// Exchanges a service account token for the annotated role's credentials (STS
+/// AssumeRoleWithWebIdentity, an unsigned call), in the registry's region.
+async fn assume_role_with_web_identity(
+    config: &aws_config::SdkConfig,
+    web_identity: &WebIdentity,
+    cx: &Context<'_>,
+) -> Result<Credentials, Error> {
+    let failed = |detail: String| Error::AssumeRoleFailed {
+        registry: cx.registry.to_string(),
+        role: web_identity.role_arn.clone(),
+        detail,
+    };
+    let output = aws_sdk_sts::Client::new(config)
+        .assume_role_with_web_identity()
+        .role_arn(&web_identity.role_arn)
+        .role_session_name(WEB_IDENTITY_SESSION_NAME)
+        .web_identity_token(web_identity.token.expose())
+        .send()
+        .await
+        .map_err(|e| match classify(e, cx) {
+            Error::AccessDenied { detail, .. }
+            | Error::CredentialsRejected { detail, .. }
+            | Error::Service { detail, .. } => failed(detail),
+            other => other,
+        })?;
+    let issued = output.credentials().ok_or_else(|| failed("STS answered no credentials".into()))?;
+    Ok(Credentials::new(
+        issued.access_key_id(),
+        issued.secret_access_key(),
+        Some(issued.session_token().to_string()),
+        SystemTime::try_from(*issued.expiration()).ok(),
+        "WebIdentityToken",
+    ))
+}
+
+/// What `doctor` reports about the caller, without any secret.
+#[derive(Debug, Clone)]
+pub struct CallerReport {
+    /// The credential provider that produced the credentials (e.g. `EnvironmentVariable`, `Sso`).
+    pub source: String,
+    /// The access key id (not a secret), to tell keys apart.
+    pub access_key_id: String,
+    /// The caller's ARN from STS GetCallerIdentity, or why it could not be had.
+    pub arn: Result<String, String>,
+}
+
+/// Resolves the caller's credentials through the standard chain and asks STS who that is.
+pub async fn describe_caller(region: &str, identity: &Identity, timeout: Duration) -> Result<CallerReport, Error> {
+    let cx = Context { registry: "(doctor)", region, identity, timeout };
+    let work = async {
+        let config = load_config(region, timeout).await;
+        let credentials = resolve_credentials(&config, &cx).await?;
+        // The chain records which sources produced the credentials (for its user agent metrics).
+        let source = credentials
+            .get_property::<Vec<AwsCredentialFeature>>()
+            .filter(|features| !features.is_empty())
+            .map_or_else(|| "unknown".to_string(), |features| format!("{features:?}"));
+        let access_key_id = credentials.access_key_id().to_string();
+        let sts = aws_sdk_sts::config::Builder::from(&config).credentials_provider(credentials).build();
+        let arn = aws_sdk_sts::Client::from_conf(sts)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify(e, &cx).to_string())
+            .and_then(|out| out.arn().map(str::to_string).ok_or_else(|| "STS answered no ARN".to_string()));
+        Ok(CallerReport { source, access_key_id, arn })
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::TimedOut { registry: "(doctor)".into(), after: timeout }),
+    }
+}
+
+/// The endpoint URL the ECR client for `registry` calls: an explicit one from the environment, or
+/// the SDK's resolution of the host's region, FIPS and dual-stack flags.
+pub async fn resolved_endpoint(
+    registry: &PrivateRegistry,
+    env_endpoint: Option<&str>,
+    honour_host_flags: bool,
+) -> String {
+    use aws_sdk_ecr::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    if let Some(url) = env_endpoint {
+        return url.to_string();
+    }
+    let params = Params::builder()
+        .region(registry.region.clone())
+        .use_fips(honour_host_flags && registry.fips)
+        .use_dual_stack(honour_host_flags && registry.dual_stack)
+        .build();
+    match params {
+        Ok(params) => match DefaultResolver::new().resolve_endpoint(&params).await {
+            Ok(endpoint) => endpoint.url().to_string(),
+            Err(e) => format!("(cannot resolve: {e})"),
+        },
+        Err(e) => format!("(cannot resolve: {e})"),
+    }
 }
 
 /// Turns an SDK error of either ECR API into the outcome a user acts on.

@@ -75,6 +75,20 @@ pub enum Error {
         /// AWS's error code and message.
         detail: String,
     },
+    /// STS refused to let the service account's token assume the annotated role.
+    AssumeRoleFailed {
+        /// The registry the token was for.
+        registry: String,
+        /// The role from the service account's annotation.
+        role: String,
+        /// AWS's error code and message.
+        detail: String,
+    },
+    /// A kubelet request names a role but carries no service account token.
+    NoServiceAccountToken {
+        /// The role from the service account's annotation.
+        role: String,
+    },
     /// The principal may not call `ecr:GetAuthorizationToken`.
     AccessDenied {
         /// The registry the token was for.
@@ -190,6 +204,16 @@ impl fmt::Display for Error {
             Error::CredentialsRejected { registry, detail } => {
                 write!(f, "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them")
             }
+            Error::AssumeRoleFailed { registry, role, detail } => write!(
+                f,
+                "cannot assume {role} with the service account token for {registry}: {detail}; check the role's trust \
+                 policy for the cluster's OIDC provider and the service account"
+            ),
+            Error::NoServiceAccountToken { role } => write!(
+                f,
+                "the service account names {role} but the kubelet sent no service account token; add tokenAttributes \
+                 to the provider's entry in the CredentialProviderConfig"
+            ),
             Error::AccessDenied { registry, detail } => write!(
                 f,
                 "access denied getting a token for {registry}: {detail}; \

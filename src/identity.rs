@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::env::Env;
+use crate::secret::Secret;
 
 /// Environment variables that decide who the caller is, or where the request goes.
 const IDENTITY_VARIABLES: &[&str] = &[
@@ -158,7 +159,26 @@ fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<Pat
     }
 }
 
+/// A role to assume with a Kubernetes service account's token (kubelet provider mode).
+#[derive(Debug, Clone)]
+pub struct WebIdentity {
+    /// The role named by the service account's annotation.
+    pub role_arn: String,
+    /// The service account token the kubelet passed.
+    pub token: Secret<String>,
+}
+
 impl Identity {
+    /// The same caller acting as `role_arn`: another fingerprint, so that tokens are cached per
+    /// role and never shared between roles. The rotating service account token is not part of it.
+    pub fn for_role(&self, role_arn: &str) -> Identity {
+        let mut hasher = Sha256::new();
+        hasher.update(format!("ecr-login identity v1\nbase {}\nrole {role_arn}\n", self.fingerprint));
+        let digest = hasher.finalize();
+        let fingerprint = digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect();
+        Identity { fingerprint: Fingerprint(fingerprint), ..self.clone() }
+    }
+
     /// Reads the environment and the shared files and fingerprints them.
     pub fn load(env: &Env) -> Identity {
         let config_path = shared_file_path(env, "AWS_CONFIG_FILE", "config");
@@ -382,6 +402,17 @@ aws_secret_access_key = default-secret
                 .endpoint_configured
         );
         assert!(!home.identity(&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]).endpoint_configured);
+    }
+
+    #[test]
+    fn each_role_gets_its_own_fingerprint() {
+        let home = Home::new("", "");
+        let node = home.identity(&[("AWS_ACCESS_KEY_ID", "AKIANODE")]);
+        let a = node.for_role("arn:aws:iam::111111111111:role/a");
+        let b = node.for_role("arn:aws:iam::111111111111:role/b");
+        assert_ne!(a.fingerprint, b.fingerprint);
+        assert_ne!(a.fingerprint, node.fingerprint);
+        assert_eq!(a.fingerprint, node.for_role("arn:aws:iam::111111111111:role/a").fingerprint);
     }
 
     #[test]

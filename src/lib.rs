@@ -17,6 +17,7 @@ pub mod ecr;
 pub mod env;
 pub mod error;
 pub mod identity;
+pub mod kubelet;
 pub mod partition;
 pub mod registry;
 pub mod secret;
@@ -31,7 +32,7 @@ use crate::docker::Action;
 use crate::ecr::{FetchRequest, TokenSource};
 use crate::env::Env;
 use crate::error::{EXIT_FAILURE, Error};
-use crate::identity::Identity;
+use crate::identity::{Identity, WebIdentity};
 use crate::registry::Registry;
 use crate::token::{AuthToken, Freshness, UnixSeconds};
 
@@ -70,12 +71,33 @@ pub struct Streams<I, O, E> {
     pub stderr: E,
 }
 
-/// Runs one command line (without the program name) and returns the process exit code.
+/// How long the kubelet may keep an empty answer for an image that is not on ECR.
+const NOT_ECR_CACHE_SECS: u64 = 3600;
+
+/// How long the kubelet may keep an empty answer after ECR Public's token could not be had, so
+/// that public images pull anonymously and the token is tried again soon.
+const PUBLIC_FAILURE_CACHE_SECS: u64 = 300;
+
+/// Runs one command line and returns the process exit code. `program` is how the binary was
+/// invoked (argv[0]): under the name `ecr-credential-provider` it is a kubelet credential provider.
+/// `args` are the arguments after it.
 pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
+    program: &str,
     args: &[String],
     streams: &mut Streams<I, O, E>,
     world: &World<'_, S>,
 ) -> u8 {
+    let invoked_as = std::path::Path::new(program).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if invoked_as == kubelet::PROGRAM_NAME || (args.len() == 1 && args[0] == kubelet::SUBCOMMAND) {
+        return match kubelet_provider(streams, world) {
+            Ok(()) => 0,
+            Err(e) => {
+                // The kubelet copies stderr into its events: one line, never a secret.
+                let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {e}");
+                EXIT_FAILURE
+            }
+        };
+    }
     let Some(action) = Action::from_args(args) else {
         let _ = writeln!(streams.stdout, "{}", docker::USAGE);
         let _ = writeln!(
@@ -205,7 +227,8 @@ fn get<S: TokenSource, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, 
         Err(registry::NotEcr(host)) => return fail(streams, &Error::NotEcr { host }, false),
     };
     let public = matches!(registry, Registry::Public(_));
-    match token_for(&registry, streams, world) {
+    let identity = Identity::load(world.env);
+    match token_for(&registry, &identity, None, streams, world) {
         Ok(token) => match docker::write_credentials(&mut streams.stdout, &server, &token) {
             Ok(()) => 0,
             Err(e) => fail(streams, &e, public),
@@ -218,12 +241,13 @@ fn get<S: TokenSource, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, 
 /// registry, however many processes ask at the same time), else the cached one while it lasts.
 fn token_for<S: TokenSource, I, O, E: Write>(
     registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
     streams: &mut Streams<I, O, E>,
     world: &World<'_, S>,
 ) -> Result<AuthToken, Error> {
     let host = registry.host();
-    let identity = Identity::load(world.env);
-    let cache = open_cache(world, &identity);
+    let cache = open_cache(world, identity);
     let cached = cache.as_ref().and_then(|c| c.read(host));
     if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
         return Ok(token.clone());
@@ -242,7 +266,7 @@ fn token_for<S: TokenSource, I, O, E: Write>(
         return Ok(token.clone());
     }
 
-    match fetch(registry, &identity, (deadline, timeout), world) {
+    match fetch(registry, identity, web_identity, (deadline, timeout), world) {
         Ok(token) => {
             let now = (world.now)();
             if token.freshness(now) == Freshness::Unusable {
@@ -282,10 +306,50 @@ fn token_for<S: TokenSource, I, O, E: Write>(
     }
 }
 
+/// Answers one kubelet `CredentialProviderRequest` from the same cache as `get`. A pod whose
+/// service account names a role pulls as that role (assumed with its token), cached per role.
+fn kubelet_provider<S: TokenSource, I: Read, O: Write, E: Write>(
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, S>,
+) -> Result<(), Error> {
+    let input = docker::read_input(&mut streams.stdin)?;
+    let request = kubelet::parse_request(&input)?;
+    let api_version = request.api_version.as_str();
+    let key = request.registry();
+    let Ok(registry) = registry::parse(key) else {
+        // Not ours: no credentials, and the kubelet need not ask again for a while.
+        let line = kubelet::Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line()?;
+        return streams.stdout.write_all(line.as_bytes()).map_err(Error::Output);
+    };
+    let web_identity = match (request.role(), &request.service_account_token) {
+        (Some(role), Some(token)) => Some(WebIdentity { role_arn: role.to_string(), token: token.clone() }),
+        (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
+        (None, _) => None,
+    };
+    let node = Identity::load(world.env);
+    let identity = match &web_identity {
+        Some(w) => node.for_role(&w.role_arn),
+        None => node,
+    };
+    let line = match token_for(&registry, &identity, web_identity.as_ref(), streams, world) {
+        Ok(token) => {
+            let valid_for = token.usable_until().saturating_sub((world.now)());
+            kubelet::Response::new(api_version, valid_for, Some((key, &token.username, &token.password))).to_line()?
+        }
+        Err(e) if matches!(registry, Registry::Public(_)) => {
+            warn(streams, &format!("{e}; public images pull anonymously"));
+            kubelet::Response::new(api_version, PUBLIC_FAILURE_CACHE_SECS, None).to_line()?
+        }
+        Err(e) => return Err(e),
+    };
+    streams.stdout.write_all(line.as_bytes()).map_err(Error::Output)
+}
+
 /// Asks the token source, on a current-thread runtime started only now, for a token.
 fn fetch<S: TokenSource>(
     registry: &Registry,
     identity: &Identity,
+    web_identity: Option<&WebIdentity>,
     (deadline, total): (Instant, Duration),
     world: &World<'_, S>,
 ) -> Result<AuthToken, Error> {
@@ -303,8 +367,9 @@ fn fetch<S: TokenSource>(
         .enable_all()
         .build()
         .map_err(|e| Error::Setup { detail: format!("cannot start the async runtime: {e}") })?;
-    let issued =
-        runtime.block_on(world.source.fetch(FetchRequest { registry, identity, timeout })).map_err(|e| match e {
+    let issued = runtime
+        .block_on(world.source.fetch(FetchRequest { registry, identity, timeout, web_identity }))
+        .map_err(|e| match e {
             // Report the deadline the user set, not what was left of it after waiting for a lock.
             Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
             other => other,
@@ -365,7 +430,7 @@ mod tests {
         let clock = move || now;
         let world = World { env: &env, cache_dir: Some(cache.to_path_buf()), now: &clock, source };
         let mut streams = Streams { stdin: HOST.as_bytes(), stdout: Vec::new(), stderr: Vec::new() };
-        let code = run(&["get".to_string()], &mut streams, &world);
+        let code = run("docker-credential-ecr-login", &["get".to_string()], &mut streams, &world);
         (code, String::from_utf8(streams.stdout).unwrap(), String::from_utf8(streams.stderr).unwrap())
     }
 
@@ -422,7 +487,7 @@ mod tests {
         let clock = || T0;
         let world = World { env: &env, cache_dir: Some(dir.path().to_path_buf()), now: &clock, source: &source };
         let mut streams = Streams { stdin: &b"ghcr.io"[..], stdout: Vec::new(), stderr: Vec::new() };
-        assert_eq!(run(&["get".to_string()], &mut streams, &world), 1);
+        assert_eq!(run("docker-credential-ecr-login", &["get".to_string()], &mut streams, &world), 1);
         assert_eq!(streams.stdout, b"credentials not found in native keychain\n");
         assert_eq!(source.calls.get(), 0);
     }

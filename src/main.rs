@@ -13,10 +13,12 @@ fn now() -> u64 {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
+    let program = argv.next().unwrap_or_default();
+    let args: Vec<String> = argv.collect();
     let env = Env::from_process();
     let world = World { cache_dir: cache::base_dir(&env), env: &env, now: &now, source: AwsTokenSource };
     let mut streams =
         Streams { stdin: std::io::stdin().lock(), stdout: std::io::stdout().lock(), stderr: std::io::stderr().lock() };
-    ExitCode::from(run(&args, &mut streams, &world))
+    ExitCode::from(run(&program, &args, &mut streams, &world))
 }

@@ -158,11 +158,11 @@ pub fn parse(server: &str) -> Result<Registry, NotEcr> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// (input, host, account, region, partition, fips, dual_stack)
-    const PRIVATE: &[(&str, &str, &str, &str, &str, bool, bool)] = &[
+    pub(crate) const PRIVATE: &[(&str, &str, &str, &str, &str, bool, bool)] = &[
         (
             "123456789012.dkr.ecr.us-east-1.amazonaws.com",
             "123456789012.dkr.ecr.us-east-1.amazonaws.com",
@@ -445,7 +445,7 @@ mod tests {
         ),
     ];
 
-    const PUBLIC: &[(&str, &str, bool)] = &[
+    pub(crate) const PUBLIC: &[(&str, &str, bool)] = &[
         ("public.ecr.aws", "public.ecr.aws", false),
         ("https://public.ecr.aws", "public.ecr.aws", false),
         ("public.ecr.aws:443", "public.ecr.aws", false),
@@ -455,7 +455,7 @@ mod tests {
         ("https://ecr-public.aws.com/v2/", "ecr-public.aws.com", true),
     ];
 
-    const REJECTED: &[&str] = &[
+    pub(crate) const REJECTED: &[&str] = &[
         "",
         "   ",
         "docker.io",

@@ -1,7 +1,9 @@
 //! A small ECR endpoint on 127.0.0.1 for tests, the demo and benchmarks: awsJson1.1 over HTTP/1.1
 //! with keep-alive, answering `GetAuthorizationToken` for ECR (`AmazonEC2ContainerRegistry_V20150921`)
-//! and ECR Public (`SpencerFrontendService`). It counts calls, records each request's region,
-//! service and registry ids, and can be told to answer with errors, expired tokens or delays.
+//! and ECR Public (`SpencerFrontendService`), plus the two STS actions the helper uses (awsQuery:
+//! `AssumeRoleWithWebIdentity`, whose access key names the role, and `GetCallerIdentity`). It
+//! counts calls, records each request's region, service, signing key, registry ids and role, and
+//! can be told to answer with errors, expired tokens or delays.
 //!
 //! Passwords are `<account>-token-<n>` (ECR) and `public-token-<n>` (ECR Public), where `n` is the
 //! call's number, so a test can tell a cached token from a fresh one.
@@ -54,6 +56,10 @@ pub struct Request {
     pub access_key: String,
     /// `registryIds` from the body.
     pub registry_ids: Vec<String>,
+    /// `RoleArn` of an STS AssumeRoleWithWebIdentity.
+    pub role_arn: Option<String>,
+    /// `WebIdentityToken` of an STS AssumeRoleWithWebIdentity.
+    pub web_identity_token: Option<String>,
 }
 
 struct State {
@@ -117,9 +123,14 @@ impl StandIn {
         self.state.lock().unwrap().requests.clone()
     }
 
-    /// How many token requests arrived so far.
+    /// How many ECR and ECR Public token requests arrived so far.
     pub fn calls(&self) -> usize {
-        self.state.lock().unwrap().requests.len()
+        self.state.lock().unwrap().requests.iter().filter(|r| r.target.starts_with("ecr")).count()
+    }
+
+    /// The STS requests so far.
+    pub fn sts_requests(&self) -> Vec<Request> {
+        self.requests().into_iter().filter(|r| r.target.starts_with("sts:")).collect()
     }
 
     /// Whether calls are logged; for the example binary.
@@ -176,12 +187,18 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             .and_then(|v| v.get("registryIds").cloned())
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
+        let form = form_fields(&body);
+        let action = form.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone());
+        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let request = Request {
-            target: match target.as_str() {
-                ECR_TARGET => "ecr".into(),
-                PUBLIC_TARGET => "ecr-public".into(),
-                other => other.into(),
+            target: match (target.as_str(), &action) {
+                (ECR_TARGET, _) => "ecr".into(),
+                (PUBLIC_TARGET, _) => "ecr-public".into(),
+                (_, Some(action)) => format!("sts:{action}"),
+                (other, None) => other.into(),
             },
+            role_arn: field("RoleArn"),
+            web_identity_token: field("WebIdentityToken"),
             region: scope.get(2).unwrap_or(&"").to_string(),
             service: scope.get(3).unwrap_or(&"").to_string(),
             access_key: scope.first().unwrap_or(&"").to_string(),
@@ -190,7 +207,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
         let (status, extra, body) = {
             let mut state = state.lock().unwrap();
             state.requests.push(request.clone());
-            let n = state.requests.len();
+            // Token numbers count token requests only, not STS calls.
+            let n = state.requests.iter().filter(|r| r.target.starts_with("ecr")).count();
             if log {
                 eprintln!(
                     "stand-in: call {n}: {} GetAuthorizationToken, region {}, registryIds {:?}",
@@ -198,13 +216,18 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
                 );
             }
             let delay = state.delay;
-            let answer = respond(&state.answer, &request, n);
+            let answer = if request.target.starts_with("sts:") {
+                respond_sts(&request)
+            } else {
+                respond(&state.answer, &request, n)
+            };
             drop(state);
             std::thread::sleep(delay);
             answer
         };
+        let content_type = if request.target.starts_with("sts:") { "text/xml" } else { "application/x-amz-json-1.1" };
         let response = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
              x-amzn-RequestId: stand-in\r\n{extra}\r\n{body}",
             if status == 200 { "OK" } else { "Error" },
             body.len()
@@ -252,4 +275,66 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
             (200, String::new(), body.to_string())
         }
     }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body (awsQuery), percent-decoded.
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                    out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                    i += 2;
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    std::str::from_utf8(body)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+/// The access key id the stand-in's STS hands out for a role: it names the role, so that the
+/// ECR requests signed with it show which role made them.
+pub fn access_key_for_role(role_arn: &str) -> String {
+    let name = role_arn.rsplit('/').next().unwrap_or("");
+    format!("ASIA{}", name.to_ascii_uppercase())
+}
+
+fn respond_sts(request: &Request) -> (u16, String, String) {
+    const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+    let body = if request.target == "sts:AssumeRoleWithWebIdentity" {
+        let role = request.role_arn.clone().unwrap_or_default();
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        let expiration = ecr_login::token::format_utc(now + 3600);
+        format!(
+            "<AssumeRoleWithWebIdentityResponse xmlns=\"{NS}\"><AssumeRoleWithWebIdentityResult><Credentials>\
+             <AccessKeyId>{}</AccessKeyId><SecretAccessKey>stand-in-secret</SecretAccessKey>\
+             <SessionToken>stand-in-session</SessionToken><Expiration>{expiration}</Expiration></Credentials>\
+             <AssumedRoleUser><Arn>{role}/ecr-login</Arn><AssumedRoleId>AROA:ecr-login</AssumedRoleId></AssumedRoleUser>\
+             </AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata>\
+             </AssumeRoleWithWebIdentityResponse>",
+            access_key_for_role(&role)
+        )
+    } else {
+        format!(
+            "<GetCallerIdentityResponse xmlns=\"{NS}\"><GetCallerIdentityResult>\
+             <Arn>arn:aws:iam::123456789012:user/{}</Arn><UserId>AIDASTANDIN</UserId><Account>123456789012</Account>\
+             </GetCallerIdentityResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata>\
+             </GetCallerIdentityResponse>",
+            request.access_key
+        )
+    };
+    (200, String::new(), body)
 }

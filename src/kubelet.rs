@@ -1,0 +1,297 @@
+//! The kubelet image credential provider protocol (`credentialprovider.kubelet.k8s.io/v1`, and the
+//! older `v1beta1`/`v1alpha1` with the same fields).
+//!
+//! The kubelet writes one `CredentialProviderRequest` on stdin and decodes the response strictly,
+//! so the response carries exactly its fields and echoes the request's `apiVersion`. What the
+//! kubelet does with an answer (REFERENCE section 4): a non-zero exit and an empty `auth` both mean
+//! "no credentials from this plugin" and the pull goes on anonymously; the exit is not cached, the
+//! empty map is cached for `cacheDuration`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// The API versions the kubelet may speak to a provider; the response uses the request's.
+pub const API_VERSIONS: &[&str] = &[
+    "credentialprovider.kubelet.k8s.io/v1",
+    "credentialprovider.kubelet.k8s.io/v1beta1",
+    "credentialprovider.kubelet.k8s.io/v1alpha1",
+];
+
+/// The service account annotation that names the role to pull with (as cloud-provider-aws uses).
+pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
+
+/// The subcommand that selects this mode, for the kubelet configuration's `args`.
+pub const SUBCOMMAND: &str = "kubelet-provider";
+
+/// The program name that selects this mode, as a drop-in for cloud-provider-aws's plugin.
+pub const PROGRAM_NAME: &str = "ecr-credential-provider";
+
+/// One request from the kubelet. Fields the kubelet may add later are tolerated.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    /// `credentialprovider.kubelet.k8s.io/v1` and friends.
+    pub api_version: String,
+    /// `CredentialProviderRequest`.
+    pub kind: String,
+    /// The image to pull, `host[:port]/path[:tag|@digest]`.
+    pub image: String,
+    /// The pod's service account token, when the provider config asks for one.
+    #[serde(default)]
+    pub service_account_token: Option<Secret<String>>,
+    /// The pod's service account annotations, when the provider config asks for them.
+    #[serde(default)]
+    pub service_account_annotations: BTreeMap<String, String>,
+}
+
+/// The answer, with exactly the kubelet's fields in its order.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Response<'a> {
+    kind: &'static str,
+    api_version: &'a str,
+    cache_key_type: &'static str,
+    cache_duration: String,
+    auth: BTreeMap<&'a str, AuthConfig<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct AuthConfig<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+impl<'a> Response<'a> {
+    /// An answer keyed by registry, valid for `cache_seconds`; `auth` is `None` for "no credentials".
+    pub fn new(api_version: &'a str, cache_seconds: u64, auth: Option<(&'a str, &'a str, &'a Secret<String>)>) -> Self {
+        Response {
+            kind: "CredentialProviderResponse",
+            api_version,
+            cache_key_type: "Registry",
+            cache_duration: go_duration(cache_seconds),
+            auth: auth
+                .into_iter()
+                .map(|(key, username, password)| (key, AuthConfig { username, password: password.expose() }))
+                .collect(),
+        }
+    }
+
+    /// The response as one JSON line.
+    pub fn to_line(&self) -> Result<String, Error> {
+        serde_json::to_string(self).map(|json| json + "\n").map_err(|e| Error::Output(std::io::Error::other(e)))
+    }
+}
+
+/// Parses and checks a request.
+pub fn parse_request(input: &str) -> Result<Request, Error> {
+    let request: Request = serde_json::from_str(input.trim())
+        .map_err(|e| Error::BadInput { reason: format!("not a CredentialProviderRequest: {e}") })?;
+    if !API_VERSIONS.contains(&request.api_version.as_str()) {
+        return Err(Error::BadInput {
+            reason: format!("apiVersion {:?} is not one of {API_VERSIONS:?}", request.api_version),
+        });
+    }
+    if request.kind != "CredentialProviderRequest" {
+        return Err(Error::BadInput { reason: format!("kind {:?} is not CredentialProviderRequest", request.kind) });
+    }
+    Ok(request)
+}
+
+impl Request {
+    /// The registry part of the image, `host[:port]`, which keys the answer. Like the kubelet, a
+    /// first path component without a dot or colon (and not `localhost`) means Docker Hub.
+    pub fn registry(&self) -> &str {
+        let image = self.image.trim();
+        let image = image.split_once("://").map_or(image, |(_, rest)| rest);
+        match image.split_once('/') {
+            Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+            _ => "docker.io",
+        }
+    }
+
+    /// The role the pod's service account names, if any.
+    pub fn role(&self) -> Option<&str> {
+        self.service_account_annotations.get(ROLE_ANNOTATION).map(String::as_str).filter(|r| !r.is_empty())
+    }
+}
+
+/// A whole number of seconds as Go's `time.Duration` prints it: `0s`, `45s`, `3m5s`, `5h59m0s`.
+pub fn go_duration(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kubelet's image matching (pkg/credentialprovider `URLsMatch`): ports must be equal, the
+    /// host label counts must be equal, and each label matches as a glob in which `*` stays
+    /// within the label.
+    fn kubelet_matches(pattern: &str, image_host: &str) -> bool {
+        let split = |s: &str| match s.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h.to_string(), p.to_string()),
+            _ => (s.to_string(), String::new()),
+        };
+        let ((pattern_host, pattern_port), (host, port)) = (split(pattern), split(image_host));
+        let pattern_labels: Vec<&str> = pattern_host.split('.').collect();
+        let labels: Vec<&str> = host.split('.').collect();
+        pattern_port == port
+            && pattern_labels.len() == labels.len()
+            && pattern_labels.iter().zip(&labels).all(|(p, l)| glob(p.as_bytes(), l.as_bytes()))
+    }
+
+    fn glob(pattern: &[u8], text: &[u8]) -> bool {
+        match (pattern.first(), text.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
+            (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
+            (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
+            _ => false,
+        }
+    }
+
+    fn match_images(file: &str) -> Vec<String> {
+        let config: serde_norway::Value = serde_norway::from_str(file).unwrap();
+        assert_eq!(config["apiVersion"].as_str(), Some("kubelet.config.k8s.io/v1"));
+        assert_eq!(config["kind"].as_str(), Some("CredentialProviderConfig"));
+        let provider = &config["providers"][0];
+        assert_eq!(provider["name"].as_str(), Some(PROGRAM_NAME));
+        assert_eq!(provider["apiVersion"].as_str(), Some(API_VERSIONS[0]));
+        provider["matchImages"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    }
+
+    const CONFIGS: &[&str] = &[
+        include_str!("../packaging/kubelet/credential-provider-config.yaml"),
+        include_str!("../packaging/kubelet/credential-provider-config.service-accounts.yaml"),
+    ];
+
+    #[test]
+    fn the_glob_rules_are_the_kubelets() {
+        assert!(kubelet_matches("*.dkr.ecr.*.amazonaws.com", "1.dkr.ecr.us-east-1.amazonaws.com"));
+        assert!(!kubelet_matches("*.dkr.ecr.*.amazonaws.com", "1.dkr.ecr.us-east-1.amazonaws.com.cn"));
+        assert!(!kubelet_matches("*.dkr.ecr.*.amazonaws.com", "1.dkr.ecr-fips.us-east-1.amazonaws.com"));
+        assert!(!kubelet_matches("*.amazonaws.com", "a.b.amazonaws.com"));
+        assert!(!kubelet_matches("public.ecr.aws", "public.ecr.aws:5000"));
+        assert!(kubelet_matches("h.example:5000", "h.example:5000"));
+    }
+
+    #[test]
+    fn the_provider_configs_match_every_ecr_host_form_and_nothing_else() {
+        use crate::registry::tests::{PRIVATE, PUBLIC, REJECTED};
+        for config in CONFIGS {
+            let patterns = match_images(config);
+            for host in PRIVATE.iter().map(|c| c.1).chain(PUBLIC.iter().map(|c| c.1)) {
+                assert!(patterns.iter().any(|p| kubelet_matches(p, host)), "no pattern matches {host}");
+            }
+            for suffix in crate::partition::PRIVATE_SUFFIXES {
+                for fips in ["", "-fips"] {
+                    let sep = if suffix.dual_stack { "-" } else { "." };
+                    let host = format!("123456789012.dkr{sep}ecr{fips}.eu-west-1.{}", suffix.dns_suffix);
+                    assert!(patterns.iter().any(|p| kubelet_matches(p, &host)), "no pattern matches {host}");
+                }
+            }
+            for host in REJECTED.iter().filter_map(|h| crate::registry::host_of(h).ok()) {
+                let matched: Vec<_> = patterns.iter().filter(|p| kubelet_matches(p, &host)).collect();
+                // A pattern may match a host that the parser rejects only for its account or region
+                // shape (the kubelet's globs cannot say "12 digits"); never a foreign domain.
+                for pattern in matched {
+                    let suffix = pattern.split_once(".*.").map_or(pattern.as_str(), |(_, s)| s);
+                    assert!(host.ends_with(&format!(".{suffix}")) || host == *pattern, "{pattern} matches {host}");
+                }
+            }
+            for foreign in [
+                "docker.io",
+                "ghcr.io",
+                "quay.io",
+                "registry.k8s.io",
+                "localhost:5000",
+                "gcr.io",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example",
+                "evil.example",
+            ] {
+                assert!(!patterns.iter().any(|p| kubelet_matches(p, foreign)), "a pattern matches {foreign}");
+            }
+        }
+    }
+
+    #[test]
+    fn durations_print_as_go_does() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(45), "45s");
+        assert_eq!(go_duration(185), "3m5s");
+        assert_eq!(go_duration(3600), "1h0m0s");
+        assert_eq!(go_duration(21_540), "5h59m0s");
+    }
+
+    #[test]
+    fn requests_parse_with_and_without_service_account_fields() {
+        let plain = parse_request(
+            r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.registry(), "123456789012.dkr.ecr.us-east-1.amazonaws.com");
+        assert!(plain.role().is_none() && plain.service_account_token.is_none());
+        let sa = parse_request(
+            r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example:5000/a","serviceAccountToken":"jwt","serviceAccountAnnotations":{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/r"},"futureField":1}"#,
+        )
+        .unwrap();
+        assert_eq!(sa.registry(), "x.example:5000");
+        assert_eq!(sa.role(), Some("arn:aws:iam::1:role/r"));
+        assert_eq!(format!("{:?}", sa.service_account_token), "Some(Secret(<redacted>))");
+    }
+
+    #[test]
+    fn bad_requests_are_refused() {
+        for input in [
+            "",
+            "{}",
+            r#"{"apiVersion":"v1","kind":"CredentialProviderRequest","image":"a/b"}"#,
+            r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"Other","image":"a/b"}"#,
+        ] {
+            assert!(parse_request(input).is_err(), "{input}");
+        }
+    }
+
+    #[test]
+    fn registries_of_images() {
+        let request = |image: &str| Request {
+            api_version: String::new(),
+            kind: String::new(),
+            image: image.into(),
+            service_account_token: None,
+            service_account_annotations: BTreeMap::new(),
+        };
+        assert_eq!(request("public.ecr.aws/nginx/nginx:1").registry(), "public.ecr.aws");
+        assert_eq!(request("nginx:latest").registry(), "docker.io");
+        assert_eq!(request("library/nginx").registry(), "docker.io");
+        assert_eq!(request("localhost/x").registry(), "localhost");
+        assert_eq!(request("h.example:8443/x@sha256:abc").registry(), "h.example:8443");
+    }
+
+    #[test]
+    fn responses_have_exactly_the_kubelets_fields() {
+        let password = Secret::new("pw".to_string());
+        let full = Response::new("credentialprovider.kubelet.k8s.io/v1", 21_540, Some(("h.example", "AWS", &password)));
+        assert_eq!(
+            full.to_line().unwrap(),
+            "{\"kind\":\"CredentialProviderResponse\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\
+             \"cacheKeyType\":\"Registry\",\"cacheDuration\":\"5h59m0s\",\"auth\":{\"h.example\":{\"username\":\"AWS\",\
+             \"password\":\"pw\"}}}\n"
+        );
+        let empty = Response::new("credentialprovider.kubelet.k8s.io/v1beta1", 3600, None);
+        assert_eq!(
+            empty.to_line().unwrap(),
+            "{\"kind\":\"CredentialProviderResponse\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1beta1\",\
+             \"cacheKeyType\":\"Registry\",\"cacheDuration\":\"1h0m0s\",\"auth\":{}}\n"
+        );
+    }
+}

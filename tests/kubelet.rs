@@ -1,0 +1,203 @@
+//! Kubelet image credential provider mode through the binary: the exact response, both ways of
+//! selecting the mode, the shared cache, defined answers for ECR Public and other registries, and
+//! service-account roles cached per role.
+
+mod support;
+
+use std::process::Stdio;
+
+use support::stand_in::{Answer, StandIn, access_key_for_role};
+use support::{HOST, Sandbox};
+
+const V1: &str = "credentialprovider.kubelet.k8s.io/v1";
+
+fn request(api_version: &str, image: &str) -> String {
+    format!(r#"{{"apiVersion":"{api_version}","kind":"CredentialProviderRequest","image":"{image}"}}"#)
+}
+
+fn request_as(role: &str, token: &str) -> String {
+    format!(
+        r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest","image":"{HOST}/team/app:1","serviceAccountToken":"{token}","serviceAccountAnnotations":{{"eks.amazonaws.com/ecr-role-arn":"{role}"}}}}"#
+    )
+}
+
+fn provider(sandbox: &Sandbox, input: &str) -> support::Run {
+    sandbox.run(&["kubelet-provider"], input.as_bytes())
+}
+
+fn response(run: &support::Run) -> serde_json::Map<String, serde_json::Value> {
+    assert_eq!(run.code, 0, "{run:?}");
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+}
+
+#[test]
+fn a_private_image_gets_exactly_the_kubelets_fields() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let run = provider(&sandbox, &request(V1, &format!("{HOST}/team/app:1")));
+    assert_eq!(run.stderr, "");
+    let answer = response(&run);
+    let keys: Vec<&str> = answer.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["kind", "apiVersion", "cacheKeyType", "cacheDuration", "auth"]);
+    assert_eq!(answer["kind"], "CredentialProviderResponse");
+    assert_eq!(answer["apiVersion"], V1);
+    assert_eq!(answer["cacheKeyType"], "Registry");
+    // 12 hours less the 10-minute safety margin (a second may tick during the run).
+    assert!(["11h50m0s", "11h49m59s"].contains(&answer["cacheDuration"].as_str().unwrap()), "{answer:?}");
+    let auth = answer["auth"].as_object().unwrap();
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[HOST], serde_json::json!({"username": "AWS", "password": "123456789012-token-1"}));
+}
+
+#[test]
+fn the_response_echoes_an_older_api_version() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let v1beta1 = "credentialprovider.kubelet.k8s.io/v1beta1";
+    assert_eq!(response(&provider(&sandbox, &request(v1beta1, HOST)))["apiVersion"], v1beta1);
+}
+
+#[cfg(unix)]
+#[test]
+fn invoked_as_ecr_credential_provider_it_is_a_drop_in_for_the_plugin() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let link = sandbox.dir.path().join("ecr-credential-provider");
+    std::os::unix::fs::symlink(support::BINARY, &link).unwrap();
+    let mut command = std::process::Command::new(&link);
+    command.arg("get-credentials").env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
+    let run = support::run_command(command, request(V1, &format!("{HOST}/a:1")).as_bytes());
+    assert_eq!(response(&run)["auth"][HOST]["password"], "123456789012-token-1");
+}
+
+#[test]
+fn the_kubelet_and_docker_share_one_cache() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    sandbox.get(HOST).assert_clean_success();
+    let answer = response(&provider(&sandbox, &request(V1, &format!("{HOST}/x:1"))));
+    assert_eq!(answer["auth"][HOST]["password"], "123456789012-token-1");
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn many_pods_starting_at_once_make_one_api_call() {
+    let ecr = StandIn::start();
+    ecr.delay(std::time::Duration::from_millis(300));
+    let sandbox = Sandbox::new(&ecr.url());
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            let mut command = sandbox.command(&["kubelet-provider"]);
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(request(V1, &format!("{HOST}/pod-{i}:1")).as_bytes()).unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(answer["auth"][HOST]["password"], "123456789012-token-1");
+    }
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn a_non_ecr_image_gets_an_empty_answer_cached_for_an_hour() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    for image in ["nginx:latest", "ghcr.io/org/app:1", "registry.k8s.io/pause:3.9"] {
+        let run = provider(&sandbox, &request(V1, image));
+        assert_eq!(run.stderr, "");
+        let answer = response(&run);
+        assert_eq!(answer["auth"], serde_json::json!({}));
+        assert_eq!(answer["cacheDuration"], "1h0m0s");
+    }
+    assert_eq!(ecr.calls(), 0);
+}
+
+#[test]
+fn ecr_public_gets_a_token_and_on_failure_an_empty_answer_so_the_pull_goes_on() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let answer = response(&provider(&sandbox, &request(V1, "public.ecr.aws/nginx/nginx:1")));
+    assert_eq!(answer["auth"]["public.ecr.aws"]["password"], "public-token-1");
+
+    let other = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(400, "AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized"));
+    let run = provider(&other, &request(V1, "public.ecr.aws/nginx/nginx:1"));
+    let answer = response(&run);
+    assert_eq!(answer["auth"], serde_json::json!({}));
+    assert_eq!(answer["cacheDuration"], "5m0s");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+#[test]
+fn a_private_failure_exits_non_zero_with_one_line_and_no_secret() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    ecr.answer(Answer::error(
+        400,
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/node is not authorized",
+    ));
+    let run = provider(&sandbox, &request(V1, &format!("{HOST}/a:1")));
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("access denied"), "{run:?}");
+    run.assert_no_secret();
+}
+
+#[test]
+fn bad_requests_exit_non_zero_with_one_line() {
+    let sandbox = Sandbox::bare();
+    for input in ["", "{}", "not json", &request("v1", HOST)] {
+        let run = provider(&sandbox, input);
+        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    }
+}
+
+#[test]
+fn service_account_roles_are_assumed_with_the_pods_token_and_cached_per_role() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let role_a = "arn:aws:iam::123456789012:role/puller-a";
+    let role_b = "arn:aws:iam::123456789012:role/puller-b";
+    let token = "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature";
+
+    let a = response(&provider(&sandbox, &request_as(role_a, token)));
+    assert_eq!(a["auth"][HOST]["password"], "123456789012-token-1");
+    let b = response(&provider(&sandbox, &request_as(role_b, token)));
+    assert_eq!(b["auth"][HOST]["password"], "123456789012-token-2");
+    // Role A again: its own cache entry, no new call; and the node's identity shares neither.
+    assert_eq!(
+        response(&provider(&sandbox, &request_as(role_a, token)))["auth"][HOST]["password"],
+        "123456789012-token-1"
+    );
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-3");
+
+    let sts = ecr.sts_requests();
+    assert_eq!(sts.len(), 2, "{sts:?}");
+    assert_eq!(sts[0].role_arn.as_deref(), Some(role_a));
+    assert_eq!(sts[0].web_identity_token.as_deref(), Some(token));
+    assert_eq!(sts[1].role_arn.as_deref(), Some(role_b));
+    let keys: Vec<String> = ecr.requests().iter().filter(|r| r.target == "ecr").map(|r| r.access_key.clone()).collect();
+    assert_eq!(keys, [access_key_for_role(role_a), access_key_for_role(role_b), "AKIDSANDBOX".to_string()]);
+}
+
+#[test]
+fn a_role_without_a_service_account_token_is_refused() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let input = format!(
+        r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest","image":"{HOST}/a:1","serviceAccountAnnotations":{{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/r"}}}}"#
+    );
+    let run = provider(&sandbox, &input);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("tokenAttributes"), "{run:?}");
+    assert_eq!(ecr.calls(), 0);
+}
