@@ -106,7 +106,7 @@ impl Cache {
             expires_at: token.expires_at,
         };
         let json = serde_json::to_vec(&entry).map_err(io::Error::other)?;
-        write_atomic(&self.entry_path(host), &json)
+        write_atomic(&self.entry_path(host), &json, 0o600)
     }
 
     /// Takes the lock for `host`, waiting until `deadline` while another process holds it.
@@ -216,6 +216,20 @@ fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
     Some((entry.host, token))
 }
 
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if mode == 0o600 {
+        return Ok(());
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
 /// Opens `path` for writing, creating it with mode 0600; `new` demands that it not exist yet.
 fn create_private(path: &Path, new: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
@@ -230,8 +244,10 @@ fn create_private(path: &Path, new: bool) -> io::Result<File> {
     options.open(path)
 }
 
-/// Writes `bytes` to a fresh 0600 temporary file beside `path`, then renames it over `path`.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes `bytes` to a fresh temporary file beside `path` (created 0600, given `mode` before it
+/// is visible), then renames it over `path`: readers see the old file or the new one, never a torn
+/// one. Also used by `configure` for the clients' configuration files.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = path.with_file_name(format!(
@@ -239,8 +255,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let result =
-        create_private(&temp, true).and_then(|mut file| file.write_all(bytes)).and_then(|()| fs::rename(&temp, path));
+    let result = create_private(&temp, true)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| set_mode(&temp, mode))
+        .and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }

@@ -34,6 +34,11 @@ pub enum Error {
         /// What was wrong with it.
         reason: String,
     },
+    /// `configure` cannot do what it was asked; the reason says what to fix.
+    Configure {
+        /// What was wrong.
+        reason: String,
+    },
     /// `store` for a registry that is not ECR: we keep no credentials of other registries.
     StoreNotEcr {
         /// The registry the client tried to store credentials for.
@@ -175,6 +180,7 @@ impl fmt::Display for Error {
                 write!(f, "standard input is larger than {limit} bytes; send only the registry host")
             }
             Error::BadInput { reason } => write!(f, "cannot read standard input: {reason}"),
+            Error::Configure { reason } => write!(f, "configure: {reason}"),
             Error::StoreNotEcr { host } => write!(
                 f,
                 "ecr-login keeps no credentials for {host:?}, which is not an Amazon ECR registry; \

@@ -12,6 +12,7 @@
 //! real home directory. `main.rs` only gathers the real ones.
 
 pub mod cache;
+pub mod configure;
 pub mod docker;
 pub mod ecr;
 pub mod env;
@@ -93,6 +94,20 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
             Ok(()) => 0,
             Err(e) => {
                 // The kubelet copies stderr into its events: one line, never a secret.
+                let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {e}");
+                EXIT_FAILURE
+            }
+        };
+    }
+    if args.first().is_some_and(|a| a == "configure") {
+        return match configure::run(&args[1..], world.env) {
+            Ok(report) => {
+                for warning in &report.warnings {
+                    warn(streams, warning);
+                }
+                ok_or_fail(writeln!(streams.stdout, "{}", report.lines.join("\n")).map_err(Error::Output), streams)
+            }
+            Err(e) => {
                 let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {e}");
                 EXIT_FAILURE
             }

@@ -37,6 +37,45 @@ pub const PUBLIC_PARTITION: &str = "aws";
 /// The only region where ECR Public's API lives.
 pub const PUBLIC_API_REGION: &str = "us-east-1";
 
+/// The regions of the `aws` partition, for `configure --all-regions-of`. A region missing here
+/// can still be configured by host with `--registry`.
+pub const AWS_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
 /// Region-name prefixes of the partitions other than `aws`, longest first so that `us-gov-` and
 /// `us-iso-` are told apart from each other.
 const REGION_PREFIXES: &[(&str, &str)] = &[

@@ -1,0 +1,316 @@
+//! `configure`: one command that routes ECR hosts to this helper in docker's `config.json` or
+//! containers' `auth.json`, or prints the kubelet's provider configuration.
+//!
+//! Edits are safe: every other key is kept in its order, an existing `credsStore` is left alone,
+//! the file is replaced atomically with its permissions, a symlink stays a symlink (its target is
+//! rewritten), the original is copied once to `<file>.ecr-login.bak`, and a second run with the
+//! same arguments changes nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::partition::AWS_REGIONS;
+use crate::registry;
+
+/// The helper suffix clients look up as `docker-credential-<suffix>`.
+pub const HELPER: &str = "ecr-login";
+
+/// The binary clients run; `configure` warns when PATH lacks it.
+pub const BINARY: &str = "docker-credential-ecr-login";
+
+/// The suffix of the one backup `configure` makes of a file it edits.
+const BACKUP_SUFFIX: &str = ".ecr-login.bak";
+
+/// Mode of a configuration file that `configure` creates: it may come to hold other registries'
+/// credentials, as docker's does.
+const NEW_FILE_MODE: u32 = 0o600;
+
+/// The kubelet provider configurations shipped in packaging/kubelet.
+const KUBELET_CONFIG: &str = include_str!("../packaging/kubelet/credential-provider-config.yaml");
+const KUBELET_CONFIG_SERVICE_ACCOUNTS: &str =
+    include_str!("../packaging/kubelet/credential-provider-config.service-accounts.yaml");
+
+/// The usage of `configure`.
+pub const USAGE: &str = "usage: docker-credential-ecr-login configure docker|podman [--registry HOST]... \
+[--all-regions-of ACCOUNT]...\n       docker-credential-ecr-login configure kubelet [--service-accounts]";
+
+/// What `configure` did, for its caller to print.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Lines for stdout.
+    pub lines: Vec<String>,
+    /// Warnings for stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Runs `configure` with the arguments after it.
+pub fn run(args: &[String], env: &Env) -> Result<Report, Error> {
+    let usage = || Error::Configure { reason: USAGE.to_string() };
+    let (target, rest) = args.split_first().ok_or_else(usage)?;
+    match target.as_str() {
+        "kubelet" => match rest {
+            [] => Ok(Report { lines: vec![KUBELET_CONFIG.trim_end().to_string()], warnings: Vec::new() }),
+            [flag] if flag == "--service-accounts" => {
+                Ok(Report { lines: vec![KUBELET_CONFIG_SERVICE_ACCOUNTS.trim_end().to_string()], warnings: Vec::new() })
+            }
+            _ => Err(usage()),
+        },
+        "docker" | "podman" => {
+            let hosts = hosts_from_args(rest)?;
+            let path = if target == "docker" { docker_config_path(env) } else { podman_auth_path(env) };
+            let path =
+                path.ok_or_else(|| Error::Configure { reason: "no HOME to find the configuration in".into() })?;
+            let mut report = add_cred_helpers(&path, &hosts)?;
+            if !on_path(env) {
+                report.warnings.push(format!(
+                    "{BINARY} is not on PATH, so {target} will not find it: install it into a directory on PATH"
+                ));
+            }
+            Ok(report)
+        }
+        _ => Err(usage()),
+    }
+}
+
+/// The hosts named by `--registry HOST` and `--all-regions-of ACCOUNT`, canonical and validated.
+fn hosts_from_args(args: &[String]) -> Result<Vec<String>, Error> {
+    let mut hosts = Vec::new();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| Error::Configure { reason: format!("{flag} needs a value\n{USAGE}") })?;
+        match flag.as_str() {
+            "--registry" => match registry::parse(value) {
+                Ok(registry) => hosts.push(registry.host().to_string()),
+                Err(_) => {
+                    return Err(Error::Configure { reason: format!("{value:?} is not an Amazon ECR registry host") });
+                }
+            },
+            "--all-regions-of" => {
+                if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Error::Configure { reason: format!("{value:?} is not a 12-digit AWS account id") });
+                }
+                hosts.extend(AWS_REGIONS.iter().map(|region| format!("{value}.dkr.ecr.{region}.amazonaws.com")));
+            }
+            _ => return Err(Error::Configure { reason: format!("unknown option {flag:?}\n{USAGE}") }),
+        }
+    }
+    if hosts.is_empty() {
+        return Err(Error::Configure { reason: format!("name at least one registry\n{USAGE}") });
+    }
+    hosts.dedup();
+    Ok(hosts)
+}
+
+/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+pub fn docker_config_path(env: &Env) -> Option<PathBuf> {
+    match env.get("DOCKER_CONFIG") {
+        Some(dir) => Some(PathBuf::from(dir).join("config.json")),
+        None => env.home().map(|home| home.join(".docker").join("config.json")),
+    }
+}
+
+/// `$REGISTRY_AUTH_FILE`, else `$XDG_CONFIG_HOME/containers/auth.json`, else
+/// `~/.config/containers/auth.json`: the persistent auth file that podman, skopeo and buildah read
+/// (their default `$XDG_RUNTIME_DIR` one is lost at reboot).
+pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
+    if let Some(file) = env.get("REGISTRY_AUTH_FILE") {
+        return Some(PathBuf::from(file));
+    }
+    let config = env.get("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| env.home().map(|h| h.join(".config")))?;
+    Some(config.join("containers").join("auth.json"))
+}
+
+/// Whether an executable named [`BINARY`] is in one of PATH's directories.
+fn on_path(env: &Env) -> bool {
+    let Some(path) = env.get("PATH") else { return false };
+    std::env::split_paths(path).any(|dir| {
+        let candidate = dir.join(BINARY);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        candidate.is_file()
+    })
+}
+
+/// Adds `credHelpers` entries for `hosts` to the JSON file at `path`.
+pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> {
+    let failed =
+        |what: &str, e: std::io::Error| Error::Configure { reason: format!("cannot {what} {}: {e}", path.display()) };
+    // A symlink stays one: the file it points to is what gets replaced.
+    let target =
+        if path.exists() { std::fs::canonicalize(path).map_err(|e| failed("resolve", e))? } else { path.to_path_buf() };
+    let existing = match std::fs::read_to_string(&target) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(failed("read", e)),
+    };
+    let mut config: Map<String, Value> = match existing.as_deref().map(str::trim) {
+        None | Some("") => Map::new(),
+        Some(text) => serde_json::from_str(text).map_err(|e| Error::Configure {
+            reason: format!("{} is not a JSON object ({e}); fix it by hand, nothing was changed", path.display()),
+        })?,
+    };
+    let helpers = config.entry("credHelpers").or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(helpers) = helpers else {
+        return Err(Error::Configure { reason: format!("\"credHelpers\" in {} is not an object", path.display()) });
+    };
+    let mut report = Report::default();
+    for host in hosts {
+        match helpers.get(host).and_then(Value::as_str) {
+            Some(HELPER) => {}
+            previous => {
+                if let Some(previous) = previous {
+                    report.warnings.push(format!("{host} was routed to docker-credential-{previous}; now to {BINARY}"));
+                }
+                helpers.insert(host.clone(), Value::String(HELPER.to_string()));
+                report.lines.push(format!("{host}: {HELPER}"));
+            }
+        }
+    }
+    if report.lines.is_empty() {
+        report
+            .lines
+            .push(format!("{} already routes every named registry to {HELPER}; nothing changed", path.display()));
+        return Ok(report);
+    }
+    if let Some(store) = config.get("credsStore").and_then(Value::as_str) {
+        report
+            .warnings
+            .push(format!("credsStore {store:?} is left as it is; credHelpers take precedence for these hosts"));
+    }
+
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    serde::Serialize::serialize(&config, &mut serializer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    text.push(b'\n');
+
+    let mode = match std::fs::metadata(&target) {
+        #[cfg(unix)]
+        Ok(meta) => std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
+        _ => NEW_FILE_MODE,
+    };
+    if let Some(original) = &existing {
+        let backup = PathBuf::from(format!("{}{BACKUP_SUFFIX}", target.display()));
+        if !backup.exists() {
+            crate::cache::write_atomic(&backup, original.as_bytes(), mode).map_err(|e| failed("back up", e))?;
+            report.lines.push(format!("backup: {}", backup.display()));
+        }
+    } else if let Some(dir) = target.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| failed("create the directory of", e))?;
+    }
+    crate::cache::write_atomic(&target, &text, mode).map_err(|e| failed("write", e))?;
+    report.lines.insert(0, format!("updated {}:", path.display()));
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(list: &[&str]) -> Vec<String> {
+        list.iter().map(|h| h.to_string()).collect()
+    }
+
+    const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+    #[test]
+    fn entries_are_added_and_everything_else_is_kept_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let original =
+            "{\n\t\"auths\": {\"ghcr.io\": {\"auth\": \"abc\"}},\n\t\"credsStore\": \"desktop\",\n\t\"zzz\": 1\n}\n";
+        std::fs::write(&path, original).unwrap();
+        let report = add_cred_helpers(&path, &hosts(&[HOST])).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(config["credHelpers"][HOST], "ecr-login");
+        assert_eq!(config["credsStore"], "desktop");
+        assert_eq!(config["auths"]["ghcr.io"]["auth"], "abc");
+        let keys: Vec<&String> = config.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["auths", "credsStore", "zzz", "credHelpers"]);
+        assert_eq!(std::fs::read_to_string(dir.path().join("config.json.ecr-login.bak")).unwrap(), original);
+        assert!(report.warnings.iter().any(|w| w.contains("credsStore")));
+    }
+
+    #[test]
+    fn a_second_run_changes_nothing_and_backs_up_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, "{}").unwrap();
+        add_cred_helpers(&path, &hosts(&[HOST])).unwrap();
+        let first = std::fs::read(&path).unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let report = add_cred_helpers(&path, &hosts(&[HOST])).unwrap();
+        assert!(report.lines[0].contains("nothing changed"));
+        assert_eq!(std::fs::read(&path).unwrap(), first);
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
+        add_cred_helpers(&path, &hosts(&["public.ecr.aws"])).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("config.json.ecr-login.bak")).unwrap(), "{}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permissions_and_symlinks_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles-config.json");
+        std::fs::write(&real, "{\"auths\":{}}").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("config.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        add_cred_helpers(&link, &hosts(&[HOST])).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::read_to_string(&real).unwrap().contains(HOST));
+        assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_private_in_a_new_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".docker/config.json");
+        add_cred_helpers(&path, &hosts(&[HOST])).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(!dir.path().join(".docker/config.json.ecr-login.bak").exists());
+    }
+
+    #[test]
+    fn broken_files_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, "{\"auths\": ").unwrap();
+        assert!(add_cred_helpers(&path, &hosts(&[HOST])).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"auths\": ");
+        std::fs::write(&path, "{\"credHelpers\": []}").unwrap();
+        assert!(add_cred_helpers(&path, &hosts(&[HOST])).is_err());
+    }
+
+    #[test]
+    fn arguments_are_validated() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            hosts_from_args(&args(&["--registry", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"])).unwrap(),
+            [HOST]
+        );
+        let all = hosts_from_args(&args(&["--all-regions-of", "210987654321"])).unwrap();
+        assert_eq!(all.len(), AWS_REGIONS.len());
+        assert!(all.iter().all(|h| registry::parse(h).is_ok()));
+        for bad in
+            [&["--registry", "docker.io"][..], &["--all-regions-of", "12"], &["--registry"], &["--bogus", "x"], &[]]
+        {
+            assert!(hosts_from_args(&args(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
