@@ -149,6 +149,27 @@ impl Cache {
         hosts
     }
 
+    /// Every readable entry of this identity, sorted by host: for `doctor`, which shows hosts and
+    /// times, never passwords.
+    pub fn entries(&self) -> Vec<(String, AuthToken)> {
+        let Ok(files) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut entries: Vec<(String, AuthToken)> = files
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|e| read_entry(&e.path()))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries
+    }
+
+    /// Checks that entries can be written here: creates the directories and a probe file.
+    pub fn check_writable(&self) -> io::Result<()> {
+        self.ensure_dir()?;
+        let probe = self.dir.join(".doctor-probe");
+        write_atomic(&probe, b"probe", 0o600)?;
+        fs::remove_file(&probe)
+    }
+
     /// Removes expired and corrupt entries of every identity, and temporary files that dying
     /// writers left behind. Lock files stay: removing one could let two processes hold "the" lock.
     pub fn prune(&self, now: UnixSeconds) {

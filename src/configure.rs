@@ -124,7 +124,7 @@ pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
 }
 
 /// Whether an executable named [`BINARY`] is in one of PATH's directories.
-fn on_path(env: &Env) -> bool {
+pub(crate) fn on_path(env: &Env) -> bool {
     let Some(path) = env.get("PATH") else { return false };
     std::env::split_paths(path).any(|dir| {
         let candidate = dir.join(BINARY);

@@ -327,8 +327,13 @@ pub struct CallerReport {
 }
 
 /// Resolves the caller's credentials through the standard chain and asks STS who that is.
-pub async fn describe_caller(region: &str, identity: &Identity, timeout: Duration) -> Result<CallerReport, Error> {
-    let cx = Context { registry: "(doctor)", region, identity, timeout };
+pub async fn describe_caller(
+    registry: &str,
+    region: &str,
+    identity: &Identity,
+    timeout: Duration,
+) -> Result<CallerReport, Error> {
+    let cx = Context { registry, region, identity, timeout };
     let work = async {
         let config = load_config(region, timeout).await;
         let credentials = resolve_credentials(&config, &cx).await?;
@@ -349,7 +354,7 @@ pub async fn describe_caller(region: &str, identity: &Identity, timeout: Duratio
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
-        Err(_) => Err(Error::TimedOut { registry: "(doctor)".into(), after: timeout }),
+        Err(_) => Err(Error::TimedOut { registry: registry.to_string(), after: timeout }),
     }
 }
 

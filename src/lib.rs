@@ -14,6 +14,7 @@
 pub mod cache;
 pub mod configure;
 pub mod docker;
+pub mod doctor;
 pub mod ecr;
 pub mod env;
 pub mod error;
@@ -98,6 +99,14 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
                 EXIT_FAILURE
             }
         };
+    }
+    if args.first().is_some_and(|a| a == "doctor") && args.len() <= 2 {
+        let findings = doctor::run(args.get(1).map(String::as_str), world);
+        let _ = streams.stdout.write_all(findings.render().as_bytes());
+        if !findings.problems.is_empty() {
+            let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: doctor found {} problem(s)", findings.problems.len());
+        }
+        return doctor::exit_code(&findings);
     }
     if args.first().is_some_and(|a| a == "configure") {
         return match configure::run(&args[1..], world.env) {
@@ -215,7 +224,7 @@ fn open_cache<S>(world: &World<'_, S>, identity: &Identity) -> Option<Cache> {
 }
 
 /// The overall fetch deadline from `ECR_LOGIN_TIMEOUT` (seconds, fractions allowed).
-fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
+pub(crate) fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
     let Some(text) = env.get("ECR_LOGIN_TIMEOUT") else {
         return Ok(DEFAULT_TIMEOUT);
     };
@@ -361,7 +370,7 @@ fn kubelet_provider<S: TokenSource, I: Read, O: Write, E: Write>(
 }
 
 /// Asks the token source, on a current-thread runtime started only now, for a token.
-fn fetch<S: TokenSource>(
+pub(crate) fn fetch<S: TokenSource>(
     registry: &Registry,
     identity: &Identity,
     web_identity: Option<&WebIdentity>,

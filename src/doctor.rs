@@ -1,0 +1,251 @@
+//! `doctor [HOST]`: walks everything a `get` depends on and prints what it found, with a fix for
+//! each problem. It never prints a secret: credentials show as their source and access key id,
+//! tokens as their expiry.
+
+use std::time::Instant;
+
+use crate::World;
+use crate::cache::Cache;
+use crate::configure;
+use crate::ecr::{self, TokenSource};
+use crate::identity::Identity;
+use crate::partition::PUBLIC_API_REGION;
+use crate::registry::{self, Registry};
+use crate::token::{self, Freshness};
+
+/// What doctor found: lines to print, and the problems among them.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Everything found, in order.
+    pub lines: Vec<String>,
+    /// Problems, each with its fix.
+    pub problems: Vec<String>,
+}
+
+impl Findings {
+    fn fact(&mut self, label: &str, value: impl Into<String>) {
+        self.lines.push(format!("{label:<13} {}", value.into()));
+    }
+
+    /// A problem; `fix` is `None` where the message already says what to do.
+    fn problem(&mut self, label: &str, what: impl Into<String>, fix: Option<String>) {
+        let what = what.into();
+        self.lines.push(format!("{label:<13} PROBLEM: {what}"));
+        match fix {
+            Some(fix) => self.problems.push(format!("{label}: {what}\n  fix: {fix}")),
+            None => self.problems.push(format!("{label}: {what}")),
+        }
+    }
+
+    /// The report as printed: the findings, then a summary of the problems.
+    pub fn render(&self) -> String {
+        let mut out = self.lines.join("\n");
+        if self.problems.is_empty() {
+            out.push_str("\n\nno problems found\n");
+        } else {
+            out.push_str(&format!("\n\n{} problem(s):\n", self.problems.len()));
+            for problem in &self.problems {
+                out.push_str(&format!("- {problem}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// Picks the host to examine: the argument, else the first ECR host docker routes to us.
+fn choose_host(arg: Option<&str>, env: &crate::env::Env) -> Option<String> {
+    if let Some(host) = arg {
+        return Some(host.to_string());
+    }
+    let path = configure::docker_config_path(env)?;
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    config["credHelpers"]
+        .as_object()?
+        .iter()
+        .find(|(h, v)| v == &configure::HELPER && registry::parse(h).is_ok())
+        .map(|(h, _)| h.clone())
+}
+
+/// Runs every check for `host` (or the first routed one).
+pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Findings {
+    let mut f = Findings::default();
+    let env = world.env;
+    let Some(server) = choose_host(host_arg, env) else {
+        f.problem(
+            "registry",
+            "no host given and docker routes no ECR host to ecr-login",
+            Some("run `docker-credential-ecr-login doctor <account>.dkr.ecr.<region>.amazonaws.com`".into()),
+        );
+        return f;
+    };
+    let registry = match registry::parse(&server) {
+        Ok(r) => r,
+        Err(_) => {
+            f.problem(
+                "registry",
+                format!("{server:?} is not an Amazon ECR registry host"),
+                Some("name an ECR host".into()),
+            );
+            return f;
+        }
+    };
+    let host = registry.host().to_string();
+    let region = match &registry {
+        Registry::Private(r) => {
+            f.fact(
+                "registry",
+                format!("{host}: account {}, region {}, partition {}", r.account, r.region, r.partition),
+            );
+            r.region.clone()
+        }
+        Registry::Public(_) => {
+            f.fact("registry", format!("{host}: ECR Public, API in {PUBLIC_API_REGION}"));
+            PUBLIC_API_REGION.to_string()
+        }
+    };
+
+    // Configuration files and profile.
+    let identity = Identity::load(env);
+    let home = env.home();
+    for (label, variable, name) in
+        [("config file", "AWS_CONFIG_FILE", "config"), ("credentials", "AWS_SHARED_CREDENTIALS_FILE", "credentials")]
+    {
+        let path = env
+            .get(variable)
+            .map(|p| crate::identity::expand_home(p, home.as_deref()))
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)));
+        match path {
+            Some(p) if p.is_file() => f.fact(label, format!("{} (found)", p.display())),
+            Some(p) => f.fact(label, format!("{} (none)", p.display())),
+            None => f.fact(label, "no HOME"),
+        }
+    }
+    let from = if identity.profile_from_env { "from AWS_PROFILE" } else { "default" };
+    if identity.profile_from_env && !identity.profile_defined {
+        f.problem(
+            "profile",
+            format!("{:?} ({from}) is not in the shared files", identity.profile),
+            Some(format!("fix AWS_PROFILE, or add the profile with `aws configure --profile {}`", identity.profile)),
+        );
+    } else {
+        let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
+        f.fact("profile", format!("{:?} ({from}), {defined}", identity.profile));
+    }
+
+    // Who the caller is.
+    let timeout = crate::fetch_timeout(env).unwrap_or(crate::DEFAULT_TIMEOUT);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let mut have_credentials = false;
+    match runtime.as_ref().map(|rt| rt.block_on(ecr::describe_caller(&host, &region, &identity, timeout))) {
+        Ok(Ok(caller)) => {
+            have_credentials = true;
+            f.fact("credentials", format!("from {} (access key id {})", caller.source, caller.access_key_id));
+            match caller.arn {
+                Ok(arn) => f.fact("identity", arn),
+                Err(e) => f.problem("identity", format!("STS GetCallerIdentity failed: {e}"), None),
+            }
+        }
+        Ok(Err(e)) => f.problem("credentials", e.to_string(), None),
+        Err(e) => f.problem("runtime", format!("cannot start the async runtime: {e}"), None),
+    }
+
+    // Region and endpoint.
+    let endpoint_var =
+        ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"].iter().find_map(|v| env.get(v).map(|u| format!("{u} (from {v})")));
+    match (&registry, &runtime) {
+        (Registry::Private(r), Ok(rt)) => {
+            let url = rt.block_on(ecr::resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured));
+            f.fact("endpoint", format!("{url} (region {} from the host)", r.region));
+        }
+        _ => f.fact("endpoint", endpoint_var.unwrap_or_else(|| format!("ecr-public in {PUBLIC_API_REGION}"))),
+    }
+
+    // The cache.
+    match (env.get("AWS_ECR_DISABLE_CACHE"), world.cache_dir.as_deref()) {
+        (Some(_), _) => f.fact("cache", "disabled by AWS_ECR_DISABLE_CACHE: every get calls AWS"),
+        (None, None) => f.problem("cache", "no cache directory (no HOME)", Some("set AWS_ECR_CACHE_DIR".into())),
+        (None, Some(base)) => {
+            let cache = Cache::new(base, &identity.fingerprint);
+            match cache.check_writable() {
+                Ok(()) => {
+                    let now = (world.now)();
+                    let entries = cache.entries();
+                    f.fact(
+                        "cache",
+                        format!(
+                            "{} (writable, 0700), {} entries for this identity",
+                            cache.dir().display(),
+                            entries.len()
+                        ),
+                    );
+                    for (entry_host, t) in entries {
+                        let state = match t.freshness(now) {
+                            Freshness::Fresh => "fresh",
+                            Freshness::DueForRefresh => "due for refresh",
+                            Freshness::Unusable => "expired",
+                        };
+                        f.fact("", format!("{entry_host}: {state}, expires {}", token::format_utc(t.expires_at)));
+                    }
+                }
+                Err(e) => f.problem(
+                    "cache",
+                    format!("cannot write to {}: {e}", cache.dir().display()),
+                    Some(format!("make {} writable, or set AWS_ECR_CACHE_DIR to a directory you own", base.display())),
+                ),
+            }
+        }
+    }
+
+    // Does docker route the host here, and can it find the binary?
+    match configure::docker_config_path(env) {
+        Some(path) => {
+            let config: Option<serde_json::Value> =
+                std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
+            let helper =
+                config.as_ref().and_then(|c| c["credHelpers"][&host].as_str().or_else(|| c["credsStore"].as_str()));
+            match helper {
+                Some(configure::HELPER) => f.fact("docker", format!("{} routes {host} to ecr-login", path.display())),
+                other => f.problem(
+                    "docker",
+                    match other {
+                        Some(h) => format!("{} routes {host} to docker-credential-{h}", path.display()),
+                        None => format!("{} does not route {host} to ecr-login", path.display()),
+                    },
+                    Some(format!("docker-credential-ecr-login configure docker --registry {host}")),
+                ),
+            }
+        }
+        None => f.problem("docker", "no docker configuration (no HOME or DOCKER_CONFIG)", Some("set HOME".into())),
+    }
+    if !configure::on_path(env) {
+        f.problem(
+            "PATH",
+            format!("{} is not on PATH, so docker cannot run it", configure::BINARY),
+            Some("install it into a directory on PATH".into()),
+        );
+    }
+
+    // Can a token be had now? (Fetched fresh, not from the cache, and not printed.)
+    if !have_credentials {
+        f.fact("token", "not tried: no credentials (above)");
+        return f;
+    }
+    let started = Instant::now();
+    match crate::fetch(&registry, &identity, None, (started + timeout, timeout), world) {
+        Ok(t) => f.fact(
+            "token",
+            format!(
+                "ECR issued one in {} ms, expiring {}",
+                started.elapsed().as_millis(),
+                token::format_utc(t.expires_at)
+            ),
+        ),
+        Err(e) => f.problem("token", e.to_string(), None),
+    }
+    f
+}
+
+/// The exit code for a report: 0 when healthy, 1 when any problem was found.
+pub fn exit_code(findings: &Findings) -> u8 {
+    if findings.problems.is_empty() { 0 } else { crate::error::EXIT_FAILURE }
+}
