@@ -183,6 +183,16 @@ Amazon ECR credential helper for docker, podman, nerdctl and other container cli
   list      print the ECR hosts with cached tokens for the current AWS identity
   version   print the version
 
+  configure docker|podman [--registry HOST]... [--all-regions-of ACCOUNT]...
+            route ECR hosts to this helper in docker's config.json or containers' auth.json
+  configure kubelet [--service-accounts]
+            print the kubelet's CredentialProviderConfig
+  doctor [HOST]
+            check everything a get depends on, with a fix for each problem
+  kubelet-provider
+            answer one kubelet CredentialProviderRequest on stdin (also when run as
+            ecr-credential-provider)
+
 Environment:
   AWS_PROFILE, AWS_REGION, AWS_* the standard AWS credential chain and endpoint settings
   AWS_ECR_CACHE_DIR              cache directory (default: the platform cache directory)
