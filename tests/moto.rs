@@ -109,3 +109,23 @@ fn list_after_moto_gets_is_empty_because_expired_tokens_are_not_kept() {
     run.assert_clean_success();
     assert_eq!(run.stdout, "{}\n");
 }
+
+#[test]
+#[ignore = "needs moto_server: run tests/run"]
+fn kubelet_service_account_roles_are_assumed_through_moto_sts() {
+    let moto = Moto::start();
+    let mut sandbox = Sandbox::new(&moto.url);
+    // Only the pod's token may be used: no node credentials at all.
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    let request = format!(
+        r#"{{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"{HOST}/team/app:1","serviceAccountToken":"header.payload.signature","serviceAccountAnnotations":{{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::123456789012:role/puller"}}}}"#
+    );
+    let run = sandbox.run(&["kubelet-provider"], request.as_bytes());
+    assert_eq!(run.code, 0, "{run:?}");
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["auth"][HOST]["password"], "123456789012-auth-token");
+    // moto's token is already expired by its fixed date: the kubelet must not cache it.
+    assert_eq!(answer["cacheDuration"], "0s");
+    assert!(!run.stderr.contains("header.payload.signature"), "{run:?}");
+}
