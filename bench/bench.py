@@ -219,9 +219,6 @@ def main():
         def clear(path):
             return lambda: shutil.rmtree(path, ignore_errors=True)
 
-        def nothing():
-            return None
-
         secret, public_secret = "123456789012-", "credentials not found"
         floor = [build_floor(work)]
 
@@ -235,18 +232,13 @@ def main():
             subprocess.run(argv, input=HOST.encode(), env=env, check=True, capture_output=True)
 
         dynamic = [args.ours_dynamic, "get"]
-        scenario("get, cache hit", measure([
-            Command("static hello (floor)", floor, {}, "", "hello"),
-            Command("ecr-login", ours, stand_env, HOST, secret),
-            Command("Go helper", go, go_env, HOST, secret),
-            Command("ecr-login, dynamic build (cargo install)", dynamic, stand_env, HOST, secret),
-        ], runs, warmup))
-        scenario("get, non-ECR host", measure([
-            Command("static hello (floor)", floor, {}, "", "hello"),
-            Command("ecr-login", ours, stand_env, NON_ECR, public_secret),
-            Command("Go helper", go, go_env, NON_ECR, public_secret),
-            Command("ecr-login, dynamic build (cargo install)", dynamic, stand_env, NON_ECR, public_secret),
-        ], runs, warmup))
+        for name, host, expect in (("get, cache hit", HOST, secret), ("get, non-ECR host", NON_ECR, public_secret)):
+            scenario(name, measure([
+                Command("static hello (floor)", floor, {}, "", "hello"),
+                Command("ecr-login", ours, stand_env, host, expect),
+                Command("Go helper", go, go_env, host, expect),
+                Command("ecr-login, dynamic build (cargo install)", dynamic, stand_env, host, expect),
+            ], runs, warmup))
         calls_before = (stand_in_calls(), moto_calls())
         scenario("list", measure([
             Command("static hello (floor)", floor, {}, "", "hello"),
@@ -265,11 +257,13 @@ def main():
             Command("ecr-login", ours, stand_env, HOST, secret, before=clear(stand_cache)),
         ], cold_runs, 2))
 
+        contenders = (
+            ("ecr-login, stand-in", ours, stand_env, stand_cache, stand_in_calls),
+            ("ecr-login, moto proxy", ours, tls_env, tls_cache, moto_calls),
+            ("Go helper, moto proxy", go, go_env, go_cache, moto_calls),
+        )
         crowd = []
-        for label, argv, env, cache, calls in (
-                ("ecr-login, stand-in", ours, stand_env, stand_cache, stand_in_calls),
-                ("ecr-login, moto proxy", ours, tls_env, tls_cache, moto_calls),
-                ("Go helper, moto proxy", go, go_env, go_cache, moto_calls)):
+        for label, argv, env, cache, calls in contenders:
             walls, counts = [], []
             for _ in range(batches):
                 before = calls()
@@ -280,10 +274,7 @@ def main():
             crowd.append((label, statistics.median(walls), min(walls), max(walls), counts))
 
         series = []
-        for label, argv, env, cache, calls in (
-                ("ecr-login, stand-in", ours, stand_env, stand_cache, stand_in_calls),
-                ("ecr-login, moto proxy", ours, tls_env, tls_cache, moto_calls),
-                ("Go helper, moto proxy", go, go_env, go_cache, moto_calls)):
+        for label, argv, env, cache, calls in contenders:
             before = calls()
             wall = sequential_gets(argv, env, sequential, clear(cache))
             made = calls() - before
