@@ -81,7 +81,7 @@ const NOT_ECR_CACHE_SECS: u64 = 3600;
 const PUBLIC_FAILURE_CACHE_SECS: u64 = 300;
 
 /// Runs one command line and returns the process exit code. `program` is how the binary was
-/// invoked (argv[0]): under the name `ecr-credential-provider` it is a kubelet credential provider.
+/// invoked (`argv[0]`): under the name `ecr-credential-provider` it is a kubelet credential provider.
 /// `args` are the arguments after it.
 pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
     program: &str,
