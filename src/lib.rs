@@ -7,6 +7,10 @@
 //! file (and the shared AWS files for the fingerprint) and never loads SDK configuration or starts
 //! an async runtime; a non-ECR host is answered before any of that.
 //!
+//! The same token path serves the kubelet ([`kubelet`]: `kubelet-provider`, or the binary run as
+//! `ecr-credential-provider`); [`configure`] edits clients' configuration and [`doctor`] explains
+//! a failing setup.
+//!
 //! The library takes its whole world as parameters ([`World`]: environment, clock, cache
 //! directory, token source) and its streams as `Read`/`Write`, so tests need no network and no
 //! real home directory. `main.rs` only gathers the real ones.
@@ -91,13 +95,10 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
 ) -> u8 {
     let invoked_as = std::path::Path::new(program).file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if invoked_as == kubelet::PROGRAM_NAME || (args.len() == 1 && args[0] == kubelet::SUBCOMMAND) {
+        // The kubelet copies stderr into its events: one line, never a secret, nothing on stdout.
         return match kubelet_provider(streams, world) {
             Ok(()) => 0,
-            Err(e) => {
-                // The kubelet copies stderr into its events: one line, never a secret.
-                let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {e}");
-                EXIT_FAILURE
-            }
+            Err(e) => fail_on_stderr(streams, &e),
         };
     }
     if args.first().is_some_and(|a| a == "doctor") && args.len() <= 2 {
@@ -116,10 +117,7 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
                 }
                 ok_or_fail(writeln!(streams.stdout, "{}", report.lines.join("\n")).map_err(Error::Output), streams)
             }
-            Err(e) => {
-                let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {e}");
-                EXIT_FAILURE
-            }
+            Err(e) => fail_on_stderr(streams, &e),
         };
     }
     let Some(action) = Action::from_args(args) else {
@@ -216,6 +214,12 @@ fn ok_or_fail<I, O: Write, E: Write>(result: Result<(), Error>, streams: &mut St
 /// Reports a failure: the protocol line on stdout, the cause on stderr, and the failure exit code.
 fn fail<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error, public_registry: bool) -> u8 {
     let _ = writeln!(streams.stdout, "{}", error.stdout_line(public_registry));
+    let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
+    EXIT_FAILURE
+}
+
+/// Reports a failure of a command outside the credential-helper protocol: stderr only.
+fn fail_on_stderr<I, O, E: Write>(streams: &mut Streams<I, O, E>, error: &Error) -> u8 {
     let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
     EXIT_FAILURE
 }
