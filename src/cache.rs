@@ -134,23 +134,18 @@ impl Cache {
 
     /// Hosts of this identity whose cached tokens may still be served at `now`, sorted.
     pub fn hosts(&self, now: UnixSeconds) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut hosts: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-            .filter_map(|e| read_entry(&e.path()))
+        let mut hosts: Vec<String> = self
+            .entries()
+            .into_iter()
             .filter(|(_, token)| token.freshness(now) != Freshness::Unusable)
             .map(|(host, _)| host)
             .collect();
-        hosts.sort();
         hosts.dedup();
         hosts
     }
 
-    /// Every readable entry of this identity, sorted by host: for `doctor`, which shows hosts and
-    /// times, never passwords.
+    /// Every readable entry of this identity, sorted by host (`list` and `doctor`; doctor shows
+    /// hosts and times, never passwords).
     pub fn entries(&self) -> Vec<(String, AuthToken)> {
         let Ok(files) = fs::read_dir(&self.dir) else { return Vec::new() };
         let mut entries: Vec<(String, AuthToken)> = files

@@ -52,14 +52,19 @@ impl Findings {
     }
 }
 
+/// docker's configuration file and its content, when it exists and is JSON.
+fn docker_config(env: &crate::env::Env) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
+    let path = configure::docker_config_path(env)?;
+    let config = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
+    Some((path, config))
+}
+
 /// Picks the host to examine: the argument, else the first ECR host docker routes to us.
-fn choose_host(arg: Option<&str>, env: &crate::env::Env) -> Option<String> {
+fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<String> {
     if let Some(host) = arg {
         return Some(host.to_string());
     }
-    let path = configure::docker_config_path(env)?;
-    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    config["credHelpers"]
+    docker?["credHelpers"]
         .as_object()?
         .iter()
         .find(|(h, v)| v == &configure::HELPER && registry::parse(h).is_ok())
@@ -70,7 +75,8 @@ fn choose_host(arg: Option<&str>, env: &crate::env::Env) -> Option<String> {
 pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Findings {
     let mut f = Findings::default();
     let env = world.env;
-    let Some(server) = choose_host(host_arg, env) else {
+    let docker = docker_config(env);
+    let Some(server) = choose_host(host_arg, docker.as_ref().and_then(|(_, c)| c.as_ref())) else {
         f.problem(
             "registry",
             "no host given and docker routes no ECR host to ecr-login",
@@ -106,14 +112,10 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
 
     // Configuration files and profile.
     let identity = Identity::load(env);
-    let home = env.home();
-    for (label, variable, name) in
-        [("config file", "AWS_CONFIG_FILE", "config"), ("credentials", "AWS_SHARED_CREDENTIALS_FILE", "credentials")]
-    {
-        let path = env
-            .get(variable)
-            .map(|p| crate::identity::expand_home(p, home.as_deref()))
-            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)));
+    for (label, path) in [
+        ("config file", crate::identity::config_file_path(env)),
+        ("credentials", crate::identity::credentials_file_path(env)),
+    ] {
         match path {
             Some(p) if p.is_file() => f.fact(label, format!("{} (found)", p.display())),
             Some(p) => f.fact(label, format!("{} (none)", p.display())),
@@ -197,10 +199,8 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
     }
 
     // Does docker route the host here, and can it find the binary?
-    match configure::docker_config_path(env) {
-        Some(path) => {
-            let config: Option<serde_json::Value> =
-                std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
+    match docker {
+        Some((path, config)) => {
             let helper =
                 config.as_ref().and_then(|c| c["credHelpers"][&host].as_str().or_else(|| c["credsStore"].as_str()));
             match helper {

@@ -151,6 +151,22 @@ pub(crate) fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The shared config file: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
+pub(crate) fn config_file_path(env: &Env) -> Option<PathBuf> {
+    shared_file_path(env, "AWS_CONFIG_FILE", "config")
+}
+
+/// The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+pub(crate) fn credentials_file_path(env: &Env) -> Option<PathBuf> {
+    shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+/// The first 16 bytes of a SHA-256 digest as hex: the fingerprint's form.
+fn fingerprint_of(hasher: Sha256) -> Fingerprint {
+    let digest = hasher.finalize();
+    Fingerprint(digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<PathBuf> {
     let home = env.home();
     match env.get(variable) {
@@ -174,15 +190,13 @@ impl Identity {
     pub fn for_role(&self, role_arn: &str) -> Identity {
         let mut hasher = Sha256::new();
         hasher.update(format!("ecr-login identity v1\nbase {}\nrole {role_arn}\n", self.fingerprint));
-        let digest = hasher.finalize();
-        let fingerprint = digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect();
-        Identity { fingerprint: Fingerprint(fingerprint), ..self.clone() }
+        Identity { fingerprint: fingerprint_of(hasher), ..self.clone() }
     }
 
     /// Reads the environment and the shared files and fingerprints them.
     pub fn load(env: &Env) -> Identity {
-        let config_path = shared_file_path(env, "AWS_CONFIG_FILE", "config");
-        let credentials_path = shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+        let config_path = config_file_path(env);
+        let credentials_path = credentials_file_path(env);
         let config = config_path.as_deref().map(SharedFile::read).unwrap_or_default();
         let credentials = credentials_path.as_deref().map(SharedFile::read).unwrap_or_default();
 
@@ -232,12 +246,11 @@ impl Identity {
             seen.push(name);
         }
 
-        let digest = hasher.finalize();
-        let fingerprint = digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = fingerprint_of(hasher);
         let endpoint_configured = !env.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             && (ENDPOINT_VARIABLES.iter().any(|v| env.get(v).is_some()) || endpoint_in_profile);
         Identity {
-            fingerprint: Fingerprint(fingerprint),
+            fingerprint,
             profile,
             profile_from_env,
             profile_defined,
