@@ -14,6 +14,14 @@
 //! The lock is a sibling file, never the entry itself, because renaming over a locked file would
 //! leave the lock on a file nobody else opens. An entry that cannot be read or parsed is a miss and
 //! is replaced; expired entries of every identity are pruned whenever a new token is stored.
+//!
+//! Nothing another user could have touched is trusted, as ssh's StrictModes trusts nothing of the
+//! kind ([`Cache::check_trusted`]): every directory on the way to the cache must belong to us or to
+//! root and be writable by no one else (a sticky directory such as `/tmp` may be shared, since
+//! nobody can then rename what we own in it), and `v1/` and everything below it must be ours
+//! alone. Entries and locks are opened without following symbolic links and must be files of our
+//! own; a symlink, or a file someone else owns, is a corrupt entry and is replaced. A cache that
+//! fails these checks is not used at all: the caller says so once on stderr and fetches without it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -41,6 +49,28 @@ const LOCK_POLL_MAX: Duration = Duration::from_millis(25);
 /// A temporary file older than this was left by a writer that died; pruning removes it.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 
+/// Why the cache directory is not used: a directory on its path is someone else's, or others can
+/// write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// The directory that failed the check.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not using the token cache: {} {}; fix its owner and mode (chmod go-w), or set AWS_ECR_CACHE_DIR \
+             to a directory that only you can write",
+            self.path.display(),
+            self.reason
+        )
+    }
+}
+
 /// Where the cache lives: `$AWS_ECR_CACHE_DIR` if set (a leading `~/` is the home directory, as
 /// the Go helper reads it), else the platform cache directory (`$XDG_CACHE_HOME/ecr-login` or
 /// `~/.cache/ecr-login` on Linux). `None` when neither is known.
@@ -63,6 +93,7 @@ struct Entry {
 /// The cache of one identity.
 #[derive(Debug, Clone)]
 pub struct Cache {
+    base: PathBuf,
     root: PathBuf,
     dir: PathBuf,
 }
@@ -78,7 +109,18 @@ impl Cache {
     pub fn new(base: &Path, identity: &Fingerprint) -> Cache {
         let root = base.join(LAYOUT_DIR);
         let dir = root.join(identity.as_str());
-        Cache { root, dir }
+        Cache { base: base.to_path_buf(), root, dir }
+    }
+
+    /// Checks every directory of the cache that exists so far (see the module docs) and narrows a
+    /// directory of ours under `v1/` that an older run left open to others. Call it before the
+    /// first read; [`Cache::store`] and [`Cache::lock`] check again after creating directories.
+    pub fn check_trusted(&self) -> Result<(), Untrusted> {
+        let Some(deepest) = [&self.dir, &self.root, &self.base].into_iter().find(|p| fs::symlink_metadata(p).is_ok())
+        else {
+            return Ok(());
+        };
+        trust::check_path(deepest, &self.root)
     }
 
     /// The directory holding this identity's entries.
@@ -109,13 +151,14 @@ impl Cache {
         write_atomic(&self.entry_path(host), &json, 0o600)
     }
 
-    /// Takes the lock for `host`, waiting until `deadline` while another process holds it.
-    /// `None` means no lock could be had (the file system refuses locks, the directory is not
-    /// writable, or the deadline passed): the caller goes on without one, at the cost of an extra
-    /// API call at worst.
+    /// Takes the lock for `host`, waiting until `deadline` while another process holds it; the
+    /// caller bounds that wait, so that a stuck or stopped holder costs a few seconds, not the
+    /// whole fetch deadline. `None` means no lock could be had (the file system refuses locks, the
+    /// directory is not writable, or the deadline passed): the caller goes on without one, at the
+    /// cost of an extra API call at worst.
     pub fn lock(&self, host: &str, deadline: Instant) -> Option<CacheLock> {
         self.ensure_dir().ok()?;
-        let file = create_private(&self.dir.join(format!("{host}.lock")), false).ok()?;
+        let file = trust::open_lock(&self.dir.join(format!("{host}.lock"))).ok()?;
         let mut pause = LOCK_POLL_FIRST;
         loop {
             match file.try_lock() {
@@ -197,28 +240,21 @@ impl Cache {
         }
     }
 
-    /// Creates `v1/<identity>` with mode 0700, and narrows the two directories we own if an older
-    /// run or another tool left them wider. The base directory itself is the user's choice.
+    /// Creates `v1/<identity>` with mode 0700, then checks the whole path as
+    /// [`Cache::check_trusted`] does (which narrows our own directories if they are wider).
     fn ensure_dir(&self) -> io::Result<()> {
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&self.dir)?;
-        #[cfg(unix)]
-        for dir in [&self.root, &self.dir] {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = fs::metadata(dir)?;
-            if meta.permissions().mode() & 0o077 != 0 {
-                fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-            }
-        }
-        Ok(())
+        trust::check_path(&self.dir, &self.root)
+            .map_err(|untrusted| io::Error::new(io::ErrorKind::PermissionDenied, untrusted.to_string()))
     }
 }
 
 fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
-    let file = File::open(path).ok()?;
+    let file = trust::open_entry(path).ok()?;
     if file.metadata().ok()?.len() > MAX_ENTRY_BYTES {
         return None;
     }
@@ -246,15 +282,11 @@ fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
     Ok(())
 }
 
-/// Opens `path` for writing, creating it with mode 0600; `new` demands that it not exist yet.
-fn create_private(path: &Path, new: bool) -> io::Result<File> {
+/// Creates `path` for writing with mode 0600; it must not exist yet (`O_EXCL`, which also refuses
+/// to follow a symbolic link there).
+fn create_private(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
-    options.write(true);
-    if new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(false);
-    }
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
@@ -271,7 +303,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let result = create_private(&temp, true)
+    let result = create_private(&temp)
         .and_then(|mut file| file.write_all(bytes))
         .and_then(|()| set_mode(&temp, mode))
         .and_then(|()| fs::rename(&temp, path));
@@ -279,6 +311,143 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// The ownership and mode checks behind [`Cache::check_trusted`], and opening entries and locks
+/// without following symbolic links.
+#[cfg(unix)]
+mod trust {
+    use std::fs::{self, File, OpenOptions};
+    use std::io;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::{Path, PathBuf};
+
+    use super::Untrusted;
+
+    /// Group and others may write.
+    const WRITABLE_BY_OTHERS: u32 = 0o022;
+    /// Group and others may do anything at all.
+    const OPEN_TO_OTHERS: u32 = 0o077;
+    /// The sticky bit: in such a directory only an entry's owner may rename or remove it.
+    const STICKY: u32 = 0o1000;
+    /// The owner that every user trusts.
+    const ROOT: u32 = 0;
+
+    /// The effective user id, the one whose files we may trust.
+    fn euid() -> u32 {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() }
+    }
+
+    fn untrusted(path: &Path, reason: impl Into<String>) -> Untrusted {
+        Untrusted { path: path.to_path_buf(), reason: reason.into() }
+    }
+
+    /// Checks `deepest` and every directory above it. Above `own_root` (the cache's `v1/`), each
+    /// must belong to us or root and be writable by no one else unless it is sticky; at and below
+    /// it, each must be ours, and is narrowed to 0700 if it is open to others.
+    pub(super) fn check_path(deepest: &Path, own_root: &Path) -> Result<(), Untrusted> {
+        let canonical =
+            fs::canonicalize(deepest).map_err(|e| untrusted(deepest, format!("cannot be resolved: {e}")))?;
+        // Where `v1/` really is, links resolved; it need not exist yet.
+        let own_root = fs::canonicalize(own_root).unwrap_or_else(|_| own_root.to_path_buf());
+        let uid = euid();
+        let mut path = PathBuf::new();
+        for component in canonical.components() {
+            path.push(component);
+            let meta = fs::symlink_metadata(&path).map_err(|e| untrusted(&path, format!("cannot be examined: {e}")))?;
+            if !meta.is_dir() {
+                // A file where the cache should be: writes fail with a plain error, nothing is read.
+                return Ok(());
+            }
+            let mode = meta.mode();
+            if path.starts_with(&own_root) {
+                if meta.uid() != uid {
+                    return Err(untrusted(
+                        &path,
+                        format!("belongs to uid {}, not to this user (uid {uid})", meta.uid()),
+                    ));
+                }
+                if mode & OPEN_TO_OTHERS != 0 {
+                    fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
+                        .map_err(|e| untrusted(&path, format!("is open to others and cannot be narrowed: {e}")))?;
+                }
+            } else {
+                if meta.uid() != uid && meta.uid() != ROOT {
+                    return Err(untrusted(
+                        &path,
+                        format!("belongs to uid {}, neither this user (uid {uid}) nor root", meta.uid()),
+                    ));
+                }
+                if mode & WRITABLE_BY_OTHERS != 0 && mode & STICKY == 0 {
+                    return Err(untrusted(&path, format!("can be written by other users (mode {:o})", mode & 0o7777)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an opened file is a regular file of ours that no one else may write.
+    fn ours(file: &File) -> io::Result<()> {
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.uid() != euid() || meta.mode() & WRITABLE_BY_OTHERS != 0 {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "not a private file of this user"));
+        }
+        Ok(())
+    }
+
+    /// Opens an entry for reading; a symbolic link or a file not ours is an error (a miss).
+    pub(super) fn open_entry(path: &Path) -> io::Result<File> {
+        let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)?;
+        ours(&file)?;
+        Ok(file)
+    }
+
+    /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
+    /// lock should be (dangling or not) is removed and the lock created in its place, so that no
+    /// one can make us create or lock a file elsewhere.
+    pub(super) fn open_lock(path: &Path) -> io::Result<File> {
+        let open = || {
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+        };
+        let file = match open() {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                fs::remove_file(path)?;
+                open()?
+            }
+            other => other?,
+        };
+        ours(&file)?;
+        Ok(file)
+    }
+}
+
+/// Elsewhere, the platform's own permissions stand guard: plain opens, no ownership checks.
+#[cfg(not(unix))]
+mod trust {
+    use std::fs::{File, OpenOptions};
+    use std::io;
+    use std::path::Path;
+
+    use super::Untrusted;
+
+    pub(super) fn check_path(_deepest: &Path, _own_root: &Path) -> Result<(), Untrusted> {
+        Ok(())
+    }
+
+    pub(super) fn open_entry(path: &Path) -> io::Result<File> {
+        File::open(path)
+    }
+
+    pub(super) fn open_lock(path: &Path) -> io::Result<File> {
+        OpenOptions::new().write(true).create(true).truncate(false).open(path)
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::env::Env;
-use crate::error::Error;
+use crate::error::{Error, quote};
 use crate::partition::AWS_REGIONS;
 use crate::registry;
 
@@ -35,7 +35,8 @@ const KUBELET_CONFIG_SERVICE_ACCOUNTS: &str =
 
 /// The usage of `configure`.
 pub const USAGE: &str = "usage: docker-credential-ecr-login configure docker|podman [--registry HOST]... \
-[--all-regions-of ACCOUNT]...\n       docker-credential-ecr-login configure kubelet [--service-accounts]";
+[--all-regions-of ACCOUNT [--include-opt-in-regions]]...\n       docker-credential-ecr-login configure kubelet \
+[--service-accounts]";
 
 /// What `configure` did, for its caller to print.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -76,25 +77,39 @@ pub fn run(args: &[String], env: &Env) -> Result<Report, Error> {
 }
 
 /// The hosts named by `--registry HOST` and `--all-regions-of ACCOUNT`, canonical and validated.
+/// `--all-regions-of` names the regions every account has; opt-in regions come only with
+/// `--include-opt-in-regions`, because a call to a region the account has not enabled fails, and a
+/// docker that asks for every configured registry at once (classic builds) would ask for each.
 fn hosts_from_args(args: &[String]) -> Result<Vec<String>, Error> {
+    const OPT_IN: &str = "--include-opt-in-regions";
+    let include_opt_in = args.iter().any(|a| a == OPT_IN);
     let mut hosts = Vec::new();
-    let mut args = args.iter();
+    let mut args = args.iter().filter(|a| *a != OPT_IN);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| Error::Configure { reason: format!("{flag} needs a value\n{USAGE}") })?;
         match flag.as_str() {
             "--registry" => match registry::parse(value) {
                 Ok(registry) => hosts.push(registry.host().to_string()),
                 Err(_) => {
-                    return Err(Error::Configure { reason: format!("{value:?} is not an Amazon ECR registry host") });
+                    return Err(Error::Configure {
+                        reason: format!("{} is not an Amazon ECR registry host", quote(value)),
+                    });
                 }
             },
             "--all-regions-of" => {
                 if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Error::Configure { reason: format!("{value:?} is not a 12-digit AWS account id") });
+                    return Err(Error::Configure {
+                        reason: format!("{} is not a 12-digit AWS account id", quote(value)),
+                    });
                 }
-                hosts.extend(AWS_REGIONS.iter().map(|region| format!("{value}.dkr.ecr.{region}.amazonaws.com")));
+                hosts.extend(
+                    AWS_REGIONS
+                        .iter()
+                        .filter(|region| include_opt_in || !region.opt_in)
+                        .map(|region| format!("{value}.dkr.ecr.{}.amazonaws.com", region.name)),
+                );
             }
-            _ => return Err(Error::Configure { reason: format!("unknown option {flag:?}\n{USAGE}") }),
+            _ => return Err(Error::Configure { reason: format!("unknown option {}\n{USAGE}", quote(flag)) }),
         }
     }
     if hosts.is_empty() {
@@ -304,8 +319,13 @@ mod tests {
             hosts_from_args(&args(&["--registry", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"])).unwrap(),
             [HOST]
         );
-        let all = hosts_from_args(&args(&["--all-regions-of", "210987654321"])).unwrap();
+        let enabled = hosts_from_args(&args(&["--all-regions-of", "210987654321"])).unwrap();
+        assert_eq!(enabled.len(), 17);
+        assert!(enabled.contains(&"210987654321.dkr.ecr.eu-west-1.amazonaws.com".to_string()));
+        assert!(!enabled.iter().any(|h| h.contains(".af-south-1.") || h.contains(".me-south-1.")), "{enabled:?}");
+        let all = hosts_from_args(&args(&["--all-regions-of", "210987654321", "--include-opt-in-regions"])).unwrap();
         assert_eq!(all.len(), AWS_REGIONS.len());
+        assert!(all.contains(&"210987654321.dkr.ecr.af-south-1.amazonaws.com".to_string()));
         assert!(all.iter().all(|h| registry::parse(h).is_ok()));
         for bad in
             [&["--registry", "docker.io"][..], &["--all-regions-of", "12"], &["--registry"], &["--bogus", "x"], &[]]

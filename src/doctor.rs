@@ -80,7 +80,7 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         f.problem(
             "registry",
             "no host given and docker routes no ECR host to ecr-login",
-            Some("run `docker-credential-ecr-login doctor <account>.dkr.ecr.<region>.amazonaws.com`".into()),
+            Some("run 'docker-credential-ecr-login doctor <account>.dkr.ecr.<region>.amazonaws.com'".into()),
         );
         return f;
     };
@@ -89,7 +89,7 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         Err(_) => {
             f.problem(
                 "registry",
-                format!("{server:?} is not an Amazon ECR registry host"),
+                format!("{} is not an Amazon ECR registry host", crate::error::quote(&server)),
                 Some("name an ECR host".into()),
             );
             return f;
@@ -126,16 +126,30 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
     if identity.profile_from_env && !identity.profile_defined {
         f.problem(
             "profile",
-            format!("{:?} ({from}) is not in the shared files", identity.profile),
-            Some(format!("fix AWS_PROFILE, or add the profile with `aws configure --profile {}`", identity.profile)),
+            format!("{} ({from}) is not in the shared files", crate::error::quote(&identity.profile)),
+            Some(format!(
+                "fix AWS_PROFILE, or add the profile with 'aws configure --profile {}'",
+                crate::error::clip(&identity.profile)
+            )),
         );
     } else {
         let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
-        f.fact("profile", format!("{:?} ({from}), {defined}", identity.profile));
+        f.fact("profile", format!("{} ({from}), {defined}", crate::error::quote(&identity.profile)));
     }
 
     // Who the caller is.
-    let timeout = crate::fetch_timeout(env).unwrap_or(crate::DEFAULT_TIMEOUT);
+    // A malformed deadline makes every get fail: say so, and go on with the default to check the rest.
+    let timeout = crate::fetch_timeout(env).unwrap_or_else(|e| {
+        f.problem(
+            "timeout",
+            e.to_string(),
+            Some(format!(
+                "set ECR_LOGIN_TIMEOUT to a number of seconds, or unset it for the default of {}s",
+                crate::DEFAULT_TIMEOUT.as_secs()
+            )),
+        );
+        crate::DEFAULT_TIMEOUT
+    });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let mut have_credentials = false;
     match runtime.as_ref().map(|rt| rt.block_on(ecr::describe_caller(&host, &region, &identity, timeout))) {
@@ -168,7 +182,9 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         (None, None) => f.problem("cache", "no cache directory (no HOME)", Some("set AWS_ECR_CACHE_DIR".into())),
         (None, Some(base)) => {
             let cache = Cache::new(base, &identity.fingerprint);
-            match cache.check_writable() {
+            match cache.check_trusted().map_err(|u| u.to_string()).and_then(|()| {
+                cache.check_writable().map_err(|e| format!("cannot write to {}: {e}", cache.dir().display()))
+            }) {
                 Ok(()) => {
                     let now = (world.now)();
                     let entries = cache.entries();
@@ -191,7 +207,7 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
                 }
                 Err(e) => f.problem(
                     "cache",
-                    format!("cannot write to {}: {e}", cache.dir().display()),
+                    e,
                     Some(format!("make {} writable, or set AWS_ECR_CACHE_DIR to a directory you own", base.display())),
                 ),
             }

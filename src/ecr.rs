@@ -250,6 +250,15 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// What to say of an HTTP answer whose body is not ECR's JSON: its status, and that the fault is
+/// on ECR's side (or a proxy's), not the caller's.
+fn unreadable_answer(status: u16, cause: Option<String>) -> String {
+    let cause = cause.map(|c| format!(" ({c})")).unwrap_or_default();
+    format!(
+        "ECR answered HTTP {status} with a body that is not an ECR answer{cause}; the fault is on ECR's side or a proxy's"
+    )
+}
+
 fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
     Error::BadResponse { registry: cx.registry.to_string(), detail: detail.to_string() }
 }
@@ -392,7 +401,12 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let code = e.code().unwrap_or("UnknownError");
+            let status = service.raw().status().as_u16();
+            // A body that is not an AWS error (a load balancer's HTML page, an empty 503) parses
+            // as an error with neither code nor message: name the HTTP status instead.
+            let Some(code) = e.code() else {
+                return Error::Service { registry, detail: unreadable_answer(status, None) };
+            };
             let detail = one_line(&format!("{code}: {}", e.message().unwrap_or("no message")));
             if code == "AccessDeniedException" {
                 Error::AccessDenied { registry, detail }
@@ -409,11 +423,10 @@ where
         SdkError::DispatchFailure(_) => {
             Error::Unreachable { registry, region: cx.region.to_string(), detail: causes(&err) }
         }
-        // A 5xx whose body is not the JSON error the SDK expects (a proxy's or load balancer's page).
-        SdkError::ResponseError(response) if response.raw().status().is_server_error() => Error::Service {
-            registry,
-            detail: format!("HTTP {} with an unreadable body", response.raw().status().as_u16()),
-        },
+        // An answer whose body cannot be read as ECR's (a truncated 200, a proxy's page).
+        SdkError::ResponseError(response) => {
+            Error::Service { registry, detail: unreadable_answer(response.raw().status().as_u16(), Some(causes(&err))) }
+        }
         SdkError::ConstructionFailure(_) => Error::Setup { detail: causes(&err) },
         _ => Error::BadResponse { registry, detail: causes(&err) },
     }

@@ -12,6 +12,35 @@ pub const EXIT_FAILURE: u8 = 1;
 /// The exact not-found message; clients trim and compare it, then pull anonymously.
 pub const NOT_FOUND: &str = "credentials not found in native keychain";
 
+/// The most characters of caller input (a host, a profile, a value) that any message quotes.
+pub const MAX_QUOTED_CHARS: usize = 100;
+
+/// Caller input (a host, a profile, a value) made safe to repeat in a message: at most
+/// [`MAX_QUOTED_CHARS`] characters, control characters, quotes and backslashes escaped, and a note
+/// of how much was left out. A message never repeats a megabyte of stdin or puts a terminal escape
+/// sequence on someone's screen.
+pub fn clip(input: &str) -> String {
+    let mut out = String::with_capacity(input.len().min(MAX_QUOTED_CHARS));
+    let mut chars = input.chars();
+    for c in chars.by_ref().take(MAX_QUOTED_CHARS) {
+        if c.is_control() || c == '"' || c == '\\' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    let rest = chars.as_str().len();
+    if rest > 0 {
+        out.push_str(&format!("... ({rest} more bytes)"));
+    }
+    out
+}
+
+/// [`clip`] in double quotes.
+pub fn quote(input: &str) -> String {
+    format!("\"{}\"", clip(input))
+}
+
 /// Everything that can stop a command.
 #[derive(Debug)]
 pub enum Error {
@@ -151,13 +180,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The line for standard output, where docker shows it to the user. Errors that mean "this
-    /// helper has nothing for that host" answer the exact not-found text so that the client pulls
-    /// anonymously or asks its next source.
-    pub fn stdout_line(&self, public_registry: bool) -> String {
+    /// The line for standard output of `store` and `erase`, where docker shows it to the user: a
+    /// host that is not ECR answers the exact not-found text, anything else its message. (`get`
+    /// answers not-found for every failure to get a token; see `lib.rs`.)
+    pub fn stdout_line(&self) -> String {
         match self {
             Error::NotEcr { .. } => NOT_FOUND.to_string(),
-            _ if public_registry => NOT_FOUND.to_string(),
             other => other.to_string(),
         }
     }
@@ -172,53 +200,62 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotEcr { host } => {
-                write!(f, "{host:?} is not an Amazon ECR registry, so this helper has no credentials for it")
+                write!(f, "{} is not an Amazon ECR registry, so this helper has no credentials for it", quote(host))
             }
             Error::NoServerUrl => f.write_str("no credentials server URL"),
             Error::NoUsername => f.write_str("no credentials username"),
             Error::InputTooLarge { limit } => {
                 write!(f, "standard input is larger than {limit} bytes; send only the registry host")
             }
-            Error::BadInput { reason } => write!(f, "cannot read standard input: {reason}"),
+            // Parser messages quote field names in backticks, which nest badly in docker's own quoting.
+            Error::BadInput { reason } => write!(f, "cannot read standard input: {}", reason.replace('`', "'")),
             Error::Configure { reason } => write!(f, "configure: {reason}"),
             Error::StoreNotEcr { host } => write!(
                 f,
-                "ecr-login keeps no credentials for {host:?}, which is not an Amazon ECR registry; \
-                 route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\""
+                "ecr-login keeps no credentials for {}, which is not an Amazon ECR registry; \
+                 route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\"",
+                quote(host)
             ),
-            Error::BadSetting { name, expected, value } => write!(f, "{name} must be {expected}, not {value:?}"),
+            Error::BadSetting { name, expected, value } => write!(f, "{name} must be {expected}, not {}", quote(value)),
             Error::NoCredentials { registry, profile, profile_defined, profile_from_env } => {
                 if *profile_from_env && !*profile_defined {
                     write!(
                         f,
-                        "no AWS credentials for {registry}: profile {profile:?} (from AWS_PROFILE) is not in ~/.aws/config or \
-                         ~/.aws/credentials; fix AWS_PROFILE or add the profile with `aws configure --profile {profile}`"
+                        "no AWS credentials for {registry}: profile {} (from AWS_PROFILE) is not in ~/.aws/config or \
+                         ~/.aws/credentials; fix AWS_PROFILE or add the profile with 'aws configure --profile {}'",
+                        quote(profile),
+                        clip(profile)
                     )
                 } else {
                     write!(
                         f,
-                        "no AWS credentials for {registry} (profile {profile:?}): run `aws configure` or `aws sso login`, \
-                         or set AWS_PROFILE to a profile that has credentials"
+                        "no AWS credentials for {registry} (profile {}): run 'aws configure' or 'aws sso login', \
+                         or set AWS_PROFILE to a profile that has credentials",
+                        quote(profile)
                     )
                 }
             }
             Error::CredentialsFailed { registry, profile, detail } => write!(
                 f,
-                "cannot load AWS credentials for {registry} (profile {profile:?}): {detail}; \
-                 if it is an SSO profile run `aws sso login --profile {profile}`"
+                "cannot load AWS credentials for {registry} (profile {}): {detail}; \
+                 if it is an SSO profile run 'aws sso login --profile {}'",
+                quote(profile),
+                clip(profile)
             ),
             Error::CredentialsRejected { registry, detail } => {
                 write!(f, "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them")
             }
             Error::AssumeRoleFailed { registry, role, detail } => write!(
                 f,
-                "cannot assume {role} with the service account token for {registry}: {detail}; check the role's trust \
-                 policy for the cluster's OIDC provider and the service account"
+                "cannot assume {} with the service account token for {registry}: {detail}; check the role's trust \
+                 policy for the cluster's OIDC provider and the service account",
+                quote(role)
             ),
             Error::NoServiceAccountToken { role } => write!(
                 f,
-                "the service account names {role} but the kubelet sent no service account token; add tokenAttributes \
-                 to the provider's entry in the CredentialProviderConfig"
+                "the service account names {} but the kubelet sent no service account token; add tokenAttributes \
+                 to the provider's entry in the CredentialProviderConfig",
+                quote(role)
             ),
             Error::AccessDenied { registry, detail } => write!(
                 f,
@@ -243,8 +280,9 @@ impl fmt::Display for Error {
             ),
             Error::PublicOutsideAws { region } => write!(
                 f,
-                "ECR Public tokens come only from the aws partition, and the configured region {region:?} is outside it; \
-                 public images still pull anonymously"
+                "ECR Public tokens come only from the aws partition, and the configured region {} is outside it; \
+                 public images still pull anonymously",
+                quote(region)
             ),
             Error::Service { registry, detail } => {
                 write!(f, "ECR failed to give a token for {registry}: {detail}; try again later")

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, quote};
 use crate::secret::Secret;
 
 /// The API versions the kubelet may speak to a provider; the response uses the request's.
@@ -38,7 +38,8 @@ pub struct Request {
     pub api_version: String,
     /// `CredentialProviderRequest`.
     pub kind: String,
-    /// The image to pull, `host[:port]/path[:tag|@digest]`.
+    /// The image to pull, `host[:port]/path[:tag|@digest]`. Missing or empty is malformed.
+    #[serde(default)]
     pub image: String,
     /// The pod's service account token, when the provider config asks for one.
     #[serde(default)]
@@ -92,11 +93,17 @@ pub fn parse_request(input: &str) -> Result<Request, Error> {
         .map_err(|e| Error::BadInput { reason: format!("not a CredentialProviderRequest: {e}") })?;
     if !API_VERSIONS.contains(&request.api_version.as_str()) {
         return Err(Error::BadInput {
-            reason: format!("apiVersion {:?} is not one of {API_VERSIONS:?}", request.api_version),
+            reason: format!("apiVersion {} is not one of {}", quote(&request.api_version), API_VERSIONS.join(", ")),
         });
     }
     if request.kind != "CredentialProviderRequest" {
-        return Err(Error::BadInput { reason: format!("kind {:?} is not CredentialProviderRequest", request.kind) });
+        return Err(Error::BadInput {
+            reason: format!("kind {} is not CredentialProviderRequest", quote(&request.kind)),
+        });
+    }
+    // An empty answer would be cached by the kubelet for an image it never named: refuse instead.
+    if request.image.trim().is_empty() {
+        return Err(Error::BadInput { reason: "the CredentialProviderRequest names no image".into() });
     }
     Ok(request)
 }

@@ -37,7 +37,7 @@ use crate::cache::Cache;
 use crate::docker::Action;
 use crate::ecr::{FetchRequest, TokenSource};
 use crate::env::Env;
-use crate::error::{EXIT_FAILURE, Error};
+use crate::error::{EXIT_FAILURE, Error, NOT_FOUND};
 use crate::identity::{Identity, WebIdentity};
 use crate::registry::Registry;
 use crate::token::{AuthToken, Freshness, UnixSeconds};
@@ -54,6 +54,16 @@ const ECR_USERNAME: &str = "AWS";
 
 /// Prefix of every line the helper writes on stderr.
 const STDERR_PREFIX: &str = "ecr-login";
+
+/// The longest a `get` waits for another process's fetch (its lock) before fetching itself: a
+/// fetch takes well under a second, so a holder still busy after this is stuck or stopped.
+const LOCK_WAIT_MAX: Duration = Duration::from_secs(3);
+
+/// At most this fraction (1/n) of the fetch deadline goes to waiting for another's lock.
+const LOCK_WAIT_SHARE: u32 = 4;
+
+/// How many of the arguments a usage error repeats.
+const MAX_ARGS_QUOTED: usize = 4;
 
 /// Everything a command may consult besides its streams.
 pub struct World<'a, S> {
@@ -122,9 +132,12 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
     }
     let Some(action) = Action::from_args(args) else {
         let _ = writeln!(streams.stdout, "{}", docker::USAGE);
+        let got: Vec<String> = args.iter().take(MAX_ARGS_QUOTED).map(|a| error::quote(a)).collect();
         let _ = writeln!(
             streams.stderr,
-            "{STDERR_PREFIX}: expected exactly one action (store, get, erase, list or version), got {args:?}"
+            "{STDERR_PREFIX}: expected exactly one action (store, get, erase, list or version), got {} argument(s): {}",
+            args.len(),
+            got.join(" ")
         );
         return EXIT_FAILURE;
     };
@@ -134,7 +147,7 @@ pub fn run<S: TokenSource, I: Read, O: Write, E: Write>(
         Action::List => {
             // Never fails and never touches the network: a broken cache is an empty list.
             let identity = Identity::load(world.env);
-            let hosts = open_cache(world, &identity).map(|c| c.hosts((world.now)())).unwrap_or_default();
+            let hosts = open_cache(world, &identity, streams).map(|c| c.hosts((world.now)())).unwrap_or_default();
             ok_or_fail(docker::write_list(&mut streams.stdout, &hosts, ECR_USERNAME), streams)
         }
         Action::Store => {
@@ -207,13 +220,25 @@ Environment:
 fn ok_or_fail<I, O: Write, E: Write>(result: Result<(), Error>, streams: &mut Streams<I, O, E>) -> u8 {
     match result {
         Ok(()) => 0,
-        Err(e) => fail(streams, &e, false),
+        Err(e) => fail(streams, &e),
     }
 }
 
 /// Reports a failure: the protocol line on stdout, the cause on stderr, and the failure exit code.
-fn fail<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error, public_registry: bool) -> u8 {
-    let _ = writeln!(streams.stdout, "{}", error.stdout_line(public_registry));
+fn fail<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error) -> u8 {
+    let _ = writeln!(streams.stdout, "{}", error.stdout_line());
+    let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
+    EXIT_FAILURE
+}
+
+/// Reports a `get` that found no token: the protocol's not-found line on stdout whatever the cause,
+/// the cause and its fix on stderr. Any other stdout text is fatal to more than this registry: the
+/// docker 20.10 CLI's `GetAllCredentials` (classic builds) stops at the first helper error that is
+/// not "not found" and then sends no credentials for any registry, and podman with a
+/// `credential-helpers` entry fails pulls of unrelated registries. docker, podman, skopeo and
+/// buildah all show the helper's stderr to the user, so the cause is not lost.
+fn fail_not_found<I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, error: &Error) -> u8 {
+    let _ = writeln!(streams.stdout, "{NOT_FOUND}");
     let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: {error}");
     EXIT_FAILURE
 }
@@ -228,13 +253,24 @@ fn warn<I, O, E: Write>(streams: &mut Streams<I, O, E>, message: &str) {
     let _ = writeln!(streams.stderr, "{STDERR_PREFIX}: warning: {message}");
 }
 
-/// The cache of `identity`, unless the cache is off or has no home.
-fn open_cache<S>(world: &World<'_, S>, identity: &Identity) -> Option<Cache> {
+/// The cache of `identity`, unless the cache is off, has no home, or is not safe to use: then
+/// the reason goes to stderr, once, and the command goes on without a cache.
+fn open_cache<S, I, O, E: Write>(
+    world: &World<'_, S>,
+    identity: &Identity,
+    streams: &mut Streams<I, O, E>,
+) -> Option<Cache> {
     if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() {
         return None;
     }
-    let base = world.cache_dir.as_deref()?;
-    Some(Cache::new(base, &identity.fingerprint))
+    let cache = Cache::new(world.cache_dir.as_deref()?, &identity.fingerprint);
+    match cache.check_trusted() {
+        Ok(()) => Some(cache),
+        Err(untrusted) => {
+            warn(streams, &untrusted.to_string());
+            None
+        }
+    }
 }
 
 /// The overall fetch deadline from `ECR_LOGIN_TIMEOUT` (seconds, fractions allowed).
@@ -257,21 +293,20 @@ pub(crate) fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
 fn get<S: TokenSource, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, S>) -> u8 {
     let server = match docker::read_input(&mut streams.stdin).and_then(|input| docker::server_url(&input)) {
         Ok(server) => server,
-        Err(e) => return fail(streams, &e, false),
+        Err(e) => return fail(streams, &e),
     };
     // A non-ECR host is answered before any AWS configuration, file or runtime is touched.
     let registry = match registry::parse(&server) {
         Ok(registry) => registry,
-        Err(registry::NotEcr(host)) => return fail(streams, &Error::NotEcr { host }, false),
+        Err(registry::NotEcr(host)) => return fail_not_found(streams, &Error::NotEcr { host }),
     };
-    let public = matches!(registry, Registry::Public(_));
     let identity = Identity::load(world.env);
     match token_for(&registry, &identity, None, streams, world) {
         Ok(token) => match docker::write_credentials(&mut streams.stdout, &server, &token) {
             Ok(()) => 0,
-            Err(e) => fail(streams, &e, public),
+            Err(e) => fail(streams, &e),
         },
-        Err(e) => fail(streams, &e, public),
+        Err(e) => fail_not_found(streams, &e),
     }
 }
 
@@ -285,7 +320,7 @@ fn token_for<S: TokenSource, I, O, E: Write>(
     world: &World<'_, S>,
 ) -> Result<AuthToken, Error> {
     let host = registry.host();
-    let cache = open_cache(world, identity);
+    let cache = open_cache(world, identity, streams);
     let cached = cache.as_ref().and_then(|c| c.read(host));
     if let Some(token) = cached.as_ref().filter(|t| t.freshness((world.now)()) == Freshness::Fresh) {
         return Ok(token.clone());
@@ -294,8 +329,10 @@ fn token_for<S: TokenSource, I, O, E: Write>(
     let timeout = fetch_timeout(world.env)?;
     let deadline = Instant::now() + timeout;
     // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
-    // fresh token already.
-    let _lock = cache.as_ref().and_then(|c| c.lock(host, deadline));
+    // fresh token already. A holder that is stuck or stopped must not cost us the whole deadline:
+    // past a bounded wait we fetch without the lock.
+    let lock_deadline = Instant::now() + (timeout / LOCK_WAIT_SHARE).min(LOCK_WAIT_MAX);
+    let _lock = cache.as_ref().and_then(|c| c.lock(host, lock_deadline));
     let cached = match &cache {
         Some(c) => c.read(host),
         None => cached,
@@ -500,9 +537,9 @@ mod tests {
         assert!(err.contains("warning: cannot refresh") && err.contains("throttled"), "{err}");
         source.error();
         let just_inside_margin = T0 + 12 * HOUR - token::SAFETY_MARGIN.as_secs();
-        let (code, out, _) = get_at(&source, dir.path(), just_inside_margin);
-        assert_eq!(code, 1);
-        assert!(!out.contains("first") && out.contains("throttled"), "{out}");
+        let (code, out, err) = get_at(&source, dir.path(), just_inside_margin);
+        assert_eq!((code, out.as_str()), (1, "credentials not found in native keychain\n"));
+        assert!(!err.contains("first") && err.contains("throttled"), "{err}");
     }
 
     #[test]

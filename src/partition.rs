@@ -37,43 +37,53 @@ pub const PUBLIC_PARTITION: &str = "aws";
 /// The only region where ECR Public's API lives.
 pub const PUBLIC_API_REGION: &str = "us-east-1";
 
+/// One region of the `aws` partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsRegion {
+    /// The region's name, e.g. `eu-west-1`.
+    pub name: &'static str,
+    /// An opt-in region: an account must enable it before any call there succeeds. Every region
+    /// launched after March 2019 is one; the 17 older ones are enabled in every account.
+    pub opt_in: bool,
+}
+
 /// The regions of the `aws` partition, for `configure --all-regions-of`. A region missing here
 /// can still be configured by host with `--registry`.
-pub const AWS_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
+pub const AWS_REGIONS: &[AwsRegion] = &[
+    AwsRegion { name: "af-south-1", opt_in: true },
+    AwsRegion { name: "ap-east-1", opt_in: true },
+    AwsRegion { name: "ap-east-2", opt_in: true },
+    AwsRegion { name: "ap-northeast-1", opt_in: false },
+    AwsRegion { name: "ap-northeast-2", opt_in: false },
+    AwsRegion { name: "ap-northeast-3", opt_in: false },
+    AwsRegion { name: "ap-south-1", opt_in: false },
+    AwsRegion { name: "ap-south-2", opt_in: true },
+    AwsRegion { name: "ap-southeast-1", opt_in: false },
+    AwsRegion { name: "ap-southeast-2", opt_in: false },
+    AwsRegion { name: "ap-southeast-3", opt_in: true },
+    AwsRegion { name: "ap-southeast-4", opt_in: true },
+    AwsRegion { name: "ap-southeast-5", opt_in: true },
+    AwsRegion { name: "ap-southeast-6", opt_in: true },
+    AwsRegion { name: "ap-southeast-7", opt_in: true },
+    AwsRegion { name: "ca-central-1", opt_in: false },
+    AwsRegion { name: "ca-west-1", opt_in: true },
+    AwsRegion { name: "eu-central-1", opt_in: false },
+    AwsRegion { name: "eu-central-2", opt_in: true },
+    AwsRegion { name: "eu-north-1", opt_in: false },
+    AwsRegion { name: "eu-south-1", opt_in: true },
+    AwsRegion { name: "eu-south-2", opt_in: true },
+    AwsRegion { name: "eu-west-1", opt_in: false },
+    AwsRegion { name: "eu-west-2", opt_in: false },
+    AwsRegion { name: "eu-west-3", opt_in: false },
+    AwsRegion { name: "il-central-1", opt_in: true },
+    AwsRegion { name: "me-central-1", opt_in: true },
+    AwsRegion { name: "me-south-1", opt_in: true },
+    AwsRegion { name: "mx-central-1", opt_in: true },
+    AwsRegion { name: "sa-east-1", opt_in: false },
+    AwsRegion { name: "us-east-1", opt_in: false },
+    AwsRegion { name: "us-east-2", opt_in: false },
+    AwsRegion { name: "us-west-1", opt_in: false },
+    AwsRegion { name: "us-west-2", opt_in: false },
 ];
 
 /// Region-name prefixes of the partitions other than `aws`, longest first so that `us-gov-` and
@@ -111,6 +121,18 @@ mod tests {
             ("eusc-de-east-1", "aws-eusc"),
         ] {
             assert_eq!(partition_of_region(region), partition, "{region}");
+        }
+    }
+
+    #[test]
+    fn seventeen_regions_are_enabled_by_default_and_the_rest_are_opt_in() {
+        let default: Vec<&str> = AWS_REGIONS.iter().filter(|r| !r.opt_in).map(|r| r.name).collect();
+        assert_eq!(default.len(), 17, "{default:?}");
+        for region in ["us-east-1", "eu-west-1", "ap-northeast-3", "sa-east-1", "ca-central-1", "eu-north-1"] {
+            assert!(default.contains(&region), "{region}");
+        }
+        for region in ["af-south-1", "ap-east-1", "me-south-1", "il-central-1", "mx-central-1", "ca-west-1"] {
+            assert!(AWS_REGIONS.iter().any(|r| r.name == region && r.opt_in), "{region}");
         }
     }
 

@@ -64,31 +64,34 @@ impl fmt::Display for Registry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotEcr(pub String);
 
-/// Whether `label` looks like a region name: 2 to 4 letters, one or more `-letters` parts, and a
-/// `-` with 1 or 2 digits (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
+/// The longest DNS label; a region label longer than this names no host.
+const MAX_LABEL: usize = 63;
+
+/// Whether `label` can be the region of a registry host. The Go helper (v0.12.0) accepts any
+/// `[a-zA-Z0-9][a-zA-Z0-9-_]*` here, and every host it accepts must work with us too, so this is
+/// that rule (on the lower-cased host) plus the DNS limit on a label's length. A made-up region is
+/// harmless: the API call for it fails and says so.
 fn is_region(label: &str) -> bool {
-    let parts: Vec<&str> = label.split('-').collect();
-    let [first, middle @ .., last] = parts.as_slice() else { return false };
-    let letters = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
-    (2..=4).contains(&first.len())
-        && letters(first)
-        && !middle.is_empty()
-        && middle.iter().all(letters)
-        && (1..=2).contains(&last.len())
-        && last.bytes().all(|b| b.is_ascii_digit())
+    let bytes = label.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_LABEL
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
 }
 
-/// Matches `<account>.dkr.ecr[-fips].<region>.<suffix>` or the dual-stack
-/// `<account>.dkr-ecr[-fips].<region>.<suffix>`, with the suffix from the table. A label parser
-/// rather than a regular expression: compiling one cost more instructions than the rest of a
-/// cache hit together (see bench/RESULTS.md).
+/// Matches `<account>.dkr.ecr[-fips].<region>.<suffix>` or `<account>.dkr-ecr[-fips].<region>.<suffix>`
+/// with the suffix from the table: the language of the Go helper's `ecrPattern`, which takes either
+/// form under every suffix (its own test table has a China dual-stack host written `dkr.ecr.`). A
+/// dual-stack form or a dual-stack suffix means the dual-stack API endpoint. A label parser rather
+/// than a regular expression: compiling one cost more instructions than the rest of a cache hit
+/// together (see bench/RESULTS.md); a unit test checks it against the Go helper's pattern.
 fn parse_private(host: &str) -> Option<PrivateRegistry> {
     let (account, rest) = host.split_once('.')?;
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let (service, rest) = rest.split_once('.')?;
-    let (dual_stack, fips, rest) = match service {
+    let (dual_stack_form, fips, rest) = match service {
         "dkr-ecr" => (true, false, rest),
         "dkr-ecr-fips" => (true, true, rest),
         "dkr" => match rest.split_once('.')? {
@@ -99,7 +102,8 @@ fn parse_private(host: &str) -> Option<PrivateRegistry> {
         _ => return None,
     };
     let (region, suffix) = rest.split_once('.')?;
-    if !is_region(region) || !PRIVATE_SUFFIXES.iter().any(|s| s.dns_suffix == suffix && s.dual_stack == dual_stack) {
+    let suffix = PRIVATE_SUFFIXES.iter().find(|s| s.dns_suffix == suffix)?;
+    if !is_region(region) {
         return None;
     }
     Some(PrivateRegistry {
@@ -108,13 +112,14 @@ fn parse_private(host: &str) -> Option<PrivateRegistry> {
         region: region.to_string(),
         partition: partition::partition_of_region(region),
         fips,
-        dual_stack,
+        dual_stack: dual_stack_form || suffix.dual_stack,
     })
 }
 
 /// Reduces a server string to its lower-case host: drops surrounding white space, an `http`/`https`
-/// scheme, a path, query or fragment, a port and one trailing dot. Anything that cannot be a plain
-/// host name (another scheme, user info, a bad port) is returned as an error.
+/// scheme, user information (as a URL parser does, so `user@host` names `host`), a path, query or
+/// fragment, a port and one trailing dot. Anything that cannot be a plain host name (another
+/// scheme, a port outside 1-65535) is returned as an error.
 pub fn host_of(server: &str) -> Result<String, NotEcr> {
     let trimmed = server.trim();
     let rest = match trimmed.find("://") {
@@ -128,18 +133,19 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
         None => trimmed,
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err(NotEcr(authority.to_string()));
-    }
-    let host = match authority.rsplit_once(':') {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host_port)| host_port);
+    let host = match host_port.rsplit_once(':') {
         Some((host, port)) => {
-            let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+            let port_ok = !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|p| p != 0);
             if !port_ok {
                 return Err(NotEcr(authority.to_string()));
             }
             host
         }
-        None => authority,
+        None => host_port,
     };
     let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_empty() {
@@ -469,7 +475,6 @@ pub(crate) mod tests {
         "123456789012.dkr.ecr.us-east-1.amazonaws.com.cn.evil.example",
         "evil.example/123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example",
-        "user@123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "x.123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.us-east-1.amazonaws.co",
         "123456789012.dkr.ecr.us-east-1.amazonawsXcom",
@@ -481,19 +486,10 @@ pub(crate) mod tests {
         "1234567890123.dkr.ecr.us-east-1.amazonaws.com",
         "12345678901a.dkr.ecr.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.amazonaws.com",
-        "123456789012.dkr.ecr.us_east_1.amazonaws.com",
-        "123456789012.dkr.ecr.useast1.amazonaws.com",
         "123456789012.ecr.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr-fipz.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.-east-1.amazonaws.com",
-        "123456789012.dkr.ecr.us--1.amazonaws.com",
-        "123456789012.dkr.ecr.us-east-123.amazonaws.com",
-        "123456789012.dkr.ecr.abcde-east-1.amazonaws.com",
-        "123456789012.dkr.ecr.US-east-1x.amazonaws.com",
         "123456789012.dkr-ecr.dkr.ecr.us-east-1.on.aws",
-        // The dual-stack form only under dual-stack suffixes, and the reverse.
-        "123456789012.dkr-ecr.us-east-1.amazonaws.com",
-        "123456789012.dkr.ecr.us-east-1.on.aws",
         // Schemes, ports and characters that no client sends for a registry.
         "ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "oci://123456789012.dkr.ecr.us-east-1.amazonaws.com",
@@ -501,6 +497,14 @@ pub(crate) mod tests {
         "123456789012.dkr.ecr.us-east-1.amazonaws.com:https",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com:443:443",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com:1234567",
+        // Ports outside 1-65535 name no registry.
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com:0",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com:65536",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com:99999",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com:99999/v2/",
+        // A region label longer than DNS allows.
+        "123456789012.dkr.ecr.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.amazonaws.com",
+        "123456789012.dkr.ecr._us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com..",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com extra",
         "123456789012.dkr.ecr.us-east-1.аmazonaws.com",
@@ -536,17 +540,139 @@ pub(crate) mod tests {
         }
     }
 
+    /// The Go helper v0.12.0's `TestExtractRegistry` table (ecr-login/api/client_test.go), plus the
+    /// China dual-stack host written with `dkr.ecr.` that its pattern accepts: (server URL, account,
+    /// FIPS, region) for a private registry, `Some(("", false, ""))` for ECR Public, `None` for an error.
+    type GoRegistry = Option<(&'static str, bool, &'static str)>;
+    const GO_EXTRACT_REGISTRY: &[(&str, GoRegistry)] = &[
+        (
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/blah/blah",
+            Some(("123456789012", false, "us-east-1")),
+        ),
+        ("123456789012.dkr.ecr.us-west-2.amazonaws.com", Some(("123456789012", false, "us-west-2"))),
+        ("123456789012.dkr-ecr.us-west-2.on.aws", Some(("123456789012", false, "us-west-2"))),
+        ("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/foo", Some(("210987654321", false, "cn-north-1"))),
+        ("123456789012.dkr.ecr.cn-north-1.on.amazonwebservices.com.cn", Some(("123456789012", false, "cn-north-1"))),
+        ("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn", Some(("123456789012", false, "cn-north-1"))),
+        ("210987654321.dkr.ecr.us-iso-east-1.c2s.ic.gov", Some(("210987654321", false, "us-iso-east-1"))),
+        ("123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", Some(("123456789012", false, "us-isob-east-1"))),
+        ("123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", Some(("123456789012", false, "eu-isoe-west-1"))),
+        ("123456789012.dkr.ecr.us-isof-east-1.csp.hci.ic.gov", Some(("123456789012", false, "us-isof-east-1"))),
+        ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", Some(("123456789012", true, "us-gov-west-1"))),
+        ("https://public.ecr.aws", Some(("", false, ""))),
+        ("public.ecr.aws", Some(("", false, ""))),
+        ("https://public.ecr.aws/amazonlinux", Some(("", false, ""))),
+        (".dkr.ecr.not-real.amazonaws.com", None),
+        ("not.ecr.io", None),
+        ("https://123456789012.dkr.ecr.us-west-2.amazonaws.com.fake.example.com/image:latest", None),
+        ("123456789012.dkr.ecr.us-west-2.amazonaws.com.fake.example.com", None),
+        ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com.fake.example.com", None),
+        ("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn.fake.example.com.cn", None),
+        ("https://public.ecr.aws.fake.example.com", None),
+        ("public.ecr.aws.fake.example.com", None),
+    ];
+
+    #[test]
+    fn the_go_helpers_extract_registry_table_holds() {
+        for &(input, expected) in GO_EXTRACT_REGISTRY {
+            match (parse(input), expected) {
+                (Ok(Registry::Private(r)), Some((account, fips, region))) => {
+                    assert_eq!((r.account.as_str(), r.fips, r.region.as_str()), (account, fips, region), "{input}");
+                }
+                (Ok(Registry::Public(_)), Some(("", false, ""))) => {}
+                (Err(_), None) => {}
+                (got, _) => panic!("{input}: got {got:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    /// The Go helper v0.12.0's `ecrPattern`, as it stands in ecr-login/api/client.go.
+    const GO_ECR_PATTERN: &str = r"^(\d{12})\.dkr[\.\-]ecr(\-fips)?\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\.(amazonaws\.(?:com(?:\.cn)?|eu)|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$";
+
+    #[test]
+    fn every_host_the_go_helpers_pattern_takes_is_ours_and_no_other() {
+        let go = regex::Regex::new(GO_ECR_PATTERN).unwrap();
+        let accounts = ["123456789012", "12345678901", "1234567890123", "12345678901a", ""];
+        let services =
+            ["dkr.ecr", "dkr-ecr", "dkr.ecr-fips", "dkr-ecr-fips", "dkr_ecr", "dkr.ecr-fipz", "ecr", "dkr..ecr"];
+        let regions = [
+            "us-east-1",
+            "cn-north-1",
+            "us-gov-west-1",
+            "eusc-de-east-1",
+            "useast1",
+            "us_east_1",
+            "us--1",
+            "x",
+            "9z",
+            "-east-1",
+            "_us",
+            "",
+            "us.east",
+            "a-very-long-made-up-region-name-still-inside-dns-limits-of-63c",
+        ];
+        let suffixes = [
+            "amazonaws.com",
+            "amazonaws.com.cn",
+            "amazonaws.eu",
+            "on.aws",
+            "on.amazonwebservices.com.cn",
+            "sc2s.sgov.gov",
+            "c2s.ic.gov",
+            "cloud.adc-e.uk",
+            "csp.hci.ic.gov",
+            "amazonaws.co",
+            "on.aws.evil",
+            "amazonaws.com.evil.example",
+            "api.aws",
+            "amazonaws",
+            "evil.example",
+        ];
+        let mut checked = 0;
+        for account in accounts {
+            for service in services {
+                for region in regions {
+                    for suffix in suffixes {
+                        let host = format!("{account}.{service}.{region}.{suffix}");
+                        let ours = matches!(parse(&host), Ok(Registry::Private(_)));
+                        assert_eq!(ours, go.is_match(&host), "{host}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 8000);
+        // Every private host of our own table, reduced to its bare host, is one the Go pattern takes.
+        for &(_, host, ..) in PRIVATE {
+            assert!(go.is_match(host), "{host}");
+        }
+    }
+
     #[test]
     fn the_table_holds_at_least_forty_cases() {
         assert!(PRIVATE.len() + PUBLIC.len() + REJECTED.len() >= 40);
     }
 
     #[test]
-    fn every_suffix_in_the_table_is_accepted_in_its_own_form() {
+    fn every_suffix_takes_both_forms_and_a_dual_stack_one_means_the_dual_stack_endpoint() {
         for suffix in PRIVATE_SUFFIXES {
-            let sep = if suffix.dual_stack { "-" } else { "." };
-            let host = format!("123456789012.dkr{sep}ecr.us-east-1.{}", suffix.dns_suffix);
-            assert!(parse(&host).is_ok(), "{host}");
+            for sep in [".", "-"] {
+                let host = format!("123456789012.dkr{sep}ecr.us-east-1.{}", suffix.dns_suffix);
+                let Ok(Registry::Private(r)) = parse(&host) else { panic!("{host}") };
+                assert_eq!(r.dual_stack, sep == "-" || suffix.dual_stack, "{host}");
+            }
         }
     }
+
+    #[test]
+    fn user_information_before_the_host_is_dropped_as_a_url_parser_does() {
+        assert_eq!(host_of("user@123456789012.dkr.ecr.us-east-1.amazonaws.com"), Ok(HOST_FOR_TESTS.to_string()));
+        assert_eq!(
+            host_of("https://a:b@123456789012.dkr.ecr.us-east-1.amazonaws.com:443/v2/"),
+            Ok(HOST_FOR_TESTS.to_string())
+        );
+        assert!(parse("123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example").is_err());
+    }
+
+    const HOST_FOR_TESTS: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 }

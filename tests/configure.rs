@@ -46,8 +46,19 @@ fn configure_docker_honours_docker_config_and_warns_when_the_binary_is_not_on_pa
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     let helpers = config["credHelpers"].as_object().unwrap();
-    assert!(helpers.len() >= 30);
+    // Only the regions every account has: an opt-in region the account has not enabled would
+    // fail on every classic build, which asks for every configured registry.
+    assert_eq!(helpers.len(), 17, "{helpers:?}");
     assert_eq!(helpers["123456789012.dkr.ecr.eu-west-1.amazonaws.com"], "ecr-login");
+    assert!(!helpers.contains_key("123456789012.dkr.ecr.af-south-1.amazonaws.com"));
+
+    let run = configure(&sandbox, &["docker", "--all-regions-of", "123456789012", "--include-opt-in-regions"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let helpers = config["credHelpers"].as_object().unwrap();
+    assert!(helpers.len() >= 34, "{helpers:?}");
+    assert_eq!(helpers["123456789012.dkr.ecr.af-south-1.amazonaws.com"], "ecr-login");
 }
 
 #[test]

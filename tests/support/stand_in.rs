@@ -29,6 +29,9 @@ pub enum Answer {
     OtherAccount { account: String },
     /// An AWS error: HTTP status, `__type` and message.
     Error { status: u16, kind: String, message: String },
+    /// Anything else on the wire: HTTP status, content type and body as given (a load balancer's
+    /// HTML page, a truncated answer).
+    Raw { status: u16, content_type: String, body: String },
 }
 
 impl Answer {
@@ -64,6 +67,8 @@ pub struct Request {
 
 struct State {
     answer: Answer,
+    /// Accounts whose token requests are refused with AccessDeniedException, whatever `answer` says.
+    denied: Vec<String>,
     delay: Duration,
     requests: Vec<Request>,
 }
@@ -86,8 +91,12 @@ impl StandIn {
     pub fn start_on(port: u16, log: bool) -> StandIn {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
-        let state =
-            Arc::new(Mutex::new(State { answer: Answer::twelve_hours(), delay: Duration::ZERO, requests: Vec::new() }));
+        let state = Arc::new(Mutex::new(State {
+            answer: Answer::twelve_hours(),
+            denied: Vec::new(),
+            delay: Duration::ZERO,
+            requests: Vec::new(),
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         let (thread_state, thread_stop) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -111,6 +120,12 @@ impl StandIn {
     /// Sets how the following requests are answered.
     pub fn answer(&self, answer: Answer) {
         self.state.lock().unwrap().answer = answer;
+    }
+
+    /// Refuses every following token request for `account` with AccessDeniedException, as ECR
+    /// does for a principal without `ecr:GetAuthorizationToken` there.
+    pub fn deny(&self, account: &str) {
+        self.state.lock().unwrap().denied.push(account.to_string());
     }
 
     /// Delays every following answer.
@@ -218,6 +233,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             let delay = state.delay;
             let answer = if request.target.starts_with("sts:") {
                 respond_sts(&request)
+            } else if request.registry_ids.iter().any(|id| state.denied.contains(id)) {
+                let message = format!(
+                    "User: arn:aws:iam::{}:user/stand-in is not authorized to perform: ecr:GetAuthorizationToken \
+                     on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action",
+                    request.registry_ids.join(",")
+                );
+                respond(&Answer::error(400, "AccessDeniedException", &message), &request, n)
             } else {
                 respond(&state.answer, &request, n)
             };
@@ -226,8 +248,14 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             answer
         };
         let content_type = if request.target.starts_with("sts:") { "text/xml" } else { "application/x-amz-json-1.1" };
+        // A raw answer names its own content type in `extra`.
+        let content_type = if extra.starts_with("Content-Type:") {
+            String::new()
+        } else {
+            format!("Content-Type: {content_type}\r\n")
+        };
         let response = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+            "HTTP/1.1 {status} {}\r\n{content_type}Content-Length: {}\r\n\
              x-amzn-RequestId: stand-in\r\n{extra}\r\n{body}",
             if status == 200 { "OK" } else { "Error" },
             body.len()
@@ -245,6 +273,9 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
             format!("x-amzn-ErrorType: {kind}\r\n"),
             serde_json::json!({ "__type": kind, "message": message }).to_string(),
         ),
+        Answer::Raw { status, content_type, body } => {
+            (*status, format!("Content-Type: {content_type}\r\n"), body.clone())
+        }
         Answer::OtherAccount { account } => {
             let mut body = respond(&Answer::twelve_hours(), request, n).2;
             for requested in &request.registry_ids {
