@@ -124,3 +124,15 @@ fn doctor_without_a_host_examines_the_first_routed_one() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.starts_with(&format!("registry      {HOST}")), "{}", run.stdout);
 }
+
+#[test]
+fn a_malformed_timeout_setting_is_a_problem_as_it_is_for_get() {
+    let ecr = StandIn::start();
+    let mut sandbox = healthy(&ecr.url());
+    sandbox.set("ECR_LOGIN_TIMEOUT", "soon");
+    let run = doctor(&sandbox);
+    assert_problem(&run, "timeout", "ECR_LOGIN_TIMEOUT must be");
+    assert!(run.stdout.contains("fix: set ECR_LOGIN_TIMEOUT"), "{run:?}");
+    // The other checks still run, with the default deadline.
+    assert!(run.stdout.lines().any(|l| l.starts_with("token") && !l.contains("PROBLEM")), "{}", run.stdout);
+}

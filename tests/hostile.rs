@@ -1,0 +1,216 @@
+//! Locks and cache files that nobody else can stall or hijack, through the binary: a stuck lock
+//! holder costs a bounded wait, symbolic links are never followed, and a directory or file that
+//! another user owns or can write is never read, locked in or written to. The cases that need a
+//! second user (chown) run as root, as CI does.
+#![cfg(unix)]
+
+mod support;
+
+use std::fs::{self, File};
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use support::stand_in::StandIn;
+use support::{HOST, Sandbox};
+
+/// A user id that is neither root nor the one running the tests: `nobody`.
+const OTHER_UID: u32 = 65534;
+
+/// A cache entry that someone else wrote, with a password we must never serve.
+const PLANTED: &str = r#"{"host":"123456789012.dkr.ecr.us-east-1.amazonaws.com","username":"AWS","password":"planted-password","issued_at":1,"expires_at":4102444800}"#;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs one get so that the cache's directories exist, and returns the entry's path.
+fn warm(sandbox: &Sandbox) -> PathBuf {
+    sandbox.get(HOST).assert_clean_success();
+    let entries = sandbox.cache_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    entries[0].clone()
+}
+
+fn lock_path(entry: &Path) -> PathBuf {
+    entry.with_extension("lock")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_stuck_lock_holder_costs_a_bounded_wait_not_the_whole_deadline() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    fs::remove_file(&entry).unwrap();
+    // Another process holds the lock and never lets go (stopped, or stuck).
+    let held = File::options().write(true).open(lock_path(&entry)).unwrap();
+    held.lock().unwrap();
+    let start = Instant::now();
+    let run = sandbox.get(HOST);
+    let waited = start.elapsed();
+    run.assert_clean_success();
+    assert_eq!(run.secret(), "123456789012-token-2");
+    assert!(waited >= Duration::from_millis(2500), "it should wait for the holder a while: {waited:?}");
+    assert!(waited < Duration::from_secs(8), "it waited most of the 20 s deadline: {waited:?}");
+    drop(held);
+}
+
+#[test]
+fn a_slow_but_live_lock_holder_still_makes_the_others_reuse_its_token() {
+    const PROCESSES: usize = 8;
+    let ecr = StandIn::start();
+    ecr.delay(Duration::from_millis(2000));
+    let sandbox = Sandbox::new(&ecr.url());
+    let handles: Vec<_> = (0..PROCESSES)
+        .map(|_| {
+            let command = sandbox.command(&["get"]);
+            std::thread::spawn(move || support::run_command(command, HOST.as_bytes()))
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().unwrap().assert_clean_success().secret(), "123456789012-token-1");
+    }
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn a_dangling_lock_symlink_does_not_make_the_helper_create_its_target() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    fs::remove_file(&entry).unwrap();
+    let lock = lock_path(&entry);
+    fs::remove_file(&lock).unwrap();
+    let target = sandbox.dir.path().join("created-through-the-lock");
+    symlink(&target, &lock).unwrap();
+    let run = sandbox.get(HOST);
+    run.assert_clean_success();
+    assert!(!target.exists(), "the helper created the symlink's target");
+    assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_file(), "the lock is a plain file again");
+}
+
+#[test]
+fn a_symlinked_entry_is_not_read_through_and_is_replaced() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    let planted = sandbox.dir.path().join("planted.json");
+    fs::write(&planted, PLANTED).unwrap();
+    chmod(&planted, 0o600);
+    fs::remove_file(&entry).unwrap();
+    symlink(&planted, &entry).unwrap();
+    let run = sandbox.get(HOST);
+    run.assert_clean_success();
+    assert_eq!(run.secret(), "123456789012-token-2");
+    assert!(fs::symlink_metadata(&entry).unwrap().file_type().is_file(), "the entry is a plain file again");
+    assert_eq!(fs::read_to_string(&planted).unwrap(), PLANTED, "the link's target is untouched");
+}
+
+#[test]
+fn a_cache_directory_others_can_write_is_not_used_and_the_user_is_told_once() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    fs::create_dir(sandbox.cache_dir()).unwrap();
+    chmod(&sandbox.cache_dir(), 0o777);
+    for expected_token in ["123456789012-token-1", "123456789012-token-2"] {
+        let run = sandbox.get(HOST);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.secret(), expected_token);
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+        assert!(run.stderr.contains("not using the token cache"), "{run:?}");
+        assert!(run.stderr.contains("can be written by other users"), "{run:?}");
+    }
+    assert!(sandbox.cache_entries().is_empty());
+    assert!(!sandbox.cache_dir().join("v1").exists(), "nothing was created in it");
+    let list = sandbox.run(&["list"], b"unused");
+    assert_eq!((list.code, list.stdout.as_str()), (0, "{}\n"), "{list:?}");
+}
+
+#[test]
+fn a_sticky_shared_directory_like_tmp_is_fine_as_the_base() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    fs::create_dir(sandbox.cache_dir()).unwrap();
+    chmod(&sandbox.cache_dir(), 0o1777);
+    sandbox.get(HOST).assert_clean_success();
+    sandbox.get(HOST).assert_clean_success();
+    assert_eq!(ecr.calls(), 1);
+}
+
+#[test]
+fn a_directory_of_ours_left_open_to_others_is_narrowed_and_foreign_entries_in_it_are_not_served() {
+    if !is_root() {
+        eprintln!("skipped: chown to another user needs root (CI runs as root)");
+        return;
+    }
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    let dir = entry.parent().unwrap().to_path_buf();
+    chmod(&dir, 0o777);
+    // Another user plants a token while the directory is open.
+    fs::remove_file(&entry).unwrap();
+    fs::write(&entry, PLANTED).unwrap();
+    std::os::unix::fs::chown(&entry, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+    chmod(&entry, 0o600);
+    let run = sandbox.get(HOST);
+    run.assert_clean_success();
+    assert_eq!(run.secret(), "123456789012-token-2");
+    assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&fs::metadata(&entry).unwrap()), 0, "the entry was replaced");
+}
+
+#[test]
+fn root_never_reads_locks_in_or_writes_to_a_directory_another_user_owns() {
+    if !is_root() {
+        eprintln!("skipped: chown to another user needs root (CI runs as root)");
+        return;
+    }
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    let dir = entry.parent().unwrap().to_path_buf();
+    // The directory belongs to another user, even with mode 0700: that user plants an entry and
+    // points the lock wherever they like.
+    fs::remove_file(&entry).unwrap();
+    fs::write(&entry, PLANTED).unwrap();
+    let lock = lock_path(&entry);
+    fs::remove_file(&lock).unwrap();
+    let target = sandbox.dir.path().join("root-created-this");
+    symlink(&target, &lock).unwrap();
+    for path in [&dir, &entry] {
+        std::os::unix::fs::chown(path, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+    }
+    chmod(&dir, 0o700);
+    let planted_before = fs::read(&entry).unwrap();
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-2");
+    assert!(run.stderr.contains("not using the token cache"), "{run:?}");
+    assert!(run.stderr.contains(&format!("belongs to uid {OTHER_UID}")), "{run:?}");
+    assert!(!target.exists(), "root created a file through the other user's lock symlink");
+    assert_eq!(fs::read(&entry).unwrap(), planted_before, "root wrote into the other user's directory");
+    assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn root_does_not_use_a_base_directory_another_user_owns() {
+    if !is_root() {
+        eprintln!("skipped: chown to another user needs root (CI runs as root)");
+        return;
+    }
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    fs::create_dir(sandbox.cache_dir()).unwrap();
+    std::os::unix::fs::chown(sandbox.cache_dir(), Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+    chmod(&sandbox.cache_dir(), 0o755);
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains(&format!("belongs to uid {OTHER_UID}")), "{run:?}");
+    assert!(!sandbox.cache_dir().join("v1").exists());
+}
