@@ -22,11 +22,13 @@ use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder as HttpClientBuilder, Connector};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
 use crate::error::{Error, one_line};
 use crate::identity::{Identity, WebIdentity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
+use crate::resolve;
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};
 
@@ -100,17 +102,35 @@ impl TokenSource for AwsTokenSource {
     }
 }
 
+/// Whether this build is statically linked, and so must not use glibc's NSS (see `resolve`).
+const STATIC_BUILD: bool = cfg!(target_feature = "crt-static");
+
 /// An HTTPS client with rustls on ring (one TLS stack, no aws-lc build), honouring
-/// `HTTPS_PROXY`/`NO_PROXY` like other AWS tools.
+/// `HTTPS_PROXY`/`NO_PROXY` like other AWS tools. The static build resolves names itself; the
+/// dynamic one through glibc.
 fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
     // `build_with_connector_fn` is the builder's way to add a proxy setting to the default
-    // connector; the plain `build_https` has no proxy support.
+    // connector; the plain `build_https` has no proxy support. Proxy host names go through the
+    // same resolver as the endpoints'.
     HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
         let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
         builder.set_connector_settings(settings.cloned());
         builder.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
-        builder.tls_provider(Provider::Rustls(CryptoMode::Ring)).build()
+        let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring));
+        if STATIC_BUILD { builder.build_with_resolver(OwnResolver) } else { builder.build() }
     })
+}
+
+/// [`resolve::lookup`] as the SDK's DNS resolver.
+#[derive(Debug, Clone, Copy)]
+struct OwnResolver;
+
+impl ResolveDns for OwnResolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        DnsFuture::new(
+            async move { resolve::lookup(name, &resolve::Files::system()).await.map_err(ResolveDnsError::new) },
+        )
+    }
 }
 
 async fn load_config(region: &str, timeout: Duration) -> aws_config::SdkConfig {

@@ -26,6 +26,7 @@ pub mod identity;
 pub mod kubelet;
 pub mod partition;
 pub mod registry;
+pub mod resolve;
 pub mod secret;
 pub mod token;
 

@@ -206,11 +206,9 @@ fn a_role_without_a_service_account_token_is_refused() {
 fn a_request_without_an_image_is_refused_rather_than_answered_empty() {
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
-    for input in [
-        format!(r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest"}}"#),
-        request(V1, ""),
-        request(V1, "   "),
-    ] {
+    for input in
+        [format!(r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest"}}"#), request(V1, ""), request(V1, "   ")]
+    {
         let run = provider(&sandbox, &input);
         assert_eq!((run.code, run.stdout.as_str()), (1, ""), "an empty auth would be cached for an hour: {run:?}");
         assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
