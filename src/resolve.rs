@@ -174,30 +174,28 @@ pub async fn lookup(name: &str, files: &Files) -> io::Result<Vec<IpAddr>> {
     }))
 }
 
-/// Asks the nameservers for `name`'s A and AAAA records, round by round; an answer with no
-/// addresses (or NXDOMAIN) is final, a silent or failing server makes way for the next.
+/// Asks the nameservers for `name`'s A and AAAA records, round by round. Each type stands on its
+/// own, as in glibc: addresses of either are the answer even if the other type failed (some
+/// servers refuse AAAA questions). NXDOMAIN, or no addresses of either type, is final; a server
+/// that fails or stays silent for both makes way for the next.
 async fn query_all(name: &str, conf: &ResolvConf) -> io::Result<Vec<IpAddr>> {
     let mut last_error = io::Error::new(io::ErrorKind::TimedOut, format!("no DNS server answered for {name}"));
     for _ in 0..conf.attempts {
         for server in &conf.nameservers {
             let mut addresses = Vec::new();
-            let mut answered = true;
+            let mut answered = false;
             for record_type in [TYPE_A, TYPE_AAAA] {
                 match tokio::time::timeout(conf.timeout, query(name, record_type, *server)).await {
-                    Ok(Ok(Answer::Addresses(found))) => addresses.extend(found),
-                    Ok(Ok(Answer::NoSuchName)) => return Ok(Vec::new()),
-                    Ok(Err(e)) => {
-                        last_error = e;
-                        answered = false;
+                    Ok(Ok(Answer::Addresses(found))) => {
+                        answered = true;
+                        addresses.extend(found);
                     }
+                    Ok(Ok(Answer::NoSuchName)) => return Ok(Vec::new()),
+                    Ok(Err(e)) => last_error = e,
                     Err(_) => {
                         last_error =
                             io::Error::new(io::ErrorKind::TimedOut, format!("{server} did not answer for {name}"));
-                        answered = false;
                     }
-                }
-                if !answered {
-                    break;
                 }
             }
             if answered {
@@ -232,6 +230,7 @@ async fn query(name: &str, record_type: u16, server: SocketAddr) -> io::Result<A
         match decode_answer(&buffer[..length], id, name, record_type) {
             Ok(Decoded::Truncated) => return query_tcp(&question, id, name, record_type, server).await,
             Ok(Decoded::Answer(answer)) => return Ok(answer),
+            Ok(Decoded::Failed(rcode)) => return Err(server_failed(server, rcode, name)),
             // Not the answer to our question (late, stray or forged): keep listening.
             Err(_) => continue,
         }
@@ -249,7 +248,12 @@ async fn query_tcp(question: &[u8], id: u16, name: &str, record_type: u16, serve
     match decode_answer(&answer, id, name, record_type)? {
         Decoded::Answer(answer) => Ok(answer),
         Decoded::Truncated => Err(invalid("a truncated answer over TCP")),
+        Decoded::Failed(rcode) => Err(server_failed(server, rcode, name)),
     }
+}
+
+fn server_failed(server: SocketAddr, rcode: u16, name: &str) -> io::Error {
+    io::Error::other(format!("DNS server {server} answered error code {rcode} for {name}"))
 }
 
 /// A query id that another process cannot guess from ours: hashed from the clock and the pid.
@@ -289,10 +293,12 @@ fn encode_query(id: u16, name: &str, record_type: u16) -> io::Result<Vec<u8>> {
 enum Decoded {
     Answer(Answer),
     Truncated,
+    /// The server answered our question with an error code (SERVFAIL, REFUSED, …).
+    Failed(u16),
 }
 
-/// Reads an answer to the query `id` for `name`: its addresses of `record_type`, NXDOMAIN, or
-/// that it was truncated. Anything that is not an answer to that very question is an error.
+/// Reads an answer to the query `id` for `name`: its addresses of `record_type`, NXDOMAIN, another
+/// error code, or that it was truncated. Anything that is not an answer to that very question is an error.
 fn decode_answer(message: &[u8], id: u16, name: &str, record_type: u16) -> io::Result<Decoded> {
     let u16_at = |at: usize| -> io::Result<u16> {
         message.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]])).ok_or_else(|| invalid("too short"))
@@ -312,7 +318,7 @@ fn decode_answer(message: &[u8], id: u16, name: &str, record_type: u16) -> io::R
     match flags & RCODE_MASK {
         0 => {}
         RCODE_NXDOMAIN => return Ok(Decoded::Answer(Answer::NoSuchName)),
-        rcode => return Err(io::Error::other(format!("DNS server answered rcode {rcode} for {name}"))),
+        rcode => return Ok(Decoded::Failed(rcode)),
     }
     let mut addresses = Vec::new();
     for _ in 0..u16_at(6)? {
@@ -476,6 +482,9 @@ mod tests {
         nxdomain[2] = 0x81;
         nxdomain[3] = 0x83;
         assert_eq!(decode_answer(&nxdomain, 7, "api.ecr.aws", TYPE_A).unwrap(), Decoded::Answer(Answer::NoSuchName));
+        let mut refused = nxdomain.clone();
+        refused[3] = 0x85;
+        assert_eq!(decode_answer(&refused, 7, "api.ecr.aws", TYPE_A).unwrap(), Decoded::Failed(5));
         let mut looping = good.clone();
         looping[30] = 0x1d; // the CNAME record's owner name points at itself (offset 29)
         assert!(decode_answer(&looping, 7, "api.ecr.aws", TYPE_A).is_err());
