@@ -60,6 +60,23 @@ ok "podman login --get-login answers AWS"
 grep -q "$layer" <<<"$(skopeo inspect --tls-verify=false "docker://$image:from-buildah")" || fail "buildah's push is not there"
 ok "buildah pushed it"
 
+# A private registry whose token cannot be had (here: the ECR API is unreachable): each client
+# shows the helper's one-line cause from stderr and goes on without credentials, to a 401.
+unreachable=http://127.0.0.1:9
+for client in skopeo podman buildah; do
+  case $client in
+    skopeo) command=(skopeo inspect --tls-verify=false "docker://$image:1") ;;
+    podman) command=("${podman[@]}" pull --tls-verify=false "$image:1") ;;
+    buildah) command=("${buildah[@]}" pull --policy always --tls-verify=false "$image:from-buildah") ;;
+  esac
+  if out=$(AWS_ENDPOINT_URL=$unreachable "${command[@]}" 2>&1); then
+    fail "$client went on although the helper had no token"
+  fi
+  grep -F "ecr-login: cannot reach the ECR API" <<<"$out" >/dev/null || fail "$client does not show the helper's stderr: $out"
+  grep -iE '401|unauthorized' <<<"$out" >/dev/null || fail "$client failed without a 401: $out"
+  ok "$client shows the helper's cause and goes on without credentials: $(grep -F 'ecr-login:' <<<"$out" | head -n 1 | cut -c1-110)..."
+done
+
 # list answers from the cache only: moto's tokens carry a fixed 2015 expiry, so none is kept.
 [ "$("$helper" list </dev/null)" = "{}" ] || fail "list"
 ok "list answers {} (moto's already-expired tokens are never cached)"

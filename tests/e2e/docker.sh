@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# docker end to end, with a real daemon: Debian's dockerd (20.10) runs in a private mount and
+# network namespace (only loopback), beside Debian's docker-registry serving TLS on 127.0.0.1:443
+# for a real ECR host name, whose CA the daemon trusts through a private
+# /etc/docker/certs.d/<host>/ca.crt. The ECR API is the project's stand-in, which refuses a second
+# account with AccessDeniedException. Every docker CLI on PATH (Debian's 20.10, and a newer one
+# where installed) gets its credentials through credHelpers only and must:
+#   push an image made with `docker import`, pull it and read its content back;
+#   log in with the helper's token and log out (store and erase);
+#   be refused a wrong password by the registry;
+#   run a classic build (DOCKER_BUILDKIT=0) FROM the working registry while credHelpers also names
+#   the failing one, and show the failing one's cause from the helper's stderr.
+# Negative controls: with a helper that answers the failing host as the old one did (its cause on
+# stdout), the 20.10 CLI's classic build loses every registry's credentials and fails; with the
+# registry restarted on another password, pulls fail with 401.
+# Run by tests/e2e/run (root; it installs the packages). Nothing listens outside the namespace.
+set -euo pipefail
+# No `producer | grep -q`: under pipefail, grep quitting early fails the producer with SIGPIPE.
+
+if [ "${1:-}" != inside ]; then
+  cd "$(dirname "$0")/../.."
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  E2E_ROOT=$PWD E2E_WORK=$work unshare --mount --net bash "$0" inside
+  exit
+fi
+
+root=$E2E_ROOT
+work=$E2E_WORK
+good=123456789012.dkr.ecr.us-east-1.amazonaws.com
+bad=210987654321.dkr.ecr.us-east-1.amazonaws.com
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+pids=()
+dockerd_pid=
+cleanup() {
+  [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+wait_port() {
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on 127.0.0.1:$1"
+}
+
+ip link set lo up
+printf '127.0.0.1 localhost\n127.0.0.1 %s\n127.0.0.1 %s\n' "$good" "$bad" >"$work/hosts"
+mount --bind "$work/hosts" /etc/hosts
+
+# A CA, and a certificate for the registry's ECR host name.
+(
+  cd "$work"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=ecr-login-e2e-ca
+  openssl req -newkey rsa:2048 -nodes -keyout registry.key -out registry.csr -subj "/CN=$good"
+  printf 'subjectAltName=DNS:%s\n' "$good" >san.ext
+  openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out registry.crt -days 2 -extfile san.ext
+) >/dev/null 2>&1 || fail "openssl could not make the registry's certificate"
+# The daemon's certs.d, private to this namespace.
+mount -t tmpfs tmpfs /etc/docker
+mkdir -p "/etc/docker/certs.d/$good"
+cp "$work/ca.crt" "/etc/docker/certs.d/$good/ca.crt"
+
+"$root/target/debug/examples/ecr-stand-in" 0 --deny 210987654321 >"$work/stand-in.url" 2>"$work/stand-in.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/stand-in.url" ] && break; sleep 0.05; done
+endpoint=$(head -n 1 "$work/stand-in.url")
+[ -n "$endpoint" ] || fail "the ECR stand-in did not start"
+
+# The environment every docker CLI runs in, and so the helper it starts.
+mkdir -p "$work/bin" "$work/home" "$work/docker-config"
+ln -s "$root/target/debug/docker-credential-ecr-login" "$work/bin/docker-credential-ecr-login"
+export PATH="$work/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$work/home"
+export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDDOCKER AWS_SECRET_ACCESS_KEY=docker-e2e-secret
+export AWS_ENDPOINT_URL="$endpoint" AWS_ECR_CACHE_DIR="$work/cache"
+export DOCKER_CONFIG="$work/docker-config" DOCKER_HOST="unix://$work/docker.sock"
+unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_SESSION_TOKEN DOCKER_BUILDKIT
+printf '{"credHelpers":{"%s":"ecr-login","%s":"ecr-login"}}\n' "$good" "$bad" >"$DOCKER_CONFIG/config.json"
+
+# One get fetches the 12-hour token and caches it; the registry accepts that password only.
+token=$(printf '%s' "$good" | docker-credential-ecr-login get | python3 -c 'import json,sys; print(json.load(sys.stdin)["Secret"])')
+[ -n "$token" ] || fail "no token from the helper"
+
+registry_pid=
+start_registry() { # $1: the password htpasswd accepts for user AWS
+  htpasswd -Bbn AWS "$1" >"$work/htpasswd"
+  cat >"$work/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $work/registry-data
+http:
+  addr: 127.0.0.1:443
+  tls:
+    certificate: $work/registry.crt
+    key: $work/registry.key
+auth:
+  htpasswd:
+    realm: ecr-login-e2e
+    path: $work/htpasswd
+YAML
+  docker-registry serve "$work/registry.yml" >>"$work/registry.log" 2>&1 &
+  registry_pid=$!
+  pids+=($registry_pid)
+  wait_port 443
+}
+start_registry "$token"
+
+dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+  --data-root="$work/docker-data" --exec-root="$work/docker-exec" --pidfile="$work/docker.pid" \
+  -H "$DOCKER_HOST" >"$work/dockerd.log" 2>&1 &
+dockerd_pid=$!
+for _ in $(seq 120); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+docker version >/dev/null 2>&1 || fail "dockerd did not start: $(tail -n 20 "$work/dockerd.log")"
+ok "dockerd $(docker version --format '{{.Server.Version}}') runs in a private namespace"
+
+mkdir -p "$work/rootfs"
+echo "pushed through ecr-login at $(date +%s%N)" >"$work/rootfs/hello.txt"
+tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
+
+clis=$(for cli in $(which -a docker); do readlink -f "$cli"; done | sort -u)
+[ -n "$clis" ] || fail "no docker CLI on PATH"
+for cli in $clis; do
+  version=$("$cli" version --format '{{.Client.Version}}')
+  tag=cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")
+  image=$good/team/app:$tag
+  echo "== docker CLI $version ($cli)"
+
+  "$cli" import "$work/rootfs.tar" "$image" >/dev/null
+  "$cli" push "$image" >/dev/null
+  ok "$version: push"
+  "$cli" rmi "$image" >/dev/null
+  "$cli" pull "$image" >/dev/null
+  container=$("$cli" create "$image" /hello.txt)
+  "$cli" cp "$container:/hello.txt" "$work/pulled-$tag.txt"
+  "$cli" rm "$container" >/dev/null
+  cmp "$work/rootfs/hello.txt" "$work/pulled-$tag.txt" || fail "$version: the pulled image's content differs"
+  ok "$version: pull, same content"
+
+  out=$(printf '%s' "$token" | "$cli" login "$good" --username AWS --password-stdin 2>&1) || fail "$version: login: $out"
+  grep -F "Login Succeeded" <<<"$out" >/dev/null || fail "$version: login: $out"
+  out=$("$cli" logout "$good" 2>&1) || fail "$version: logout: $out"
+  ok "$version: login with the helper's token and logout (store and erase succeed)"
+  "$cli" rmi "$image" >/dev/null
+  "$cli" pull "$image" >/dev/null || fail "$version: no credentials after logout"
+  ok "$version: credentials still come from the helper after logout"
+
+  if out=$(printf 'not-the-token' | "$cli" login "$good" --username AWS --password-stdin 2>&1); then
+    fail "$version: the registry accepted a wrong password: $out"
+  fi
+  grep -iE '401|unauthorized' <<<"$out" >/dev/null || fail "$version: wrong password failed without a 401: $out"
+  ok "$version: a wrong password is refused by the registry"
+
+  "$cli" rmi "$image" >/dev/null
+  mkdir -p "$work/build-$tag"
+  printf 'FROM %s\nLABEL built-by=ecr-login-e2e\n' "$image" >"$work/build-$tag/Dockerfile"
+  out=$(DOCKER_BUILDKIT=0 "$cli" build -t "local/built:$tag" "$work/build-$tag" 2>&1) \
+    || fail "$version: the classic build failed although only the other registry's token is refused: $out"
+  grep -F "ecr-login: access denied getting a token for $bad" <<<"$out" >/dev/null \
+    || fail "$version: the classic build does not show the failing registry's cause: $out"
+  ok "$version: classic build FROM $good passes while $bad fails, and shows why:"
+  grep -F "ecr-login:" <<<"$out" | sort -u | sed 's/^/    /'
+  printf '%s\n' "$out" >"$work/build-$tag.log"
+done
+
+echo "== negative control: a helper that puts the failing registry's cause on stdout, as before"
+mkdir -p "$work/old-bin"
+cat >"$work/old-bin/docker-credential-ecr-login" <<OLD
+#!/usr/bin/env bash
+# The answer ecr-login gave before: a failure's cause on stdout, not the not-found line.
+if [ "\$1" = get ]; then
+  input=\$(cat)
+  if [ "\$input" = "$bad" ]; then
+    echo "access denied getting a token for $bad"
+    exit 1
+  fi
+  printf '%s' "\$input" | "$root/target/debug/docker-credential-ecr-login" get
+  exit
+fi
+exec "$root/target/debug/docker-credential-ecr-login" "\$@"
+OLD
+chmod +x "$work/old-bin/docker-credential-ecr-login"
+legacy_cli=/usr/bin/docker
+if [ -x "$legacy_cli" ] && "$legacy_cli" version --format '{{.Client.Version}}' | grep -E '^20\.' >/dev/null; then
+  image=$good/team/app:control
+  "$legacy_cli" tag "$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$("$legacy_cli" version --format '{{.Client.Version}}')")" "$image"
+  "$legacy_cli" push "$image" >/dev/null
+  "$legacy_cli" rmi "$image" >/dev/null
+  mkdir -p "$work/build-control"
+  printf 'FROM %s\n' "$image" >"$work/build-control/Dockerfile"
+  if out=$(PATH="$work/old-bin:$PATH" DOCKER_BUILDKIT=0 "$legacy_cli" build "$work/build-control" 2>&1); then
+    fail "negative control: docker 20.10's classic build passed with the old answer, so the test proves nothing: $out"
+  fi
+  # It fails pulling the base image, which the same daemon, registry and helper pulled for the
+  # builds above: the only difference is the answer for the other registry. (Without credentials
+  # the daemon falls back to plain HTTP, whose refusal is what the build prints.)
+  grep -F "FROM $image" <<<"$out" >/dev/null && ! grep -F "Successfully built" <<<"$out" >/dev/null \
+    || fail "negative control: the build failed for another reason: $out"
+  ok "docker 20.10's classic build fails with the old answer: every registry lost its credentials"
+fi
+
+echo "== negative control: the registry accepts another password, so the helper's must fail with 401"
+kill "$registry_pid"
+wait "$registry_pid" 2>/dev/null || true
+start_registry "not-the-token"
+for cli in $clis; do
+  version=$("$cli" version --format '{{.Client.Version}}')
+  image=$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")
+  "$cli" rmi "$image" >/dev/null 2>&1 || true
+  if out=$("$cli" pull "$image" 2>&1); then
+    fail "$version: pulled although the registry does not accept the helper's password"
+  fi
+  grep -iE '401|unauthorized|no basic auth' <<<"$out" >/dev/null || fail "$version: the pull failed without a 401: $out"
+  ok "$version: pull refused with 401 when the password is not the helper's"
+done
+echo "e2e docker: all CLIs passed"
