@@ -11,6 +11,8 @@ const CI_SCRIPTS: &[&str] = &[
     "tests/demo.sh",
     "tests/e2e/run",
     "tests/e2e/clients.sh",
+    "tests/e2e/docker.sh",
+    "packaging/test-name-resolution",
     "packaging/test-packages",
     "bench/run",
 ];
@@ -27,7 +29,7 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
     ),
     (
         "docker pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest",
-        "needs a docker daemon and a real ECR registry: tests/clients.rs replays docker's exchange",
+        "needs a real ECR registry: tests/e2e/docker.sh pulls from a local one through a real docker daemon",
     ),
     (
         "skopeo inspect docker://123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest",
