@@ -136,3 +136,17 @@ fn a_malformed_timeout_setting_is_a_problem_as_it_is_for_get() {
     // The other checks still run, with the default deadline.
     assert!(run.stdout.lines().any(|l| l.starts_with("token") && !l.contains("PROBLEM")), "{}", run.stdout);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_cache_directory_others_can_write_is_a_problem_with_its_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let ecr = StandIn::start();
+    let sandbox = healthy(&ecr.url());
+    std::fs::create_dir(sandbox.cache_dir()).unwrap();
+    std::fs::set_permissions(sandbox.cache_dir(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = doctor(&sandbox);
+    assert_problem(&run, "cache", "can be written by other users");
+    assert!(run.stdout.contains("AWS_ECR_CACHE_DIR"), "{}", run.stdout);
+    assert!(!sandbox.cache_dir().join("v1").exists(), "doctor created directories in it");
+}

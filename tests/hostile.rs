@@ -33,6 +33,25 @@ fn warm(sandbox: &Sandbox) -> PathBuf {
     entries[0].clone()
 }
 
+/// For the tests that need a second user (chown): a warmed sandbox and its entry, or `None` with a
+/// note when not running as root.
+fn warmed_as_root() -> Option<(StandIn, Sandbox, PathBuf)> {
+    if !is_root() {
+        eprintln!("skipped: chown to another user needs root (CI runs as root)");
+        return None;
+    }
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    Some((ecr, sandbox, entry))
+}
+
+/// Replaces the entry with the planted one, as another user would.
+fn plant(entry: &Path) {
+    fs::remove_file(entry).unwrap();
+    fs::write(entry, PLANTED).unwrap();
+}
+
 fn lock_path(entry: &Path) -> PathBuf {
     entry.with_extension("lock")
 }
@@ -144,18 +163,11 @@ fn a_sticky_shared_directory_like_tmp_is_fine_as_the_base() {
 
 #[test]
 fn a_directory_of_ours_left_open_to_others_is_narrowed_and_foreign_entries_in_it_are_not_served() {
-    if !is_root() {
-        eprintln!("skipped: chown to another user needs root (CI runs as root)");
-        return;
-    }
-    let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
-    let entry = warm(&sandbox);
+    let Some((_ecr, sandbox, entry)) = warmed_as_root() else { return };
     let dir = entry.parent().unwrap().to_path_buf();
     chmod(&dir, 0o777);
     // Another user plants a token while the directory is open.
-    fs::remove_file(&entry).unwrap();
-    fs::write(&entry, PLANTED).unwrap();
+    plant(&entry);
     std::os::unix::fs::chown(&entry, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
     chmod(&entry, 0o600);
     let run = sandbox.get(HOST);
@@ -167,18 +179,11 @@ fn a_directory_of_ours_left_open_to_others_is_narrowed_and_foreign_entries_in_it
 
 #[test]
 fn root_never_reads_locks_in_or_writes_to_a_directory_another_user_owns() {
-    if !is_root() {
-        eprintln!("skipped: chown to another user needs root (CI runs as root)");
-        return;
-    }
-    let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
-    let entry = warm(&sandbox);
+    let Some((_ecr, sandbox, entry)) = warmed_as_root() else { return };
     let dir = entry.parent().unwrap().to_path_buf();
     // The directory belongs to another user, even with mode 0700: that user plants an entry and
     // points the lock wherever they like.
-    fs::remove_file(&entry).unwrap();
-    fs::write(&entry, PLANTED).unwrap();
+    plant(&entry);
     let lock = lock_path(&entry);
     fs::remove_file(&lock).unwrap();
     let target = sandbox.dir.path().join("root-created-this");
