@@ -16,14 +16,17 @@ pub const NOT_FOUND: &str = "credentials not found in native keychain";
 pub const MAX_QUOTED_CHARS: usize = 100;
 
 /// Caller input (a host, a profile, a value) made safe to repeat in a message: at most
-/// [`MAX_QUOTED_CHARS`] characters, control characters, quotes and backslashes escaped, and a note
+/// [`MAX_QUOTED_CHARS`] characters, control characters, quotes, backslashes and backticks escaped, and a note
 /// of how much was left out. A message never repeats a megabyte of stdin or puts a terminal escape
 /// sequence on someone's screen.
 pub fn clip(input: &str) -> String {
     let mut out = String::with_capacity(input.len().min(MAX_QUOTED_CHARS));
     let mut chars = input.chars();
     for c in chars.by_ref().take(MAX_QUOTED_CHARS) {
-        if c.is_control() || c == '"' || c == '\\' {
+        if c == '`' {
+            // docker wraps helper output in backticks of its own.
+            out.extend(c.escape_unicode());
+        } else if c.is_control() || c == '"' || c == '\\' {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -297,3 +300,69 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant, with caller input where a variant carries some.
+    fn every_error(input: &str) -> Vec<Error> {
+        let registry = || "123456789012.dkr.ecr.us-east-1.amazonaws.com".to_string();
+        let text = || input.to_string();
+        vec![
+            Error::NotEcr { host: text() },
+            Error::NoServerUrl,
+            Error::NoUsername,
+            Error::InputTooLarge { limit: 1024 },
+            Error::BadInput { reason: "missing field `image`".into() },
+            Error::Configure { reason: "unknown option".into() },
+            Error::StoreNotEcr { host: text() },
+            Error::BadSetting { name: "ECR_LOGIN_TIMEOUT", expected: "a number", value: text() },
+            Error::NoCredentials {
+                registry: registry(),
+                profile: text(),
+                profile_defined: false,
+                profile_from_env: true,
+            },
+            Error::NoCredentials {
+                registry: registry(),
+                profile: text(),
+                profile_defined: true,
+                profile_from_env: false,
+            },
+            Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
+            Error::CredentialsRejected { registry: registry(), detail: "bad key".into() },
+            Error::AssumeRoleFailed { registry: registry(), role: text(), detail: "denied".into() },
+            Error::NoServiceAccountToken { role: text() },
+            Error::AccessDenied { registry: registry(), detail: "denied".into() },
+            Error::Throttled { registry: registry() },
+            Error::Unreachable { registry: registry(), region: "us-east-1".into(), detail: "refused".into() },
+            Error::TimedOut { registry: registry(), after: Duration::from_secs(20) },
+            Error::PublicOutsideAws { region: text() },
+            Error::Service { registry: registry(), detail: "HTTP 503".into() },
+            Error::BadResponse { registry: registry(), detail: "no token".into() },
+            Error::Setup { detail: "no runtime".into() },
+            Error::Output(std::io::Error::other("broken pipe")),
+        ]
+    }
+
+    #[test]
+    fn no_message_holds_a_backtick_or_more_than_a_short_escaped_quote_of_caller_input() {
+        let hostile = format!("`\u{1b}[31m{}`", "x".repeat(10_000));
+        for error in every_error(&hostile) {
+            let message = error.to_string();
+            assert!(!message.contains('`'), "{message}");
+            assert!(!message.contains('\u{1b}'), "{message}");
+            assert!(message.len() < 1000, "{} bytes: {error:?}", message.len());
+            assert!(!message.contains('\n'), "{message}");
+        }
+    }
+
+    #[test]
+    fn quoting_clips_escapes_and_says_how_much_was_left_out() {
+        assert_eq!(quote("docker.io"), "\"docker.io\"");
+        assert_eq!(quote("a\"b\\c\u{7}"), "\"a\\\"b\\\\c\\u{7}\"");
+        let long = "é".repeat(150);
+        assert_eq!(quote(&long), format!("\"{}... (100 more bytes)\"", "é".repeat(100)));
+    }
+}
