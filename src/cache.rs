@@ -116,11 +116,12 @@ impl Cache {
     /// directory of ours under `v1/` that an older run left open to others. Call it before the
     /// first read; [`Cache::store`] and [`Cache::lock`] check again after creating directories.
     pub fn check_trusted(&self) -> Result<(), Untrusted> {
-        let Some(deepest) = [&self.dir, &self.root, &self.base].into_iter().find(|p| fs::symlink_metadata(p).is_ok())
-        else {
-            return Ok(());
-        };
-        trust::check_path(deepest, &self.root)
+        // The deepest existing one of v1/<identity>, v1 and the base, with how far above it v1 is.
+        let levels = [(&self.dir, Some(1)), (&self.root, Some(0)), (&self.base, None)];
+        match levels.into_iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
+            Some((deepest, own_root_up)) => trust::check_path(deepest, own_root_up),
+            None => Ok(()),
+        }
     }
 
     /// The directory holding this identity's entries.
@@ -248,7 +249,7 @@ impl Cache {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&self.dir)?;
-        trust::check_path(&self.dir, &self.root)
+        trust::check_path(&self.dir, Some(1))
             .map_err(|untrusted| io::Error::new(io::ErrorKind::PermissionDenied, untrusted.to_string()))
     }
 }
@@ -343,14 +344,14 @@ mod trust {
         Untrusted { path: path.to_path_buf(), reason: reason.into() }
     }
 
-    /// Checks `deepest` and every directory above it. Above `own_root` (the cache's `v1/`), each
-    /// must belong to us or root and be writable by no one else unless it is sticky; at and below
-    /// it, each must be ours, and is narrowed to 0700 if it is open to others.
-    pub(super) fn check_path(deepest: &Path, own_root: &Path) -> Result<(), Untrusted> {
+    /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
+    /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must belong
+    /// to us or root and be writable by no one else unless it is sticky; at and below `v1/`, each
+    /// must be ours, and is narrowed to 0700 if it is open to others.
+    pub(super) fn check_path(deepest: &Path, own_root_up: Option<usize>) -> Result<(), Untrusted> {
         let canonical =
             fs::canonicalize(deepest).map_err(|e| untrusted(deepest, format!("cannot be resolved: {e}")))?;
-        // Where `v1/` really is, links resolved; it need not exist yet.
-        let own_root = fs::canonicalize(own_root).unwrap_or_else(|_| own_root.to_path_buf());
+        let own_root = own_root_up.and_then(|up| canonical.ancestors().nth(up)).map(Path::to_path_buf);
         let uid = euid();
         let mut path = PathBuf::new();
         for component in canonical.components() {
@@ -361,7 +362,7 @@ mod trust {
                 return Ok(());
             }
             let mode = meta.mode();
-            if path.starts_with(&own_root) {
+            if own_root.as_ref().is_some_and(|root| path.starts_with(root)) {
                 if meta.uid() != uid {
                     return Err(untrusted(
                         &path,
@@ -437,7 +438,7 @@ mod trust {
 
     use super::Untrusted;
 
-    pub(super) fn check_path(_deepest: &Path, _own_root: &Path) -> Result<(), Untrusted> {
+    pub(super) fn check_path(_deepest: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
         Ok(())
     }
 
