@@ -9,7 +9,11 @@
 //!
 //! The same token path serves the kubelet ([`kubelet`]: `kubelet-provider`, or the binary run as
 //! `ecr-credential-provider`); [`configure`] edits clients' configuration and [`doctor`] explains
-//! a failing setup.
+//! a failing setup. The statically linked build resolves host names with [`resolve`] rather than
+//! glibc's NSS.
+//!
+//! Every `get` that ends without a token answers the protocol's not-found line on stdout and its
+//! cause on stderr: any other stdout text makes some clients drop every registry's credentials.
 //!
 //! The library takes its whole world as parameters ([`World`]: environment, clock, cache
 //! directory, token source) and its streams as `Read`/`Write`, so tests need no network and no
