@@ -60,7 +60,8 @@ mount --bind "$work/hosts" /etc/hosts
   printf 'subjectAltName=DNS:%s\n' "$good" >san.ext
   openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out registry.crt -days 2 -extfile san.ext
 ) >/dev/null 2>&1 || fail "openssl could not make the registry's certificate"
-# The daemon's certs.d, private to this namespace.
+# The daemon's certs.d, private to this namespace (docker.io and docker-registry create /etc/docker).
+mkdir -p /etc/docker
 mount -t tmpfs tmpfs /etc/docker
 mkdir -p "/etc/docker/certs.d/$good"
 cp "$work/ca.crt" "/etc/docker/certs.d/$good/ca.crt"
