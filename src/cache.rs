@@ -23,15 +23,15 @@
 //! own; a symlink, or a file someone else owns, is a corrupt entry and is replaced. A cache that
 //! fails these checks is not used at all: the caller says so once on stderr and fetches without it.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, File};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::env::Env;
+use crate::files::{self, Locked, Untrusted, trust, write_atomic};
 use crate::identity::Fingerprint;
 use crate::secret::Secret;
 use crate::token::{AuthToken, Freshness, UnixSeconds};
@@ -42,34 +42,8 @@ const LAYOUT_DIR: &str = "v1";
 /// An entry file larger than this is not ours: treat it as corrupt rather than read it.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 
-/// How often a process waiting for another's fetch looks at the lock again, at first and at most.
-const LOCK_POLL_FIRST: Duration = Duration::from_millis(2);
-const LOCK_POLL_MAX: Duration = Duration::from_millis(25);
-
 /// A temporary file older than this was left by a writer that died; pruning removes it.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
-
-/// Why the cache directory is not used: a directory on its path is someone else's, or others can
-/// write it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Untrusted {
-    /// The directory that failed the check.
-    pub path: PathBuf,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl std::fmt::Display for Untrusted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "not using the token cache: {} {}; fix its owner and mode (chmod go-w), or set AWS_ECR_CACHE_DIR \
-             to a directory that only you can write",
-            self.path.display(),
-            self.reason
-        )
-    }
-}
 
 /// Where the cache lives: `$AWS_ECR_CACHE_DIR` if set (a leading `~/` is the home directory, as
 /// the Go helper reads it), else the platform cache directory (`$XDG_CACHE_HOME/ecr-login` or
@@ -102,6 +76,16 @@ pub struct Cache {
 #[derive(Debug)]
 pub struct CacheLock {
     _file: File,
+}
+
+/// A lock file that failed for a reason other than the file system having no locks.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot lock {}: {source}", .path.display())]
+pub struct LockError {
+    /// The lock file.
+    pub path: PathBuf,
+    /// Why.
+    pub source: io::Error,
 }
 
 impl Cache {
@@ -154,25 +138,20 @@ impl Cache {
 
     /// Takes the lock for `host`, waiting until `deadline` while another process holds it; the
     /// caller bounds that wait, so that a stuck or stopped holder costs a few seconds, not the
-    /// whole fetch deadline. `None` means no lock could be had (the file system refuses locks, the
-    /// directory is not writable, or the deadline passed): the caller goes on without one, at the
-    /// cost of an extra API call at worst.
-    pub fn lock(&self, host: &str, deadline: Instant) -> Option<CacheLock> {
-        self.ensure_dir().ok()?;
-        let file = trust::open_lock(&self.dir.join(format!("{host}.lock"))).ok()?;
-        let mut pause = LOCK_POLL_FIRST;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Some(CacheLock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) => {}
-                Err(fs::TryLockError::Error(_)) => return None,
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause * 2).min(LOCK_POLL_MAX);
+    /// whole fetch deadline. `Ok(None)`: no lock, silently, because the file system has none, the
+    /// wait ran out, or the directory cannot be made (storing will say so). `Err`: the lock file
+    /// failed in another way, which the caller reports. Either way the caller goes on without a
+    /// lock, at the cost of an extra API call at worst.
+    pub fn lock(&self, host: &str, deadline: Instant) -> Result<Option<CacheLock>, LockError> {
+        if self.ensure_dir().is_err() {
+            return Ok(None);
+        }
+        let path = self.dir.join(format!("{host}.lock"));
+        let failed = |source| LockError { path: path.clone(), source };
+        let file = trust::open_lock(&path).map_err(failed)?;
+        match files::lock_until(&file, deadline).map_err(failed)? {
+            Locked::Held => Ok(Some(CacheLock { _file: file })),
+            Locked::Unsupported | Locked::Contended => Ok(None),
         }
     }
 
@@ -244,11 +223,7 @@ impl Cache {
     /// Creates `v1/<identity>` with mode 0700, then checks the whole path as
     /// [`Cache::check_trusted`] does (which narrows our own directories if they are wider).
     fn ensure_dir(&self) -> io::Result<()> {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&self.dir)?;
+        files::create_private_dir(&self.dir)?;
         trust::check_path(&self.dir, Some(1))
             .map_err(|untrusted| io::Error::new(io::ErrorKind::PermissionDenied, untrusted.to_string()))
     }
@@ -267,188 +242,6 @@ fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
         expires_at: entry.expires_at,
     };
     Some((entry.host, token))
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if mode == 0o600 {
-        return Ok(());
-    }
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
-    Ok(())
-}
-
-/// Creates `path` for writing with mode 0600; it must not exist yet (`O_EXCL`, which also refuses
-/// to follow a symbolic link there).
-fn create_private(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
-/// Writes `bytes` to a fresh temporary file beside `path` (created 0600, given `mode` before it
-/// is visible), then renames it over `path`: readers see the old file or the new one, never a torn
-/// one. Also used by `configure` for the clients' configuration files.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = path.with_file_name(format!(
-        ".{file_name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = create_private(&temp)
-        .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| set_mode(&temp, mode))
-        .and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// The ownership and mode checks behind [`Cache::check_trusted`], and opening entries and locks
-/// without following symbolic links.
-#[cfg(unix)]
-mod trust {
-    use std::fs::{self, File, OpenOptions};
-    use std::io;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-    use std::path::{Path, PathBuf};
-
-    use super::Untrusted;
-
-    /// Group and others may write.
-    const WRITABLE_BY_OTHERS: u32 = 0o022;
-    /// Group and others may do anything at all.
-    const OPEN_TO_OTHERS: u32 = 0o077;
-    /// The sticky bit: in such a directory only an entry's owner may rename or remove it.
-    const STICKY: u32 = 0o1000;
-    /// The owner that every user trusts.
-    const ROOT: u32 = 0;
-
-    /// The effective user id, the one whose files we may trust.
-    fn euid() -> u32 {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        unsafe { libc::geteuid() }
-    }
-
-    fn untrusted(path: &Path, reason: impl Into<String>) -> Untrusted {
-        Untrusted { path: path.to_path_buf(), reason: reason.into() }
-    }
-
-    /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
-    /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must belong
-    /// to us or root and be writable by no one else unless it is sticky; at and below `v1/`, each
-    /// must be ours, and is narrowed to 0700 if it is open to others.
-    pub(super) fn check_path(deepest: &Path, own_root_up: Option<usize>) -> Result<(), Untrusted> {
-        let canonical =
-            fs::canonicalize(deepest).map_err(|e| untrusted(deepest, format!("cannot be resolved: {e}")))?;
-        let own_root = own_root_up.and_then(|up| canonical.ancestors().nth(up)).map(Path::to_path_buf);
-        let uid = euid();
-        let mut path = PathBuf::new();
-        for component in canonical.components() {
-            path.push(component);
-            let meta = fs::symlink_metadata(&path).map_err(|e| untrusted(&path, format!("cannot be examined: {e}")))?;
-            if !meta.is_dir() {
-                // A file where the cache should be: writes fail with a plain error, nothing is read.
-                return Ok(());
-            }
-            let mode = meta.mode();
-            if own_root.as_ref().is_some_and(|root| path.starts_with(root)) {
-                if meta.uid() != uid {
-                    return Err(untrusted(
-                        &path,
-                        format!("belongs to uid {}, not to this user (uid {uid})", meta.uid()),
-                    ));
-                }
-                if mode & OPEN_TO_OTHERS != 0 {
-                    fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
-                        .map_err(|e| untrusted(&path, format!("is open to others and cannot be narrowed: {e}")))?;
-                }
-            } else {
-                if meta.uid() != uid && meta.uid() != ROOT {
-                    return Err(untrusted(
-                        &path,
-                        format!("belongs to uid {}, neither this user (uid {uid}) nor root", meta.uid()),
-                    ));
-                }
-                if mode & WRITABLE_BY_OTHERS != 0 && mode & STICKY == 0 {
-                    return Err(untrusted(&path, format!("can be written by other users (mode {:o})", mode & 0o7777)));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether an opened file is a regular file of ours that no one else may write.
-    fn ours(file: &File) -> io::Result<()> {
-        let meta = file.metadata()?;
-        if !meta.is_file() || meta.uid() != euid() || meta.mode() & WRITABLE_BY_OTHERS != 0 {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "not a private file of this user"));
-        }
-        Ok(())
-    }
-
-    /// Opens an entry for reading; a symbolic link or a file not ours is an error (a miss).
-    pub(super) fn open_entry(path: &Path) -> io::Result<File> {
-        let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)?;
-        ours(&file)?;
-        Ok(file)
-    }
-
-    /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
-    /// lock should be (dangling or not) is removed and the lock created in its place, so that no
-    /// one can make us create or lock a file elsewhere.
-    pub(super) fn open_lock(path: &Path) -> io::Result<File> {
-        let open = || {
-            OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(path)
-        };
-        let file = match open() {
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                fs::remove_file(path)?;
-                open()?
-            }
-            other => other?,
-        };
-        ours(&file)?;
-        Ok(file)
-    }
-}
-
-/// Elsewhere, the platform's own permissions stand guard: plain opens, no ownership checks.
-#[cfg(not(unix))]
-mod trust {
-    use std::fs::{File, OpenOptions};
-    use std::io;
-    use std::path::Path;
-
-    use super::Untrusted;
-
-    pub(super) fn check_path(_deepest: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
-        Ok(())
-    }
-
-    pub(super) fn open_entry(path: &Path) -> io::Result<File> {
-        File::open(path)
-    }
-
-    pub(super) fn open_lock(path: &Path) -> io::Result<File> {
-        OpenOptions::new().write(true).create(true).truncate(false).open(path)
-    }
 }
 
 #[cfg(test)]
@@ -504,7 +297,7 @@ mod tests {
         let base = tempfile::tempdir().unwrap();
         let cache = Cache::new(base.path(), &fingerprint("A"));
         cache.store(HOST, &token("pw", NOW + 43_200)).unwrap();
-        let _lock = cache.lock(HOST, Instant::now()).unwrap();
+        let _lock = cache.lock(HOST, Instant::now()).unwrap().unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(cache.dir()), 0o700);
         assert_eq!(mode(&base.path().join(LAYOUT_DIR)), 0o700);
@@ -557,12 +350,12 @@ mod tests {
     fn a_held_lock_makes_others_wait_until_their_deadline() {
         let base = tempfile::tempdir().unwrap();
         let cache = Cache::new(base.path(), &fingerprint("A"));
-        let held = cache.lock(HOST, Instant::now()).unwrap();
+        let held = cache.lock(HOST, Instant::now()).unwrap().unwrap();
         let start = Instant::now();
-        assert!(cache.lock(HOST, start + Duration::from_millis(50)).is_none());
+        assert!(cache.lock(HOST, start + Duration::from_millis(50)).unwrap().is_none());
         assert!(start.elapsed() >= Duration::from_millis(50));
         drop(held);
-        assert!(cache.lock(HOST, Instant::now()).is_some());
+        assert!(cache.lock(HOST, Instant::now()).unwrap().is_some());
     }
 
     #[test]
@@ -571,7 +364,7 @@ mod tests {
         let blocker = base.path().join("file");
         fs::write(&blocker, b"").unwrap();
         let cache = Cache::new(&blocker, &fingerprint("A"));
-        assert!(cache.lock(HOST, Instant::now()).is_none());
+        assert!(cache.lock(HOST, Instant::now()).unwrap().is_none());
         assert!(cache.store(HOST, &token("pw", NOW + 43_200)).is_err());
         assert!(cache.hosts(NOW).is_empty());
     }

@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::env::Env;
-use crate::error::{Error, quote};
-use crate::partition::AWS_REGIONS;
-use crate::registry;
+use crate::error::Error;
+use crate::files::{create_private_dir, write_atomic};
 
 /// The helper suffix clients look up as `docker-credential-<suffix>`.
 pub const HELPER: &str = "ecr-login";
@@ -33,11 +32,6 @@ const KUBELET_CONFIG: &str = include_str!("../packaging/kubelet/credential-provi
 const KUBELET_CONFIG_SERVICE_ACCOUNTS: &str =
     include_str!("../packaging/kubelet/credential-provider-config.service-accounts.yaml");
 
-/// The usage of `configure`.
-pub const USAGE: &str = "usage: docker-credential-ecr-login configure docker|podman [--registry HOST]... \
-[--all-regions-of ACCOUNT [--include-opt-in-regions]]...\n       docker-credential-ecr-login configure kubelet \
-[--service-accounts]";
-
 /// What `configure` did, for its caller to print.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -47,76 +41,54 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-/// Runs `configure` with the arguments after it.
-pub fn run(args: &[String], env: &Env) -> Result<Report, Error> {
-    let usage = || Error::Configure { reason: USAGE.to_string() };
-    let (target, rest) = args.split_first().ok_or_else(usage)?;
-    match target.as_str() {
-        "kubelet" => match rest {
-            [] => Ok(Report { lines: vec![KUBELET_CONFIG.trim_end().to_string()], warnings: Vec::new() }),
-            [flag] if flag == "--service-accounts" => {
-                Ok(Report { lines: vec![KUBELET_CONFIG_SERVICE_ACCOUNTS.trim_end().to_string()], warnings: Vec::new() })
-            }
-            _ => Err(usage()),
-        },
-        "docker" | "podman" => {
-            let hosts = hosts_from_args(rest)?;
-            let path = if target == "docker" { docker_config_path(env) } else { podman_auth_path(env) };
-            let path =
-                path.ok_or_else(|| Error::Configure { reason: "no HOME to find the configuration in".into() })?;
-            let mut report = add_cred_helpers(&path, &hosts)?;
+/// The client whose configuration `configure` edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// docker's `config.json`.
+    Docker,
+    /// The containers tools' `auth.json` (podman, skopeo, buildah).
+    Podman,
+}
+
+/// What `configure` was asked to do, as `command` parsed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Route `hosts` (canonical, validated) to the helper in `client`'s file.
+    Route {
+        /// Whose file.
+        client: Client,
+        /// The hosts.
+        hosts: Vec<String>,
+    },
+    /// Print the kubelet's provider configuration, with service-account token mode or without.
+    Kubelet {
+        /// Whether the pod's service account token and annotations are asked for.
+        service_accounts: bool,
+    },
+}
+
+/// Runs `configure`.
+pub fn run(request: &Request, env: &Env) -> Result<Report, Error> {
+    match request {
+        Request::Kubelet { service_accounts } => {
+            let config = if *service_accounts { KUBELET_CONFIG_SERVICE_ACCOUNTS } else { KUBELET_CONFIG };
+            Ok(Report { lines: vec![config.trim_end().to_string()], warnings: Vec::new() })
+        }
+        Request::Route { client, hosts } => {
+            let path = match client {
+                Client::Docker => docker_config_path(env),
+                Client::Podman => podman_auth_path(env),
+            };
+            let mut report = add_cred_helpers(&path.ok_or(Error::NoHome)?, hosts)?;
             if !on_path(env) {
+                let name = if *client == Client::Docker { "docker" } else { "podman" };
                 report.warnings.push(format!(
-                    "{BINARY} is not on PATH, so {target} will not find it: install it into a directory on PATH"
+                    "{BINARY} is not on PATH, so {name} will not find it: install it into a directory on PATH"
                 ));
             }
             Ok(report)
         }
-        _ => Err(usage()),
     }
-}
-
-/// The hosts named by `--registry HOST` and `--all-regions-of ACCOUNT`, canonical and validated.
-/// `--all-regions-of` names the regions every account has; opt-in regions come only with
-/// `--include-opt-in-regions`, because a call to a region the account has not enabled fails, and a
-/// docker that asks for every configured registry at once (classic builds) would ask for each.
-fn hosts_from_args(args: &[String]) -> Result<Vec<String>, Error> {
-    const OPT_IN: &str = "--include-opt-in-regions";
-    let include_opt_in = args.iter().any(|a| a == OPT_IN);
-    let mut hosts = Vec::new();
-    let mut args = args.iter().filter(|a| *a != OPT_IN);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| Error::Configure { reason: format!("{flag} needs a value\n{USAGE}") })?;
-        match flag.as_str() {
-            "--registry" => match registry::parse(value) {
-                Ok(registry) => hosts.push(registry.host().to_string()),
-                Err(_) => {
-                    return Err(Error::Configure {
-                        reason: format!("{} is not an Amazon ECR registry host", quote(value)),
-                    });
-                }
-            },
-            "--all-regions-of" => {
-                if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Error::Configure {
-                        reason: format!("{} is not a 12-digit AWS account id", quote(value)),
-                    });
-                }
-                hosts.extend(
-                    AWS_REGIONS
-                        .iter()
-                        .filter(|region| include_opt_in || !region.opt_in)
-                        .map(|region| format!("{value}.dkr.ecr.{}.amazonaws.com", region.name)),
-                );
-            }
-            _ => return Err(Error::Configure { reason: format!("unknown option {}\n{USAGE}", quote(flag)) }),
-        }
-    }
-    if hosts.is_empty() {
-        return Err(Error::Configure { reason: format!("name at least one registry\n{USAGE}") });
-    }
-    hosts.dedup();
-    Ok(hosts)
 }
 
 /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
@@ -156,7 +128,7 @@ pub(crate) fn on_path(env: &Env) -> bool {
 /// Adds `credHelpers` entries for `hosts` to the JSON file at `path`.
 pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> {
     let failed =
-        |what: &str, e: std::io::Error| Error::Configure { reason: format!("cannot {what} {}: {e}", path.display()) };
+        |action: &'static str, source: std::io::Error| Error::ConfigFile { action, path: path.to_path_buf(), source };
     // A symlink stays one: the file it points to is what gets replaced.
     let target =
         if path.exists() { std::fs::canonicalize(path).map_err(|e| failed("resolve", e))? } else { path.to_path_buf() };
@@ -167,13 +139,17 @@ pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> 
     };
     let mut config: Map<String, Value> = match existing.as_deref().map(str::trim) {
         None | Some("") => Map::new(),
-        Some(text) => serde_json::from_str(text).map_err(|e| Error::Configure {
-            reason: format!("{} is not a JSON object ({e}); fix it by hand, nothing was changed", path.display()),
+        Some(text) => serde_json::from_str(text).map_err(|e| Error::BadConfigFile {
+            path: path.to_path_buf(),
+            problem: format!("is not a JSON object ({e})"),
         })?,
     };
     let helpers = config.entry("credHelpers").or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(helpers) = helpers else {
-        return Err(Error::Configure { reason: format!("\"credHelpers\" in {} is not an object", path.display()) });
+        return Err(Error::BadConfigFile {
+            path: path.to_path_buf(),
+            problem: "has a \"credHelpers\" that is not an object".into(),
+        });
     };
     let mut report = Report::default();
     for host in hosts {
@@ -203,7 +179,7 @@ pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> 
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    serde::Serialize::serialize(&config, &mut serializer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    serde::Serialize::serialize(&config, &mut serializer).map_err(Error::Encode)?;
     text.push(b'\n');
 
     let mode = match std::fs::metadata(&target) {
@@ -214,17 +190,13 @@ pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> 
     if let Some(original) = &existing {
         let backup = PathBuf::from(format!("{}{BACKUP_SUFFIX}", target.display()));
         if !backup.exists() {
-            crate::cache::write_atomic(&backup, original.as_bytes(), mode).map_err(|e| failed("back up", e))?;
+            write_atomic(&backup, original.as_bytes(), mode).map_err(|e| failed("back up", e))?;
             report.lines.push(format!("backup: {}", backup.display()));
         }
     } else if let Some(dir) = target.parent() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(|e| failed("create the directory of", e))?;
+        create_private_dir(dir).map_err(|e| failed("create the directory of", e))?;
     }
-    crate::cache::write_atomic(&target, &text, mode).map_err(|e| failed("write", e))?;
+    write_atomic(&target, &text, mode).map_err(|e| failed("write", e))?;
     report.lines.insert(0, format!("updated {}:", path.display()));
     Ok(report)
 }
@@ -310,27 +282,5 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"auths\": ");
         std::fs::write(&path, "{\"credHelpers\": []}").unwrap();
         assert!(add_cred_helpers(&path, &hosts(&[HOST])).is_err());
-    }
-
-    #[test]
-    fn arguments_are_validated() {
-        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            hosts_from_args(&args(&["--registry", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"])).unwrap(),
-            [HOST]
-        );
-        let enabled = hosts_from_args(&args(&["--all-regions-of", "210987654321"])).unwrap();
-        assert_eq!(enabled.len(), 17);
-        assert!(enabled.contains(&"210987654321.dkr.ecr.eu-west-1.amazonaws.com".to_string()));
-        assert!(!enabled.iter().any(|h| h.contains(".af-south-1.") || h.contains(".me-south-1.")), "{enabled:?}");
-        let all = hosts_from_args(&args(&["--all-regions-of", "210987654321", "--include-opt-in-regions"])).unwrap();
-        assert_eq!(all.len(), AWS_REGIONS.len());
-        assert!(all.contains(&"210987654321.dkr.ecr.af-south-1.amazonaws.com".to_string()));
-        assert!(all.iter().all(|h| registry::parse(h).is_ok()));
-        for bad in
-            [&["--registry", "docker.io"][..], &["--all-regions-of", "12"], &["--registry"], &["--bogus", "x"], &[]]
-        {
-            assert!(hosts_from_args(&args(bad)).is_err(), "{bad:?}");
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! The docker-credential-helpers protocol: actions, the wire types and how stdin is read.
+//! The docker-credential-helpers protocol: its actions (`get`, `store`/`erase`, `list`), the wire
+//! types and how stdin is read.
 //!
 //! `get`/`erase` read a bare server string (usually with no newline; the Go library joins all lines
 //! and trims white space). `store` reads one JSON object. `list` answers a JSON object of
@@ -10,11 +11,79 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ecr::Aws;
 use crate::error::Error;
+use crate::identity::Identity;
+use crate::registry::{self, NotEcr};
 use crate::token::AuthToken;
+use crate::tokens;
+use crate::world::{Streams, World};
 
-/// The usage line, as the Go library prints it.
-pub const USAGE: &str = "Usage: docker-credential-ecr-login <store|get|erase|list|version>";
+/// The user name ECR tokens carry, and so the one `list` reports.
+const ECR_USERNAME: &str = "AWS";
+
+/// `get`: the token for the host on stdin. A non-ECR host is answered before any AWS
+/// configuration, file or runtime is touched. Every way of ending without a token answers the
+/// protocol's not-found line ([`Error::outcome`]) with the cause on stderr.
+pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
+    let server = match read_input(&mut streams.stdin).and_then(|input| server_url(&input)) {
+        Ok(server) => server,
+        Err(e) => return streams.fail(&e),
+    };
+    let registry = match registry::parse(&server) {
+        Ok(registry) => registry,
+        Err(NotEcr(host)) => return streams.fail(&Error::NotEcr { host }),
+    };
+    let identity = Identity::load(world.env);
+    let served = tokens::token_for(&registry, &identity, None, world);
+    for warning in &served.warnings {
+        streams.warn(warning);
+    }
+    match served.token.and_then(|token| write_credentials(&mut streams.stdout, &server, &token)) {
+        Ok(()) => 0,
+        Err(e) => streams.fail(&e),
+    }
+}
+
+/// `store` and `erase`: accepted and ignored for ECR hosts (ECR tokens are minted, not kept), so
+/// that `docker login` and `docker logout` work; refused for others, or ignored for every host
+/// with `AWS_ECR_IGNORE_CREDS_STORAGE=true`, as the Go helper does.
+pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
+    action: Action,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> u8 {
+    let result = read_input(&mut streams.stdin).and_then(|input| {
+        if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") {
+            return Ok(());
+        }
+        let server = if action == Action::Store { store_server_url(&input)? } else { server_url(&input)? };
+        match (registry::parse(&server), action) {
+            (Ok(_), _) => Ok(()),
+            (Err(NotEcr(host)), Action::Store) => Err(Error::StoreNotEcr { host }),
+            (Err(NotEcr(host)), _) => Err(Error::NotEcr { host }),
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => streams.fail(&e),
+    }
+}
+
+/// `list`: the hosts with tokens for the current identity, from the cache only. It never fails
+/// and never touches the network: a cache that cannot be used is an empty list (and a warning).
+pub fn list<A, I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
+    let identity = Identity::load(world.env);
+    let cache = tokens::open_cache(world, &identity).unwrap_or_else(|untrusted| {
+        streams.warn(&untrusted);
+        None
+    });
+    let hosts = cache.map(|c| c.hosts((world.now)())).unwrap_or_default();
+    match write_list(&mut streams.stdout, &hosts, ECR_USERNAME) {
+        Ok(()) => 0,
+        Err(e) => streams.fail(&e),
+    }
+}
 
 /// The most standard input the helper reads: a host name is far smaller, a JSON `store` too.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -34,24 +103,6 @@ pub enum Action {
     Version,
     /// Print the help text.
     Help,
-}
-
-impl Action {
-    /// Parses the command line after the program name: exactly one action.
-    pub fn from_args(args: &[String]) -> Option<Action> {
-        match args {
-            [one] => match one.as_str() {
-                "get" => Some(Action::Get),
-                "store" => Some(Action::Store),
-                "erase" => Some(Action::Erase),
-                "list" => Some(Action::List),
-                "version" | "-v" | "--version" => Some(Action::Version),
-                "-h" | "--help" | "help" => Some(Action::Help),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
 }
 
 /// The answer to `get`.
@@ -113,7 +164,7 @@ pub fn store_server_url(input: &str) -> Result<String, Error> {
 /// Writes the one line that answers a successful `get`.
 pub fn write_credentials(out: &mut impl Write, server_url: &str, token: &AuthToken) -> Result<(), Error> {
     let answer = Credentials { server_url, username: &token.username, secret: token.password.expose() };
-    let mut line = serde_json::to_vec(&answer).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    let mut line = serde_json::to_vec(&answer).map_err(Error::Encode)?;
     line.push(b'\n');
     out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
@@ -121,7 +172,7 @@ pub fn write_credentials(out: &mut impl Write, server_url: &str, token: &AuthTok
 /// Writes the answer to `list`: `{host: "AWS", …}`, or `{}` when there are none.
 pub fn write_list(out: &mut impl Write, hosts: &[String], username: &str) -> Result<(), Error> {
     let map: BTreeMap<&str, &str> = hosts.iter().map(|h| (h.as_str(), username)).collect();
-    let mut line = serde_json::to_vec(&map).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    let mut line = serde_json::to_vec(&map).map_err(Error::Encode)?;
     line.push(b'\n');
     out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
@@ -130,20 +181,6 @@ pub fn write_list(out: &mut impl Write, hosts: &[String], username: &str) -> Res
 mod tests {
     use super::*;
     use crate::secret::Secret;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn actions_need_exactly_one_argument() {
-        assert_eq!(Action::from_args(&args(&["get"])), Some(Action::Get));
-        assert_eq!(Action::from_args(&args(&["-v"])), Some(Action::Version));
-        assert_eq!(Action::from_args(&args(&["--help"])), Some(Action::Help));
-        assert_eq!(Action::from_args(&args(&[])), None);
-        assert_eq!(Action::from_args(&args(&["get", "extra"])), None);
-        assert_eq!(Action::from_args(&args(&["GET"])), None);
-    }
 
     #[test]
     fn server_url_joins_lines_and_trims() {

@@ -2,16 +2,35 @@
 //! each problem. It never prints a secret: credentials show as their source and access key id,
 //! tokens as their expiry.
 
+use std::io::Write;
 use std::time::Instant;
 
-use crate::World;
 use crate::cache::Cache;
 use crate::configure;
-use crate::ecr::{self, TokenSource};
-use crate::identity::Identity;
+use crate::ecr::Aws;
+use crate::error::{EXIT_FAILURE, clip, quote};
+use crate::identity::{self, Identity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{self, Registry};
 use crate::token::{self, Freshness};
+use crate::tokens::{self, DEFAULT_TIMEOUT};
+use crate::world::{Streams, World};
+
+/// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
+/// code: 0 when healthy, 1 when any problem was found.
+pub fn report<A: Aws, I, O: Write, E: Write>(
+    host: Option<&str>,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> u8 {
+    let findings = run(host, world);
+    let _ = streams.stdout.write_all(findings.render().as_bytes());
+    if findings.problems.is_empty() {
+        return 0;
+    }
+    streams.say(format!("doctor found {} problem(s)", findings.problems.len()));
+    EXIT_FAILURE
+}
 
 /// What doctor found: lines to print, and the problems among them.
 #[derive(Debug, Default)]
@@ -72,7 +91,7 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
 }
 
 /// Runs every check for `host` (or the first routed one).
-pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Findings {
+pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let mut f = Findings::default();
     let env = world.env;
     let docker = docker_config(env);
@@ -89,7 +108,7 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         Err(_) => {
             f.problem(
                 "registry",
-                format!("{} is not an Amazon ECR registry host", crate::error::quote(&server)),
+                format!("{} is not an Amazon ECR registry host", quote(&server)),
                 Some("name an ECR host".into()),
             );
             return f;
@@ -112,10 +131,9 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
 
     // Configuration files and profile.
     let identity = Identity::load(env);
-    for (label, path) in [
-        ("config file", crate::identity::config_file_path(env)),
-        ("credentials", crate::identity::credentials_file_path(env)),
-    ] {
+    for (label, path) in
+        [("config file", identity::config_file_path(env)), ("credentials", identity::credentials_file_path(env))]
+    {
         match path {
             Some(p) if p.is_file() => f.fact(label, format!("{} (found)", p.display())),
             Some(p) => f.fact(label, format!("{} (none)", p.display())),
@@ -126,33 +144,32 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
     if identity.profile_from_env && !identity.profile_defined {
         f.problem(
             "profile",
-            format!("{} ({from}) is not in the shared files", crate::error::quote(&identity.profile)),
+            format!("{} ({from}) is not in the shared files", quote(&identity.profile)),
             Some(format!(
                 "fix AWS_PROFILE, or add the profile with 'aws configure --profile {}'",
-                crate::error::clip(&identity.profile)
+                clip(&identity.profile)
             )),
         );
     } else {
         let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
-        f.fact("profile", format!("{} ({from}), {defined}", crate::error::quote(&identity.profile)));
+        f.fact("profile", format!("{} ({from}), {defined}", quote(&identity.profile)));
     }
 
     // Who the caller is.
     // A malformed deadline makes every get fail: say so, and go on with the default to check the rest.
-    let timeout = crate::fetch_timeout(env).unwrap_or_else(|e| {
+    let timeout = tokens::fetch_timeout(env).unwrap_or_else(|e| {
         f.problem(
             "timeout",
             e.to_string(),
             Some(format!(
                 "set ECR_LOGIN_TIMEOUT to a number of seconds, or unset it for the default of {}s",
-                crate::DEFAULT_TIMEOUT.as_secs()
+                DEFAULT_TIMEOUT.as_secs()
             )),
         );
-        crate::DEFAULT_TIMEOUT
+        DEFAULT_TIMEOUT
     });
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let mut have_credentials = false;
-    match runtime.as_ref().map(|rt| rt.block_on(ecr::describe_caller(&host, &region, &identity, timeout))) {
+    match tokens::block_on(world.aws.describe_caller(&host, &region, &identity, timeout)) {
         Ok(Ok(caller)) => {
             have_credentials = true;
             f.fact("credentials", format!("from {} (access key id {})", caller.source, caller.access_key_id));
@@ -162,17 +179,21 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
             }
         }
         Ok(Err(e)) => f.problem("credentials", e.to_string(), None),
-        Err(e) => f.problem("runtime", format!("cannot start the async runtime: {e}"), None),
+        Err(e) => f.problem("runtime", e.to_string(), None),
     }
 
     // Region and endpoint.
     let endpoint_var =
         ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"].iter().find_map(|v| env.get(v).map(|u| format!("{u} (from {v})")));
-    match (&registry, &runtime) {
-        (Registry::Private(r), Ok(rt)) => {
-            let url = rt.block_on(ecr::resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured));
-            f.fact("endpoint", format!("{url} (region {} from the host)", r.region));
-        }
+    let private = match &registry {
+        Registry::Private(r) => Some(r),
+        Registry::Public(_) => None,
+    };
+    let resolved = private.map(|r| {
+        tokens::block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured))
+    });
+    match (private, resolved) {
+        (Some(r), Some(Ok(url))) => f.fact("endpoint", format!("{url} (region {} from the host)", r.region)),
         _ => f.fact("endpoint", endpoint_var.unwrap_or_else(|| format!("ecr-public in {PUBLIC_API_REGION}"))),
     }
 
@@ -247,7 +268,7 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         return f;
     }
     let started = Instant::now();
-    match crate::fetch(&registry, &identity, None, (started + timeout, timeout), world) {
+    match tokens::fetch(&registry, &identity, None, (started + timeout, timeout), world) {
         Ok(t) => f.fact(
             "token",
             format!(
@@ -259,9 +280,4 @@ pub fn run<S: TokenSource>(host_arg: Option<&str>, world: &World<'_, S>) -> Find
         Err(e) => f.problem("token", e.to_string(), None),
     }
     f
-}
-
-/// The exit code for a report: 0 when healthy, 1 when any problem was found.
-pub fn exit_code(findings: &Findings) -> u8 {
-    if findings.problems.is_empty() { 0 } else { crate::error::EXIT_FAILURE }
 }

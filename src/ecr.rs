@@ -1,58 +1,29 @@
-//! The one seam around AWS: [`TokenSource`] is what the rest of the crate asks for tokens, and
-//! [`AwsTokenSource`] answers it with `aws-config`, `aws-sdk-ecr` and `aws-sdk-ecrpublic`. This is
-//! the only file that names AWS crates; it returns our own types and errors.
-//!
-//! All SDK settings live here as named constants: the pinned behaviour version, the connect and
-//! attempt timeouts, and the retry budget. The SDK's only default timeout is a connect timeout, so
-//! the whole fetch (configuration, credentials, API call with retries) also runs under one overall
-//! deadline that the caller passes in.
+//! The one seam around AWS: [`Aws`] is everything the rest of the crate asks of AWS (tokens, and
+//! doctor's questions: who the caller is, which endpoint a registry's calls go to), and [`AwsSdk`]
+//! answers it with the ECR, ECR Public and STS calls and turns their errors into ours. With
+//! `aws.rs` (the SDK's configuration) it is the only place that names AWS crates; it returns our
+//! own types. Tests answer the same trait with a hand-written fake.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-use aws_smithy_http_client::{Builder as HttpClientBuilder, Connector};
-use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
+use crate::aws::load_config;
 use crate::error::{Error, one_line};
 use crate::identity::{Identity, WebIdentity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
-use crate::resolve;
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};
 
-/// The SDK behaviour version we were tested with; pinned so that an SDK upgrade does not change
-/// defaults under us.
-fn behavior_version() -> BehaviorVersion {
-    BehaviorVersion::v2026_01_12()
-}
-
-/// How long one TCP (and TLS) connect may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// How long one attempt of the API call may take.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
-
-/// Attempts of the API call, the first included; throttling and 5xx answers are retried.
-const MAX_ATTEMPTS: u32 = 3;
-
 /// The session name of roles assumed with a service account token, as CloudTrail shows it.
 const WEB_IDENTITY_SESSION_NAME: &str = "ecr-login";
-
-/// Backoff before the first retry, and the most any one retry waits.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Error codes that mean AWS does not accept the credentials themselves.
 const REJECTED_CREDENTIAL_CODES: &[&str] = &[
@@ -81,18 +52,37 @@ pub struct FetchRequest<'a> {
     pub web_identity: Option<&'a WebIdentity>,
 }
 
-/// Where tokens come from: AWS in the binary, a hand-written fake in tests.
-pub trait TokenSource {
+/// What the crate asks of AWS: the SDK in the binary, a hand-written fake in tests.
+pub trait Aws {
     /// Fetches the tokens for one registry. Private registries may answer several entries (one per
     /// registry id); ECR Public answers one.
     fn fetch(&self, request: FetchRequest<'_>) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
+
+    /// Resolves the caller's credentials through the standard chain and asks STS who that is
+    /// (doctor), within `timeout`.
+    fn describe_caller(
+        &self,
+        registry: &str,
+        region: &str,
+        identity: &Identity,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<CallerReport, Error>>;
+
+    /// The endpoint URL the ECR client for `registry` calls (doctor): an explicit one from the
+    /// environment, or the SDK's resolution of the host's region, FIPS and dual-stack flags.
+    fn resolved_endpoint(
+        &self,
+        registry: &PrivateRegistry,
+        env_endpoint: Option<&str>,
+        honour_host_flags: bool,
+    ) -> impl Future<Output = String>;
 }
 
-/// The real source: the standard AWS credential chain and the ECR APIs.
+/// The real one: the standard AWS credential chain and the ECR, ECR Public and STS APIs.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct AwsTokenSource;
+pub struct AwsSdk;
 
-impl TokenSource for AwsTokenSource {
+impl Aws for AwsSdk {
     async fn fetch(&self, request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, Error> {
         let registry = request.registry.host().to_string();
         match tokio::time::timeout(request.timeout, fetch_from_aws(request)).await {
@@ -100,58 +90,25 @@ impl TokenSource for AwsTokenSource {
             Err(_) => Err(Error::TimedOut { registry, after: request.timeout }),
         }
     }
-}
 
-/// Whether this build is statically linked, and so must not use glibc's NSS (see `resolve`).
-const STATIC_BUILD: bool = cfg!(target_feature = "crt-static");
-
-/// An HTTPS client with rustls on ring (one TLS stack, no aws-lc build), honouring
-/// `HTTPS_PROXY`/`NO_PROXY` like other AWS tools. The static build resolves names itself; the
-/// dynamic one through glibc.
-fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
-    // `build_with_connector_fn` is the builder's way to add a proxy setting to the default
-    // connector; the plain `build_https` has no proxy support. Proxy host names go through the
-    // same resolver as the endpoints'.
-    HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
-        let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
-        builder.set_connector_settings(settings.cloned());
-        builder.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
-        let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring));
-        if STATIC_BUILD { builder.build_with_resolver(OwnResolver) } else { builder.build() }
-    })
-}
-
-/// [`resolve::lookup`] as the SDK's DNS resolver.
-#[derive(Debug, Clone, Copy)]
-struct OwnResolver;
-
-impl ResolveDns for OwnResolver {
-    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
-        DnsFuture::new(
-            async move { resolve::lookup(name, &resolve::Files::system()).await.map_err(ResolveDnsError::new) },
-        )
+    async fn describe_caller(
+        &self,
+        registry: &str,
+        region: &str,
+        identity: &Identity,
+        timeout: Duration,
+    ) -> Result<CallerReport, Error> {
+        describe_caller(registry, region, identity, timeout).await
     }
-}
 
-async fn load_config(region: &str, timeout: Duration) -> aws_config::SdkConfig {
-    aws_config::defaults(behavior_version())
-        .region(aws_config::Region::new(region.to_string()))
-        .http_client(http_client())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(timeout))
-                .operation_timeout(timeout)
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(MAX_ATTEMPTS)
-                .with_initial_backoff(INITIAL_BACKOFF)
-                .with_max_backoff(MAX_BACKOFF),
-        )
-        .load()
-        .await
+    async fn resolved_endpoint(
+        &self,
+        registry: &PrivateRegistry,
+        env_endpoint: Option<&str>,
+        honour_host_flags: bool,
+    ) -> String {
+        resolved_endpoint(registry, env_endpoint, honour_host_flags).await
+    }
 }
 
 /// Context for turning SDK errors into ours.
@@ -286,11 +243,14 @@ fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as
 /// such rather than as an opaque dispatch failure of the call.
 async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -> Result<Credentials, Error> {
-    let no_credentials = || Error::NoCredentials {
-        registry: cx.registry.to_string(),
-        profile: cx.identity.profile.clone(),
-        profile_defined: cx.identity.profile_defined,
-        profile_from_env: cx.identity.profile_from_env,
+    let unknown_profile = cx.identity.profile_from_env && !cx.identity.profile_defined;
+    let no_credentials = || {
+        let (registry, profile) = (cx.registry.to_string(), cx.identity.profile.clone());
+        if unknown_profile {
+            Error::UnknownProfile { registry, profile }
+        } else {
+            Error::NoCredentials { registry, profile }
+        }
     };
     let provider = config.credentials_provider().ok_or_else(no_credentials)?;
     provider.provide_credentials().await.map_err(|e| match e {
@@ -298,9 +258,7 @@ async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -
         CredentialsError::ProviderTimedOut(_) => {
             Error::TimedOut { registry: cx.registry.to_string(), after: cx.timeout }
         }
-        CredentialsError::InvalidConfiguration(_) if cx.identity.profile_from_env && !cx.identity.profile_defined => {
-            no_credentials()
-        }
+        CredentialsError::InvalidConfiguration(_) if unknown_profile => no_credentials(),
         other => Error::CredentialsFailed {
             registry: cx.registry.to_string(),
             profile: cx.identity.profile.clone(),
@@ -355,8 +313,7 @@ pub struct CallerReport {
     pub arn: Result<String, String>,
 }
 
-/// Resolves the caller's credentials through the standard chain and asks STS who that is.
-pub async fn describe_caller(
+async fn describe_caller(
     registry: &str,
     region: &str,
     identity: &Identity,
@@ -387,13 +344,7 @@ pub async fn describe_caller(
     }
 }
 
-/// The endpoint URL the ECR client for `registry` calls: an explicit one from the environment, or
-/// the SDK's resolution of the host's region, FIPS and dual-stack flags.
-pub async fn resolved_endpoint(
-    registry: &PrivateRegistry,
-    env_endpoint: Option<&str>,
-    honour_host_flags: bool,
-) -> String {
+async fn resolved_endpoint(registry: &PrivateRegistry, env_endpoint: Option<&str>, honour_host_flags: bool) -> String {
     use aws_sdk_ecr::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
     if let Some(url) = env_endpoint {
         return url.to_string();
@@ -479,7 +430,7 @@ mod tests {
         let recorder = Recorder::default();
         let connector = recorder.clone();
         let sdk = aws_config::SdkConfig::builder()
-            .behavior_version(behavior_version())
+            .behavior_version(crate::aws::behavior_version())
             .region(aws_config::Region::new(registry.region.clone()))
             .http_client(http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone())))
             .build();

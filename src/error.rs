@@ -1,9 +1,12 @@
-//! The outcomes a caller acts on, each with the one-line message a user acts on.
+//! The outcomes a caller acts on, each with the one-line message a user acts on, written beside
+//! its variant.
 //!
 //! Messages are lower case, carry the registry or profile involved, say what to do next, and never
-//! contain a token or a secret key. Every failure exits with [`EXIT_FAILURE`], the protocol's code.
+//! contain a token or a secret key; caller input in them goes through [`quote`]. Every failure
+//! exits with [`EXIT_FAILURE`], the protocol's code. What a protocol client is told on stdout is
+//! decided in one place, [`Error::outcome`].
 
-use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The exit code of every failure, as docker-credential-helpers defines it.
@@ -44,39 +47,63 @@ pub fn quote(input: &str) -> String {
     format!("\"{}\"", clip(input))
 }
 
+/// What a docker-credential-helpers client is told about an error on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The exact not-found line: the client goes on without credentials from us for this one
+    /// registry (anonymously, or from its next source). Anything else on stdout makes some clients
+    /// drop every registry's credentials (docker 20.10's classic builds, podman's
+    /// `credential-helpers`), so every failure to get a token is this; the cause goes to stderr.
+    NotFound,
+    /// The request itself cannot be served: its message on stdout, where the client shows it.
+    Refused,
+}
+
 /// Everything that can stop a command.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The server string names no ECR registry. Answer not-found so the client goes on without us.
-    NotEcr {
-        /// The host that was looked at.
-        host: String,
-    },
+    // The request: what the client sent cannot be served.
     /// `get`/`erase` received no server URL, or `store` an empty `ServerURL`. Protocol error text.
+    #[error("no credentials server URL")]
     NoServerUrl,
     /// `store` received an empty `Username`. Protocol error text.
+    #[error("no credentials username")]
     NoUsername,
     /// Standard input was larger than the helper accepts.
+    #[error("standard input is larger than {limit} bytes; send only the registry host")]
     InputTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
-    /// Standard input could not be read or understood.
+    /// Standard input could not be read or understood. Parser messages quote field names in
+    /// backticks, which nest badly in docker's own quoting.
+    #[error("cannot read standard input: {}", .reason.replace('`', "'"))]
     BadInput {
         /// What was wrong with it.
         reason: String,
     },
-    /// `configure` cannot do what it was asked; the reason says what to fix.
-    Configure {
-        /// What was wrong.
-        reason: String,
-    },
     /// `store` for a registry that is not ECR: we keep no credentials of other registries.
+    #[error(
+        "ecr-login keeps no credentials for {}, which is not an Amazon ECR registry; route only ECR hosts to it \
+         with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\"",
+        quote(.host)
+    )]
     StoreNotEcr {
         /// The registry the client tried to store credentials for.
         host: String,
     },
+
+    // Nothing for this host: the client goes on without us.
+    /// The server string names no ECR registry.
+    #[error("{} is not an Amazon ECR registry, so this helper has no credentials for it", quote(.host))]
+    NotEcr {
+        /// The host that was looked at.
+        host: String,
+    },
+
+    // No token could be had.
     /// A setting in the environment is malformed.
+    #[error("{name} must be {expected}, not {}", quote(.value))]
     BadSetting {
         /// The variable's name.
         name: &'static str,
@@ -85,18 +112,39 @@ pub enum Error {
         /// What it holds.
         value: String,
     },
+    /// No credential source in the chain produced credentials, and the profile AWS_PROFILE names
+    /// is in neither shared file.
+    #[error(
+        "no AWS credentials for {registry}: profile {} (from AWS_PROFILE) is not in ~/.aws/config or \
+         ~/.aws/credentials; fix AWS_PROFILE or add the profile with 'aws configure --profile {}'",
+        quote(.profile),
+        clip(.profile)
+    )]
+    UnknownProfile {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile AWS_PROFILE names.
+        profile: String,
+    },
     /// No credential source in the chain produced credentials.
+    #[error(
+        "no AWS credentials for {registry} (profile {}): run 'aws configure' or 'aws sso login', or set \
+         AWS_PROFILE to a profile that has credentials",
+        quote(.profile)
+    )]
     NoCredentials {
         /// The registry the token was for.
         registry: String,
         /// The profile in effect.
         profile: String,
-        /// Whether that profile exists in the shared files.
-        profile_defined: bool,
-        /// Whether AWS_PROFILE chose the profile.
-        profile_from_env: bool,
     },
     /// A credential source was found but failed (expired SSO session, failed role assumption, …).
+    #[error(
+        "cannot load AWS credentials for {registry} (profile {}): {detail}; if it is an SSO profile run \
+         'aws sso login --profile {}'",
+        quote(.profile),
+        clip(.profile)
+    )]
     CredentialsFailed {
         /// The registry the token was for.
         registry: String,
@@ -106,6 +154,7 @@ pub enum Error {
         detail: String,
     },
     /// AWS rejected the credentials themselves (unknown key, bad signature, expired session).
+    #[error("AWS rejected the credentials used for {registry}: {detail}; refresh or replace them")]
     CredentialsRejected {
         /// The registry the token was for.
         registry: String,
@@ -113,6 +162,11 @@ pub enum Error {
         detail: String,
     },
     /// STS refused to let the service account's token assume the annotated role.
+    #[error(
+        "cannot assume {} with the service account token for {registry}: {detail}; check the role's trust policy \
+         for the cluster's OIDC provider and the service account",
+        quote(.role)
+    )]
     AssumeRoleFailed {
         /// The registry the token was for.
         registry: String,
@@ -122,11 +176,19 @@ pub enum Error {
         detail: String,
     },
     /// A kubelet request names a role but carries no service account token.
+    #[error(
+        "the service account names {} but the kubelet sent no service account token; add tokenAttributes to the \
+         provider's entry in the CredentialProviderConfig",
+        quote(.role)
+    )]
     NoServiceAccountToken {
         /// The role from the service account's annotation.
         role: String,
     },
     /// The principal may not call `ecr:GetAuthorizationToken`.
+    #[error(
+        "access denied getting a token for {registry}: {detail}; allow ecr:GetAuthorizationToken for that principal"
+    )]
     AccessDenied {
         /// The registry the token was for.
         registry: String,
@@ -134,11 +196,19 @@ pub enum Error {
         detail: String,
     },
     /// ECR throttled the call even after the bounded retries.
+    #[error(
+        "ECR throttled GetAuthorizationToken for {registry} after retries (the API allows 20 calls a second per \
+         account and region); try again in a few seconds and keep the cache enabled"
+    )]
     Throttled {
         /// The registry the token was for.
         registry: String,
     },
     /// The API endpoint could not be reached at all (offline, DNS, proxy, refused).
+    #[error(
+        "cannot reach the ECR API in {region} for {registry}: {detail}; check the network, proxy (HTTPS_PROXY) and \
+         AWS_ENDPOINT_URL* settings"
+    )]
     Unreachable {
         /// The registry the token was for.
         registry: String,
@@ -148,6 +218,10 @@ pub enum Error {
         detail: String,
     },
     /// No answer within the overall deadline.
+    #[error(
+        "no answer from AWS within {}s getting a token for {registry}; check the network, or raise ECR_LOGIN_TIMEOUT",
+        .after.as_secs_f64()
+    )]
     TimedOut {
         /// The registry the token was for.
         registry: String,
@@ -155,18 +229,25 @@ pub enum Error {
         after: Duration,
     },
     /// ECR Public is only in the `aws` partition and the caller's region is elsewhere.
+    #[error(
+        "ECR Public tokens come only from the aws partition, and the configured region {} is outside it; public \
+         images still pull anonymously",
+        quote(.region)
+    )]
     PublicOutsideAws {
         /// The configured region.
         region: String,
     },
-    /// Any other error answered by the service.
+    /// Any other error answered by the service, or an answer that is not ECR's.
+    #[error("ECR failed to give a token for {registry}: {detail}; try again later")]
     Service {
         /// The registry the token was for.
         registry: String,
-        /// AWS's error code and message.
+        /// AWS's error code and message, or the HTTP status of an unreadable answer.
         detail: String,
     },
     /// The answer could not be used: no token, an undecodable token, or another account's token.
+    #[error("unusable answer from ECR for {registry}: {detail}")]
     BadResponse {
         /// The registry the token was for.
         registry: String,
@@ -174,22 +255,80 @@ pub enum Error {
         detail: String,
     },
     /// The SDK could not be set up (async runtime, endpoint configuration).
+    #[error("cannot set up the AWS client: {detail}")]
     Setup {
         /// What failed.
         detail: String,
     },
+
+    // `configure`: stderr only, nothing is written.
+    /// `configure` was called without a target or with arguments it does not take.
+    #[error("configure: {usage}")]
+    ConfigureUsage {
+        /// What was wrong, and the usage.
+        usage: String,
+    },
+    /// `configure --registry` names a host that is not ECR.
+    #[error("configure: {} is not an Amazon ECR registry host", quote(.value))]
+    NotAnEcrHost {
+        /// The value given.
+        value: String,
+    },
+    /// `configure --all-regions-of` names something that is not an account id.
+    #[error("configure: {} is not a 12-digit AWS account id", quote(.value))]
+    NotAnAccount {
+        /// The value given.
+        value: String,
+    },
+    /// No HOME (or DOCKER_CONFIG / REGISTRY_AUTH_FILE) to find the clients' configuration in.
+    #[error("configure: no HOME to find the configuration in")]
+    NoHome,
+    /// The configuration file is not JSON of the expected shape; it is left as it is.
+    #[error("configure: {} {problem}; fix it by hand, nothing was changed", .path.display())]
+    BadConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Reading or writing a configuration file failed.
+    #[error("configure: cannot {action} {}: {source}", .path.display())]
+    ConfigFile {
+        /// What was being done: read, write, back up, …
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+
+    // Our own output.
     /// Writing the answer to standard output failed.
-    Output(std::io::Error),
+    #[error("cannot write to standard output: {0}")]
+    Output(#[source] std::io::Error),
+    /// An answer could not be encoded as JSON (it holds only strings and numbers: a bug).
+    #[error("cannot encode the answer as JSON: {0}")]
+    Encode(#[source] serde_json::Error),
 }
 
 impl Error {
-    /// The line for standard output of `store` and `erase`, where docker shows it to the user: a
-    /// host that is not ECR answers the exact not-found text, anything else its message. (`get`
-    /// answers not-found for every failure to get a token; see `lib.rs`.)
-    pub fn stdout_line(&self) -> String {
+    /// What a docker-credential-helpers client is told on stdout: the one place that decides it.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Error::NotEcr { .. } => NOT_FOUND.to_string(),
-            other => other.to_string(),
+            Error::NoServerUrl
+            | Error::NoUsername
+            | Error::InputTooLarge { .. }
+            | Error::BadInput { .. }
+            | Error::StoreNotEcr { .. } => Outcome::Refused,
+            _ => Outcome::NotFound,
+        }
+    }
+
+    /// The line for standard output.
+    pub fn stdout_line(&self) -> String {
+        match self.outcome() {
+            Outcome::NotFound => NOT_FOUND.to_string(),
+            Outcome::Refused => self.to_string(),
         }
     }
 }
@@ -198,108 +337,6 @@ impl Error {
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::NotEcr { host } => {
-                write!(f, "{} is not an Amazon ECR registry, so this helper has no credentials for it", quote(host))
-            }
-            Error::NoServerUrl => f.write_str("no credentials server URL"),
-            Error::NoUsername => f.write_str("no credentials username"),
-            Error::InputTooLarge { limit } => {
-                write!(f, "standard input is larger than {limit} bytes; send only the registry host")
-            }
-            // Parser messages quote field names in backticks, which nest badly in docker's own quoting.
-            Error::BadInput { reason } => write!(f, "cannot read standard input: {}", reason.replace('`', "'")),
-            Error::Configure { reason } => write!(f, "configure: {reason}"),
-            Error::StoreNotEcr { host } => write!(
-                f,
-                "ecr-login keeps no credentials for {}, which is not an Amazon ECR registry; \
-                 route only ECR hosts to it with \"credHelpers\" in ~/.docker/config.json instead of \"credsStore\"",
-                quote(host)
-            ),
-            Error::BadSetting { name, expected, value } => write!(f, "{name} must be {expected}, not {}", quote(value)),
-            Error::NoCredentials { registry, profile, profile_defined, profile_from_env } => {
-                if *profile_from_env && !*profile_defined {
-                    write!(
-                        f,
-                        "no AWS credentials for {registry}: profile {} (from AWS_PROFILE) is not in ~/.aws/config or \
-                         ~/.aws/credentials; fix AWS_PROFILE or add the profile with 'aws configure --profile {}'",
-                        quote(profile),
-                        clip(profile)
-                    )
-                } else {
-                    write!(
-                        f,
-                        "no AWS credentials for {registry} (profile {}): run 'aws configure' or 'aws sso login', \
-                         or set AWS_PROFILE to a profile that has credentials",
-                        quote(profile)
-                    )
-                }
-            }
-            Error::CredentialsFailed { registry, profile, detail } => write!(
-                f,
-                "cannot load AWS credentials for {registry} (profile {}): {detail}; \
-                 if it is an SSO profile run 'aws sso login --profile {}'",
-                quote(profile),
-                clip(profile)
-            ),
-            Error::CredentialsRejected { registry, detail } => {
-                write!(f, "AWS rejected the credentials used for {registry}: {detail}; refresh or replace them")
-            }
-            Error::AssumeRoleFailed { registry, role, detail } => write!(
-                f,
-                "cannot assume {} with the service account token for {registry}: {detail}; check the role's trust \
-                 policy for the cluster's OIDC provider and the service account",
-                quote(role)
-            ),
-            Error::NoServiceAccountToken { role } => write!(
-                f,
-                "the service account names {} but the kubelet sent no service account token; add tokenAttributes \
-                 to the provider's entry in the CredentialProviderConfig",
-                quote(role)
-            ),
-            Error::AccessDenied { registry, detail } => write!(
-                f,
-                "access denied getting a token for {registry}: {detail}; \
-                 allow ecr:GetAuthorizationToken for that principal"
-            ),
-            Error::Throttled { registry } => write!(
-                f,
-                "ECR throttled GetAuthorizationToken for {registry} after retries (the API allows 20 calls a second \
-                 per account and region); try again in a few seconds and keep the cache enabled"
-            ),
-            Error::Unreachable { registry, region, detail } => write!(
-                f,
-                "cannot reach the ECR API in {region} for {registry}: {detail}; \
-                 check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL* settings"
-            ),
-            Error::TimedOut { registry, after } => write!(
-                f,
-                "no answer from AWS within {}s getting a token for {registry}; check the network, \
-                 or raise ECR_LOGIN_TIMEOUT",
-                after.as_secs_f64()
-            ),
-            Error::PublicOutsideAws { region } => write!(
-                f,
-                "ECR Public tokens come only from the aws partition, and the configured region {} is outside it; \
-                 public images still pull anonymously",
-                quote(region)
-            ),
-            Error::Service { registry, detail } => {
-                write!(f, "ECR failed to give a token for {registry}: {detail}; try again later")
-            }
-            Error::BadResponse { registry, detail } => {
-                write!(f, "unusable answer from ECR for {registry}: {detail}")
-            }
-            Error::Setup { detail } => write!(f, "cannot set up the AWS client: {detail}"),
-            Error::Output(e) => write!(f, "cannot write to standard output: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
@@ -315,21 +352,20 @@ mod tests {
             Error::NoUsername,
             Error::InputTooLarge { limit: 1024 },
             Error::BadInput { reason: "missing field `image`".into() },
-            Error::Configure { reason: "unknown option".into() },
+            Error::ConfigureUsage { usage: "usage: configure docker".into() },
+            Error::NotAnEcrHost { value: text() },
+            Error::NotAnAccount { value: text() },
+            Error::NoHome,
+            Error::BadConfigFile { path: "/home/u/.docker/config.json".into(), problem: "is not JSON".into() },
+            Error::ConfigFile {
+                action: "write",
+                path: "/home/u/.docker/config.json".into(),
+                source: std::io::Error::other("disk full"),
+            },
             Error::StoreNotEcr { host: text() },
             Error::BadSetting { name: "ECR_LOGIN_TIMEOUT", expected: "a number", value: text() },
-            Error::NoCredentials {
-                registry: registry(),
-                profile: text(),
-                profile_defined: false,
-                profile_from_env: true,
-            },
-            Error::NoCredentials {
-                registry: registry(),
-                profile: text(),
-                profile_defined: true,
-                profile_from_env: false,
-            },
+            Error::UnknownProfile { registry: registry(), profile: text() },
+            Error::NoCredentials { registry: registry(), profile: text() },
             Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
             Error::CredentialsRejected { registry: registry(), detail: "bad key".into() },
             Error::AssumeRoleFailed { registry: registry(), role: text(), detail: "denied".into() },
@@ -343,6 +379,7 @@ mod tests {
             Error::BadResponse { registry: registry(), detail: "no token".into() },
             Error::Setup { detail: "no runtime".into() },
             Error::Output(std::io::Error::other("broken pipe")),
+            Error::Encode(serde_json::from_str::<u8>("x").unwrap_err()),
         ]
     }
 
@@ -355,6 +392,24 @@ mod tests {
             assert!(!message.contains('\u{1b}'), "{message}");
             assert!(message.len() < 1000, "{} bytes: {error:?}", message.len());
             assert!(!message.contains('\n'), "{message}");
+        }
+    }
+
+    #[test]
+    fn only_a_request_that_cannot_be_served_is_refused_on_stdout_everything_else_is_not_found() {
+        for error in every_error("docker.io") {
+            let refused = matches!(
+                error,
+                Error::NoServerUrl
+                    | Error::NoUsername
+                    | Error::InputTooLarge { .. }
+                    | Error::BadInput { .. }
+                    | Error::StoreNotEcr { .. }
+            );
+            let expected = if refused { Outcome::Refused } else { Outcome::NotFound };
+            assert_eq!(error.outcome(), expected, "{error:?}");
+            let line = error.stdout_line();
+            assert_eq!(line == NOT_FOUND, !refused, "{line}");
         }
     }
 

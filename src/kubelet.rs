@@ -8,11 +8,73 @@
 //! empty map is cached for `cacheDuration`.
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::docker::read_input;
+use crate::ecr::Aws;
 use crate::error::{Error, quote};
+use crate::identity::{Identity, WebIdentity};
+use crate::registry::{self, Registry};
 use crate::secret::Secret;
+use crate::tokens;
+use crate::world::{Streams, World};
+
+/// How long the kubelet may keep an empty answer for an image that is not on ECR.
+const NOT_ECR_CACHE_SECS: u64 = 3600;
+
+/// How long the kubelet may keep an empty answer after ECR Public's token could not be had, so
+/// that public images pull anonymously and the token is tried again soon.
+const PUBLIC_FAILURE_CACHE_SECS: u64 = 300;
+
+/// Answers one `CredentialProviderRequest` from the same cache as `get`. A pod whose service
+/// account names a role pulls as that role (assumed with its token), cached per role. The kubelet
+/// copies stderr into its events: one line, never a secret, and nothing on stdout on failure.
+pub fn provide<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
+    match answer(streams, world) {
+        Ok(line) => match streams.stdout.write_all(line.as_bytes()) {
+            Ok(()) => 0,
+            Err(e) => streams.fail_on_stderr(&Error::Output(e)),
+        },
+        Err(e) => streams.fail_on_stderr(&e),
+    }
+}
+
+fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> Result<String, Error> {
+    let request = parse_request(&read_input(&mut streams.stdin)?)?;
+    let api_version = request.api_version.as_str();
+    let key = request.registry();
+    let Ok(registry) = registry::parse(key) else {
+        // Not ours: no credentials, and the kubelet need not ask again for a while.
+        return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
+    };
+    let web_identity = match (request.role(), &request.service_account_token) {
+        (Some(role), Some(token)) => Some(WebIdentity { role_arn: role.to_string(), token: token.clone() }),
+        (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
+        (None, _) => None,
+    };
+    let node = Identity::load(world.env);
+    let identity = match &web_identity {
+        Some(w) => node.for_role(&w.role_arn),
+        None => node,
+    };
+    let served = tokens::token_for(&registry, &identity, web_identity.as_ref(), world);
+    for warning in &served.warnings {
+        streams.warn(warning);
+    }
+    match served.token {
+        Ok(token) => {
+            let valid_for = token.usable_until().saturating_sub((world.now)());
+            Response::new(api_version, valid_for, Some((key, &token.username, &token.password))).to_line()
+        }
+        Err(e) if matches!(registry, Registry::Public(_)) => {
+            streams.warn(format!("{e}; public images pull anonymously"));
+            Response::new(api_version, PUBLIC_FAILURE_CACHE_SECS, None).to_line()
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// The API versions the kubelet may speak to a provider; the response uses the request's.
 pub const API_VERSIONS: &[&str] = &[
@@ -83,7 +145,7 @@ impl<'a> Response<'a> {
 
     /// The response as one JSON line.
     pub fn to_line(&self) -> Result<String, Error> {
-        serde_json::to_string(self).map(|json| json + "\n").map_err(|e| Error::Output(std::io::Error::other(e)))
+        serde_json::to_string(self).map(|json| json + "\n").map_err(Error::Encode)
     }
 }
 

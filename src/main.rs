@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use ecr_login::ecr::AwsTokenSource;
-use ecr_login::env::Env;
-use ecr_login::{Streams, World, cache, run};
+use ecr_login::{AwsSdk, Env, Streams, World, cache_dir, run};
 
 fn now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -17,7 +15,7 @@ fn main() -> ExitCode {
     let program = argv.next().unwrap_or_default();
     let args: Vec<String> = argv.collect();
     let env = Env::from_process();
-    let world = World { cache_dir: cache::base_dir(&env), env: &env, now: &now, source: AwsTokenSource };
+    let world = World { cache_dir: cache_dir(&env), env: &env, now: &now, aws: AwsSdk };
     let mut streams =
         Streams { stdin: std::io::stdin().lock(), stdout: std::io::stdout().lock(), stderr: std::io::stderr().lock() };
     ExitCode::from(run(&program, &args, &mut streams, &world))

@@ -24,7 +24,7 @@ fn assert_cred_helpers_route_ecr_hosts(relative: &str) {
     assert!(!helpers.is_empty());
     for (host, helper) in helpers {
         assert_eq!(helper, SUFFIX, "{relative}: {host}");
-        assert!(ecr_login::registry::parse(host).is_ok(), "{relative}: {host} is not an ECR host");
+        assert!(ecr_login::parse_registry(host).is_ok(), "{relative}: {host} is not an ECR host");
     }
 }
 
@@ -61,7 +61,7 @@ fn ci_examples_parse_and_pull_without_docker_login() {
         assert!(!logs_in, "{relative} logs in by hand");
         // The registry the job configures is an ECR host.
         let registry = text.lines().find_map(|l| l.trim().strip_prefix("REGISTRY: ")).unwrap();
-        assert!(ecr_login::registry::parse(registry).is_ok(), "{relative}: {registry}");
+        assert!(ecr_login::parse_registry(registry).is_ok(), "{relative}: {registry}");
     }
 }
 

@@ -348,7 +348,7 @@ fn respond_sts(request: &Request) -> (u16, String, String) {
     let body = if request.target == "sts:AssumeRoleWithWebIdentity" {
         let role = request.role_arn.clone().unwrap_or_default();
         let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-        let expiration = ecr_login::token::format_utc(now + 3600);
+        let expiration = ecr_login::format_utc(now + 3600);
         format!(
             "<AssumeRoleWithWebIdentityResponse xmlns=\"{NS}\"><AssumeRoleWithWebIdentityResult><Credentials>\
              <AccessKeyId>{}</AccessKeyId><SecretAccessKey>stand-in-secret</SecretAccessKey>\

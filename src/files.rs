@@ -1,0 +1,269 @@
+//! File utilities shared by the cache and `configure`: atomic replace, private files and 0700
+//! directories, a bounded lock wait whose failures come in classes (as in cargo's `flock.rs`), and
+//! the ownership checks and no-follow opens for paths that another user could have touched (ssh's
+//! StrictModes is the model). The cache is still the only user of locks.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How often a process waiting for another's lock looks again, at first and at most.
+const LOCK_POLL_FIRST: Duration = Duration::from_millis(2);
+const LOCK_POLL_MAX: Duration = Duration::from_millis(25);
+
+/// Why a directory is not used: a directory on its path is someone else's, or others can write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// The directory that failed the check.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not using the token cache: {} {}; fix its owner and mode (chmod go-w), or set AWS_ECR_CACHE_DIR \
+             to a directory that only you can write",
+            self.path.display(),
+            self.reason
+        )
+    }
+}
+
+/// How a bounded wait for a lock ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// The lock is ours until the file is closed.
+    Held,
+    /// The file system does not support locks here (some network file systems): go on without.
+    Unsupported,
+    /// Someone else held it until the deadline: go on without.
+    Contended,
+}
+
+/// Takes `file`'s exclusive lock, waiting until `deadline` while another process holds it. Any
+/// failure other than "not supported here" is an error for the caller to report with the path.
+pub fn lock_until(file: &File, deadline: Instant) -> io::Result<Locked> {
+    let mut pause = LOCK_POLL_FIRST;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Locked::Held),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) if locks_unsupported(&e) => return Ok(Locked::Unsupported),
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(Locked::Contended);
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(LOCK_POLL_MAX);
+    }
+}
+
+/// Whether a lock error means that this file system has no locks (cargo's `flock.rs` treats the
+/// same codes so).
+fn locks_unsupported(error: &io::Error) -> bool {
+    if error.kind() == io::ErrorKind::Unsupported {
+        return true;
+    }
+    #[cfg(unix)]
+    if let Some(code) = error.raw_os_error() {
+        return [libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOSYS, libc::ENOLCK].contains(&code);
+    }
+    false
+}
+
+/// Creates `dir` and its missing parents with mode 0700.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if mode == 0o600 {
+        return Ok(());
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Creates `path` for writing with mode 0600; it must not exist yet (`O_EXCL`, which also refuses
+/// to follow a symbolic link there).
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Writes `bytes` to a fresh temporary file beside `path` (created 0600, given `mode` before it
+/// is visible), then renames it over `path`: readers see the old file or the new one, never a torn
+/// one. Also used by `configure` for the clients' configuration files.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = path.with_file_name(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = create_private(&temp)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| set_mode(&temp, mode))
+        .and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// The ownership and mode checks, and opening files without following symbolic links.
+#[cfg(unix)]
+pub mod trust {
+    use std::fs::{self, File, OpenOptions};
+    use std::io;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::{Path, PathBuf};
+
+    use super::Untrusted;
+
+    /// Group and others may write.
+    const WRITABLE_BY_OTHERS: u32 = 0o022;
+    /// Group and others may do anything at all.
+    const OPEN_TO_OTHERS: u32 = 0o077;
+    /// The sticky bit: in such a directory only an entry's owner may rename or remove it.
+    const STICKY: u32 = 0o1000;
+    /// The owner that every user trusts.
+    const ROOT: u32 = 0;
+
+    /// The effective user id, the one whose files we may trust.
+    fn euid() -> u32 {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() }
+    }
+
+    fn untrusted(path: &Path, reason: impl Into<String>) -> Untrusted {
+        Untrusted { path: path.to_path_buf(), reason: reason.into() }
+    }
+
+    /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
+    /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must belong
+    /// to us or root and be writable by no one else unless it is sticky; at and below `v1/`, each
+    /// must be ours, and is narrowed to 0700 if it is open to others.
+    pub fn check_path(deepest: &Path, own_root_up: Option<usize>) -> Result<(), Untrusted> {
+        let canonical =
+            fs::canonicalize(deepest).map_err(|e| untrusted(deepest, format!("cannot be resolved: {e}")))?;
+        let own_root = own_root_up.and_then(|up| canonical.ancestors().nth(up)).map(Path::to_path_buf);
+        let uid = euid();
+        let mut path = PathBuf::new();
+        for component in canonical.components() {
+            path.push(component);
+            let meta = fs::symlink_metadata(&path).map_err(|e| untrusted(&path, format!("cannot be examined: {e}")))?;
+            if !meta.is_dir() {
+                // A file where the cache should be: writes fail with a plain error, nothing is read.
+                return Ok(());
+            }
+            let mode = meta.mode();
+            if own_root.as_ref().is_some_and(|root| path.starts_with(root)) {
+                if meta.uid() != uid {
+                    return Err(untrusted(
+                        &path,
+                        format!("belongs to uid {}, not to this user (uid {uid})", meta.uid()),
+                    ));
+                }
+                if mode & OPEN_TO_OTHERS != 0 {
+                    fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
+                        .map_err(|e| untrusted(&path, format!("is open to others and cannot be narrowed: {e}")))?;
+                }
+            } else {
+                if meta.uid() != uid && meta.uid() != ROOT {
+                    return Err(untrusted(
+                        &path,
+                        format!("belongs to uid {}, neither this user (uid {uid}) nor root", meta.uid()),
+                    ));
+                }
+                if mode & WRITABLE_BY_OTHERS != 0 && mode & STICKY == 0 {
+                    return Err(untrusted(&path, format!("can be written by other users (mode {:o})", mode & 0o7777)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an opened file is a regular file of ours that no one else may write.
+    fn ours(file: &File) -> io::Result<()> {
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.uid() != euid() || meta.mode() & WRITABLE_BY_OTHERS != 0 {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "not a private file of this user"));
+        }
+        Ok(())
+    }
+
+    /// Opens an entry for reading; a symbolic link or a file not ours is an error (a miss).
+    pub fn open_entry(path: &Path) -> io::Result<File> {
+        let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)?;
+        ours(&file)?;
+        Ok(file)
+    }
+
+    /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
+    /// lock should be (dangling or not) is removed and the lock created in its place, so that no
+    /// one can make us create or lock a file elsewhere.
+    pub fn open_lock(path: &Path) -> io::Result<File> {
+        let open = || {
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+        };
+        let file = match open() {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                fs::remove_file(path)?;
+                open()?
+            }
+            other => other?,
+        };
+        ours(&file)?;
+        Ok(file)
+    }
+}
+
+/// Elsewhere, the platform's own permissions stand guard: plain opens, no ownership checks.
+#[cfg(not(unix))]
+pub mod trust {
+    use std::fs::{File, OpenOptions};
+    use std::io;
+    use std::path::Path;
+
+    use super::Untrusted;
+
+    pub fn check_path(_deepest: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
+        Ok(())
+    }
+
+    pub fn open_entry(path: &Path) -> io::Result<File> {
+        File::open(path)
+    }
+
+    pub fn open_lock(path: &Path) -> io::Result<File> {
+        OpenOptions::new().write(true).create(true).truncate(false).open(path)
+    }
+}

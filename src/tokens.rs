@@ -1,0 +1,268 @@
+//! The token path shared by `get`, the kubelet and doctor: a fresh cached token, else the
+//! registry's lock (waited for a bounded while), a second look, a fetch through the AWS seam, a
+//! store, and the old token while it may still be served when the fetch fails.
+//!
+//! It returns what it served together with its warnings ([`Served`]) rather than writing them,
+//! so that each command decides where they go.
+
+use std::time::{Duration, Instant};
+
+use crate::cache::Cache;
+use crate::ecr::{Aws, FetchRequest};
+use crate::env::Env;
+use crate::error::Error;
+use crate::files::Untrusted;
+use crate::identity::{Identity, WebIdentity};
+use crate::partition;
+use crate::registry::Registry;
+use crate::token::{self, AuthToken, Freshness};
+use crate::world::World;
+
+/// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
+/// for us without a limit and BuildKit for 60 s, so a dead network must fail well before that.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The largest `ECR_LOGIN_TIMEOUT` accepted, in seconds.
+const MAX_TIMEOUT_SECS: f64 = 3600.0;
+
+/// The longest a `get` waits for another process's fetch (its lock) before fetching itself: a
+/// fetch takes well under a second, so a holder still busy after this is stuck or stopped.
+const LOCK_WAIT_MAX: Duration = Duration::from_secs(3);
+
+/// At most this fraction (1/n) of the fetch deadline goes to waiting for another's lock.
+const LOCK_WAIT_SHARE: u32 = 4;
+
+/// What the token path produced, and what the user should be told either way.
+#[derive(Debug)]
+pub struct Served {
+    /// The token, or why there is none.
+    pub token: Result<AuthToken, Error>,
+    /// Warnings for stderr: a cache that cannot be used, a stale token, a skewed clock.
+    pub warnings: Vec<String>,
+}
+
+/// The cache of `identity`: `Ok(None)` when the cache is off or has no home, `Err` when it is not
+/// safe to use (the caller says so and goes on without it).
+pub fn open_cache<A>(world: &World<'_, A>, identity: &Identity) -> Result<Option<Cache>, Untrusted> {
+    if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() {
+        return Ok(None);
+    }
+    let Some(base) = world.cache_dir.as_deref() else { return Ok(None) };
+    let cache = Cache::new(base, &identity.fingerprint);
+    cache.check_trusted().map(|()| Some(cache))
+}
+
+/// The overall fetch deadline from `ECR_LOGIN_TIMEOUT` (seconds, fractions allowed).
+pub fn fetch_timeout(env: &Env) -> Result<Duration, Error> {
+    let Some(text) = env.get("ECR_LOGIN_TIMEOUT") else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|secs| *secs > 0.0 && *secs <= MAX_TIMEOUT_SECS)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| Error::BadSetting {
+            name: "ECR_LOGIN_TIMEOUT",
+            expected: "a number of seconds greater than 0 and at most 3600",
+            value: text.to_string(),
+        })
+}
+
+/// The token for `registry`: from the cache while fresh, else fetched (once per identity and
+/// registry, however many processes ask at the same time), else the cached one while it lasts.
+pub fn token_for<A: Aws>(
+    registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
+    world: &World<'_, A>,
+) -> Served {
+    let mut warnings = Vec::new();
+    let cache = open_cache(world, identity).unwrap_or_else(|untrusted| {
+        warnings.push(untrusted.to_string());
+        None
+    });
+    let token = fresh_or_fetched(registry, identity, web_identity, cache.as_ref(), world, &mut warnings);
+    Served { token, warnings }
+}
+
+fn fresh_or_fetched<A: Aws>(
+    registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
+    cache: Option<&Cache>,
+    world: &World<'_, A>,
+    warnings: &mut Vec<String>,
+) -> Result<AuthToken, Error> {
+    let host = registry.host();
+    let is_fresh = |t: &AuthToken| t.freshness((world.now)()) == Freshness::Fresh;
+    let cached = cache.and_then(|c| c.read(host));
+    if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
+        return Ok(token.clone());
+    }
+
+    let timeout = fetch_timeout(world.env)?;
+    let deadline = Instant::now() + timeout;
+    // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
+    // fresh token already. A holder that is stuck or stopped must not cost us the whole deadline:
+    // past a bounded wait we fetch without the lock.
+    let lock_deadline = Instant::now() + (timeout / LOCK_WAIT_SHARE).min(LOCK_WAIT_MAX);
+    let _lock = cache.and_then(|c| match c.lock(host, lock_deadline) {
+        Ok(lock) => lock,
+        Err(e) => {
+            warnings.push(format!("{e}; fetching without the lock"));
+            None
+        }
+    });
+    let cached = match cache {
+        Some(c) => c.read(host),
+        None => cached,
+    };
+    if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
+        return Ok(token.clone());
+    }
+
+    match fetch(registry, identity, web_identity, (deadline, timeout), world) {
+        Ok(token) => {
+            let now = (world.now)();
+            if token.freshness(now) == Freshness::Unusable {
+                warnings.push(format!(
+                    "the token ECR just issued for {host} expires at {}, which this machine's clock puts within {} \
+                     minutes or in the past; using it once without caching it (check the system clock)",
+                    token::format_utc(token.expires_at),
+                    token::SAFETY_MARGIN.as_secs() / 60
+                ));
+            } else if let Some(cache) = cache {
+                if let Err(e) = cache.store(host, &token) {
+                    warnings.push(format!("cannot cache the token in {}: {e}", cache.dir().display()));
+                }
+                cache.prune(now);
+            }
+            Ok(token)
+        }
+        Err(error) => {
+            let now = (world.now)();
+            match cached.filter(|t| t.freshness(now) == Freshness::DueForRefresh) {
+                Some(token) => {
+                    warnings.push(format!(
+                        "cannot refresh the token for {host} ({error}); using the cached one, valid until {}",
+                        token::format_utc(token.expires_at)
+                    ));
+                    Ok(token)
+                }
+                None => Err(error),
+            }
+        }
+    }
+}
+
+/// Asks the AWS seam, on a current-thread runtime started only now, for a token.
+pub fn fetch<A: Aws>(
+    registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
+    (deadline, total): (Instant, Duration),
+    world: &World<'_, A>,
+) -> Result<AuthToken, Error> {
+    let host = registry.host().to_string();
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    if timeout.is_zero() {
+        return Err(Error::TimedOut { registry: host, after: total });
+    }
+    if let (Registry::Public(_), Some(region)) = (registry, identity.configured_region.as_deref())
+        && partition::partition_of_region(region) != partition::PUBLIC_PARTITION
+    {
+        return Err(Error::PublicOutsideAws { region: region.to_string() });
+    }
+    let issued = block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, web_identity }))?.map_err(
+        |e| match e {
+            // Report the deadline the user set, not what was left of it after waiting for a lock.
+            Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
+            other => other,
+        },
+    )?;
+    let account = match registry {
+        Registry::Private(r) => Some(r.account.as_str()),
+        Registry::Public(_) => None,
+    };
+    token::select(&issued, account, (world.now)())
+        .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
+}
+
+/// Runs `work` on a current-thread runtime started only now: a cache hit never starts one.
+pub fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup { detail: format!("cannot start the async runtime: {e}") })?;
+    Ok(runtime.block_on(work))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::env::Env;
+    use crate::fake::{FakeAws, HOST, get_at};
+    use crate::token::{self, UnixSeconds};
+
+    const T0: UnixSeconds = 1_800_000_000;
+    const HOUR: u64 = 3600;
+
+    fn get(aws: &FakeAws, cache: &std::path::Path, now: UnixSeconds) -> (u8, String, String) {
+        let env: Env = [("AWS_ACCESS_KEY_ID", "AKIDUNIT")].into_iter().collect();
+        get_at(aws, &env, cache, now, HOST)
+    }
+
+    #[test]
+    fn a_token_is_served_from_the_cache_until_half_its_life_then_refreshed() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        aws.token("first", T0 + 12 * HOUR);
+        aws.token("second", T0 + 18 * HOUR);
+        assert!(get(&aws, dir.path(), T0).1.contains("first"));
+        assert!(get(&aws, dir.path(), T0 + 6 * HOUR - 1).1.contains("first"));
+        assert_eq!(aws.calls.get(), 1);
+        let (code, out, err) = get(&aws, dir.path(), T0 + 6 * HOUR);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert!(out.contains("second"));
+        assert_eq!(aws.calls.get(), 2);
+    }
+
+    #[test]
+    fn a_failed_refresh_serves_the_old_token_until_the_margin_and_no_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        aws.token("first", T0 + 12 * HOUR);
+        get(&aws, dir.path(), T0);
+        aws.error();
+        let (code, out, err) = get(&aws, dir.path(), T0 + 11 * HOUR);
+        assert_eq!(code, 0);
+        assert!(out.contains("first"));
+        assert!(err.contains("warning: cannot refresh") && err.contains("throttled"), "{err}");
+        aws.error();
+        let just_inside_margin = T0 + 12 * HOUR - token::SAFETY_MARGIN.as_secs();
+        let (code, out, err) = get(&aws, dir.path(), just_inside_margin);
+        assert_eq!((code, out.as_str()), (1, "credentials not found in native keychain\n"));
+        assert!(!err.contains("first") && err.contains("throttled"), "{err}");
+    }
+
+    #[test]
+    fn an_expired_cache_entry_is_never_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        aws.token("first", T0 + 12 * HOUR);
+        get(&aws, dir.path(), T0);
+        aws.error();
+        let (code, out, _) = get(&aws, dir.path(), T0 + 13 * HOUR);
+        assert_eq!(code, 1);
+        assert!(!out.contains("first"));
+    }
+
+    #[test]
+    fn a_non_ecr_host_never_reaches_aws() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        let (code, out, _) = get_at(&aws, &Env::default(), dir.path(), T0, "ghcr.io");
+        assert_eq!((code, out.as_str()), (1, "credentials not found in native keychain\n"));
+        assert_eq!(aws.calls.get(), 0);
+    }
+}

@@ -1,0 +1,63 @@
+//! What every command is handed: its world (environment, clock, cache directory and the AWS seam)
+//! and its streams, with the three ways a command reports on them. Low in the house: commands and
+//! mechanisms import it; it imports only data types.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::env::Env;
+use crate::error::{EXIT_FAILURE, Error};
+use crate::token::UnixSeconds;
+
+/// Prefix of every line the helper writes on stderr.
+pub const STDERR_PREFIX: &str = "ecr-login";
+
+/// Everything a command may consult besides its streams.
+pub struct World<'a, A> {
+    /// The process environment.
+    pub env: &'a Env,
+    /// The cache's base directory; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// The wall clock, in Unix seconds.
+    pub now: &'a dyn Fn() -> UnixSeconds,
+    /// The seam around AWS: tokens on a cache miss, and doctor's questions.
+    pub aws: A,
+}
+
+/// The streams of one command.
+pub struct Streams<I, O, E> {
+    /// Standard input.
+    pub stdin: I,
+    /// Standard output: the protocol's answers and error lines.
+    pub stdout: O,
+    /// Standard error: one line saying why, on failure; warnings.
+    pub stderr: E,
+}
+
+impl<I, O: Write, E: Write> Streams<I, O, E> {
+    /// A protocol failure: the line `Error::outcome` chooses on stdout, the cause on stderr, and
+    /// the failure exit code.
+    pub fn fail(&mut self, error: &Error) -> u8 {
+        let _ = writeln!(self.stdout, "{}", error.stdout_line());
+        self.fail_on_stderr(error)
+    }
+}
+
+impl<I, O, E: Write> Streams<I, O, E> {
+    /// A failure of a command outside the credential-helper protocol: stderr only.
+    pub fn fail_on_stderr(&mut self, error: &Error) -> u8 {
+        self.say(error);
+        EXIT_FAILURE
+    }
+
+    /// One line on stderr.
+    pub fn say(&mut self, message: impl Display) {
+        let _ = writeln!(self.stderr, "{STDERR_PREFIX}: {message}");
+    }
+
+    /// One warning line on stderr.
+    pub fn warn(&mut self, message: impl Display) {
+        let _ = writeln!(self.stderr, "{STDERR_PREFIX}: warning: {message}");
+    }
+}
