@@ -281,3 +281,91 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+    use crate::fake::{FakeAws, HOST};
+
+    const NOW: u64 = 1_800_000_000;
+
+    /// A home whose docker config routes HOST here and whose PATH holds the binary.
+    fn healthy_env(dir: &std::path::Path) -> Env {
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let binary = bin.join(configure::BINARY);
+        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::create_dir_all(dir.join("home/.docker")).unwrap();
+        std::fs::write(
+            dir.join("home/.docker/config.json"),
+            format!("{{\"credHelpers\":{{\"{HOST}\":\"ecr-login\"}}}}"),
+        )
+        .unwrap();
+        [
+            ("HOME", dir.join("home").to_str().unwrap()),
+            ("PATH", bin.to_str().unwrap()),
+            ("AWS_ACCESS_KEY_ID", "AKIDFAKE"),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    fn doctor(aws: &FakeAws, env: &Env, cache: &std::path::Path, host: Option<&str>) -> Findings {
+        let clock = || NOW;
+        let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
+        run(host, &world)
+    }
+
+    fn line<'a>(findings: &'a Findings, label: &str) -> &'a str {
+        findings.lines.iter().find(|l| l.starts_with(label)).map_or("", String::as_str)
+    }
+
+    #[test]
+    fn a_healthy_setup_has_no_problem_and_names_caller_endpoint_cache_and_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = healthy_env(dir.path());
+        let aws = FakeAws::default().with_caller("arn:aws:iam::123456789012:user/ci");
+        aws.token("fake-registry-password", NOW + 12 * 3600);
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), None);
+        assert!(findings.problems.is_empty(), "{:?}", findings.lines);
+        assert!(line(&findings, "identity").ends_with("arn:aws:iam::123456789012:user/ci"));
+        assert!(line(&findings, "endpoint").contains("https://api.ecr.us-east-1.amazonaws.com (region us-east-1"));
+        assert!(line(&findings, "cache").contains("writable, 0700"), "{:?}", findings.lines);
+        assert!(line(&findings, "token").contains("ECR issued one"), "{:?}", findings.lines);
+        assert!(!findings.render().contains("fake-registry-password"), "a password was printed");
+        assert_eq!(aws.calls.get(), 1);
+    }
+
+    #[test]
+    fn without_credentials_the_token_is_not_tried() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = healthy_env(dir.path());
+        let aws = FakeAws::default();
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        assert!(findings.problems.iter().any(|p| p.starts_with("credentials: no AWS credentials")), "{findings:?}");
+        assert_eq!(line(&findings, "token"), "token         not tried: no credentials (above)");
+        assert_eq!(aws.calls.get(), 0);
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_had_is_a_problem_with_the_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = healthy_env(dir.path());
+        let aws = FakeAws::default().with_caller("arn:aws:iam::123456789012:user/ci");
+        aws.error();
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        assert!(findings.problems.iter().any(|p| p.starts_with("token: ECR throttled")), "{findings:?}");
+    }
+
+    #[test]
+    fn a_host_that_is_not_ecr_stops_at_the_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        let findings = doctor(&aws, &healthy_env(dir.path()), dir.path(), Some("ghcr.io"));
+        assert_eq!(findings.lines.len(), 1);
+        assert!(findings.problems[0].contains("\"ghcr.io\" is not an Amazon ECR registry host"), "{findings:?}");
+    }
+}

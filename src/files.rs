@@ -267,3 +267,50 @@ pub mod trust {
         OpenOptions::new().write(true).create(true).truncate(false).open(path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_system_without_locks_is_told_apart_from_other_lock_failures() {
+        assert!(locks_unsupported(&io::Error::from(io::ErrorKind::Unsupported)));
+        #[cfg(unix)]
+        for code in [libc::ENOLCK, libc::EOPNOTSUPP, libc::ENOSYS] {
+            assert!(locks_unsupported(&io::Error::from_raw_os_error(code)), "{code}");
+        }
+        #[cfg(unix)]
+        assert!(!locks_unsupported(&io::Error::from_raw_os_error(libc::EBADF)));
+        assert!(!locks_unsupported(&io::Error::other("disk on fire")));
+    }
+
+    #[test]
+    fn a_contended_lock_is_waited_for_until_the_deadline_then_reported_as_contended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let holder = File::create(&path).unwrap();
+        assert_eq!(lock_until(&holder, Instant::now()).unwrap(), Locked::Held);
+        let waiter = File::open(&path).unwrap();
+        let start = Instant::now();
+        assert_eq!(lock_until(&waiter, start + Duration::from_millis(60)).unwrap(), Locked::Contended);
+        assert!(start.elapsed() >= Duration::from_millis(60));
+        drop(holder);
+        assert_eq!(lock_until(&waiter, Instant::now()).unwrap(), Locked::Held);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_directories_and_atomic_writes_get_their_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        create_private_dir(&nested).unwrap();
+        assert_eq!(fs::metadata(&nested).unwrap().permissions().mode() & 0o777, 0o700);
+        let file = nested.join("f.json");
+        write_atomic(&file, b"one", 0o640).unwrap();
+        write_atomic(&file, b"two", 0o640).unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"two");
+        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(fs::read_dir(&nested).unwrap().count(), 1, "no temporary file is left behind");
+    }
+}

@@ -219,3 +219,20 @@ fn root_does_not_use_a_base_directory_another_user_owns() {
     assert!(run.stderr.contains(&format!("belongs to uid {OTHER_UID}")), "{run:?}");
     assert!(!sandbox.cache_dir().join("v1").exists());
 }
+
+#[test]
+fn a_lock_file_that_cannot_be_opened_is_named_and_the_get_goes_on_without_it() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    fs::remove_file(&entry).unwrap();
+    let lock = lock_path(&entry);
+    fs::remove_file(&lock).unwrap();
+    fs::create_dir(&lock).unwrap();
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-2");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("cannot lock") && run.stderr.contains(".lock"), "{run:?}");
+    assert!(run.stderr.contains("fetching without the lock"), "{run:?}");
+}
