@@ -292,7 +292,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn files_are_private() {
+    fn entries_and_locks_are_0600_in_0700_directories() {
         use std::os::unix::fs::PermissionsExt;
         let base = tempfile::tempdir().unwrap();
         let cache = Cache::new(base.path(), &fingerprint("A"));

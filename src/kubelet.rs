@@ -331,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn registries_of_images() {
+    fn an_images_registry_is_its_first_component_when_that_looks_like_a_host() {
         let request = |image: &str| Request {
             api_version: String::new(),
             kind: String::new(),

@@ -137,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn suffixes_are_unique() {
+    fn no_suffix_is_listed_twice() {
         for (i, a) in PRIVATE_SUFFIXES.iter().enumerate() {
             for b in &PRIVATE_SUFFIXES[i + 1..] {
                 assert_ne!(a.dns_suffix, b.dns_suffix);

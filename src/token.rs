@@ -174,14 +174,14 @@ mod tests {
     }
 
     #[test]
-    fn decodes_user_and_password() {
+    fn a_token_decodes_to_its_user_and_password() {
         let t = AuthToken::decode(&STANDARD.encode("AWS:abc:def=="), T0, T0 + 12 * HOUR).unwrap();
         assert_eq!(t.username, "AWS");
         assert_eq!(t.password.expose(), "abc:def==");
     }
 
     #[test]
-    fn rejects_malformed_tokens() {
+    fn malformed_tokens_are_refused() {
         for encoded in ["%%%", "", &STANDARD.encode("AWS"), &STANDARD.encode(":pw"), &STANDARD.encode("AWS:")] {
             assert!(AuthToken::decode(encoded, T0, T0).is_err(), "{encoded}");
         }

@@ -165,9 +165,7 @@ fn list_answers_from_the_cache_for_the_current_identity_only() {
 #[test]
 fn list_never_fails_even_with_an_unusable_cache_directory() {
     let mut sandbox = Sandbox::bare();
-    let file = sandbox.dir.path().join("not-a-dir");
-    std::fs::write(&file, b"x").unwrap();
-    sandbox.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    sandbox.make_cache_unwritable();
     assert_eq!(sandbox.run(&["list"], b"unused").assert_clean_success().stdout, "{}\n");
 }
 
@@ -247,25 +245,8 @@ fn concurrent_gets_on_a_cold_cache_make_exactly_one_api_call() {
     let ecr = StandIn::start();
     ecr.delay(Duration::from_millis(300));
     let sandbox = Sandbox::new(&ecr.url());
-    let children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            let mut command = sandbox.command(&["get"]);
-            command
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            let mut child = command.spawn().unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(HOST.as_bytes()).unwrap();
-            child
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{output:?}");
-        assert!(output.stderr.is_empty(), "{output:?}");
-        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(answer["Secret"], "123456789012-token-1");
+    for run in sandbox.run_at_once(&["get"], &vec![HOST.to_string(); PROCESSES]) {
+        assert_eq!(run.assert_clean_success().secret(), "123456789012-token-1");
     }
     assert_eq!(ecr.calls(), 1);
 }

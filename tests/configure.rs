@@ -13,11 +13,7 @@ fn configure(sandbox: &Sandbox, args: &[&str]) -> support::Run {
 #[test]
 fn configure_docker_adds_cred_helpers_and_a_second_run_changes_nothing() {
     let mut sandbox = Sandbox::bare();
-    let bin = sandbox.dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(support::BINARY, bin.join("docker-credential-ecr-login")).unwrap();
-    sandbox.set("PATH", bin.to_str().unwrap());
+    sandbox.put_binary_on_path("docker-credential-ecr-login");
     sandbox.write_home_file(".docker/config.json", "{\"auths\":{\"ghcr.io\":{}}}");
     let run = configure(&sandbox, &["docker", "--registry", HOST, "--registry", "public.ecr.aws"]);
     run.assert_clean_success();

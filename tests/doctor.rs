@@ -3,20 +3,14 @@
 
 mod support;
 
-use std::net::TcpListener;
-
 use support::stand_in::StandIn;
-use support::{HOST, SECRET_KEY, Sandbox};
+use support::{HOST, SECRET_KEY, Sandbox, closed_port_url};
 
 /// A sandbox whose docker config routes HOST to the helper and whose PATH holds the binary.
 fn healthy(endpoint: &str) -> Sandbox {
     let mut sandbox = Sandbox::new(endpoint);
     sandbox.write_home_file(".docker/config.json", &format!("{{\"credHelpers\":{{\"{HOST}\":\"ecr-login\"}}}}"));
-    let bin = sandbox.dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(support::BINARY, bin.join("docker-credential-ecr-login")).unwrap();
-    sandbox.set("PATH", bin.to_str().unwrap());
+    sandbox.put_binary_on_path("docker-credential-ecr-login");
     sandbox
 }
 
@@ -89,9 +83,7 @@ fn a_wrong_profile_name_is_named() {
 fn an_unwritable_cache_directory_is_a_problem() {
     let ecr = StandIn::start();
     let mut sandbox = healthy(&ecr.url());
-    let file = sandbox.dir.path().join("not-a-dir");
-    std::fs::write(&file, b"x").unwrap();
-    sandbox.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    sandbox.make_cache_unwritable();
     let run = doctor(&sandbox);
     assert_problem(&run, "cache", "cannot write");
     assert!(run.stdout.contains("set AWS_ECR_CACHE_DIR"), "{}", run.stdout);
@@ -109,8 +101,7 @@ fn a_host_not_routed_to_the_helper_is_a_problem() {
 
 #[test]
 fn an_unreachable_endpoint_is_a_problem() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let sandbox = healthy(&format!("http://127.0.0.1:{port}"));
+    let sandbox = healthy(&closed_port_url());
     let run = doctor(&sandbox);
     assert_problem(&run, "token", "cannot reach the ECR API");
     assert_problem(&run, "identity", "GetCallerIdentity failed");

@@ -9,15 +9,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use support::stand_in::{Answer, StandIn};
-use support::{HOST, NOT_FOUND, Sandbox};
-
-/// A loopback port with nothing listening.
-fn closed_port_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
-}
+use support::{HOST, NOT_FOUND, Sandbox, closed_port_url};
 
 fn private_failure(sandbox: &Sandbox) -> support::Run {
     let run = sandbox.get(HOST);
@@ -177,9 +169,7 @@ fn ecr_public_outside_the_aws_partition_fails_fast_without_a_call() {
 fn an_unwritable_cache_directory_still_serves_the_token_and_warns() {
     let ecr = StandIn::start();
     let mut sandbox = Sandbox::new(&ecr.url());
-    let file = sandbox.dir.path().join("not-a-dir");
-    std::fs::write(&file, b"x").unwrap();
-    sandbox.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    sandbox.make_cache_unwritable();
     let run = sandbox.get(HOST);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.secret(), "123456789012-token-1");

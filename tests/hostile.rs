@@ -85,14 +85,8 @@ fn a_slow_but_live_lock_holder_still_makes_the_others_reuse_its_token() {
     let ecr = StandIn::start();
     ecr.delay(Duration::from_millis(2000));
     let sandbox = Sandbox::new(&ecr.url());
-    let handles: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            let command = sandbox.command(&["get"]);
-            std::thread::spawn(move || support::run_command(command, HOST.as_bytes()))
-        })
-        .collect();
-    for handle in handles {
-        assert_eq!(handle.join().unwrap().assert_clean_success().secret(), "123456789012-token-1");
+    for run in sandbox.run_at_once(&["get"], &vec![HOST.to_string(); PROCESSES]) {
+        assert_eq!(run.assert_clean_success().secret(), "123456789012-token-1");
     }
     assert_eq!(ecr.calls(), 1);
 }

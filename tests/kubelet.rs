@@ -4,21 +4,11 @@
 
 mod support;
 
-use std::process::Stdio;
-
 use support::stand_in::{Answer, StandIn, access_key_for_role};
-use support::{HOST, Sandbox};
-
-const V1: &str = "credentialprovider.kubelet.k8s.io/v1";
-
-fn request(api_version: &str, image: &str) -> String {
-    format!(r#"{{"apiVersion":"{api_version}","kind":"CredentialProviderRequest","image":"{image}"}}"#)
-}
+use support::{HOST, KUBELET_V1 as V1, Sandbox, kubelet_request as request, kubelet_request_as};
 
 fn request_as(role: &str, token: &str) -> String {
-    format!(
-        r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest","image":"{HOST}/team/app:1","serviceAccountToken":"{token}","serviceAccountAnnotations":{{"eks.amazonaws.com/ecr-role-arn":"{role}"}}}}"#
-    )
+    kubelet_request_as(&format!("{HOST}/team/app:1"), role, token)
 }
 
 fn provider(sandbox: &Sandbox, input: &str) -> support::Run {
@@ -85,21 +75,9 @@ fn many_pods_starting_at_once_make_one_api_call() {
     let ecr = StandIn::start();
     ecr.delay(std::time::Duration::from_millis(300));
     let sandbox = Sandbox::new(&ecr.url());
-    let children: Vec<_> = (0..16)
-        .map(|i| {
-            let mut command = sandbox.command(&["kubelet-provider"]);
-            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-            let mut child = command.spawn().unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(request(V1, &format!("{HOST}/pod-{i}:1")).as_bytes()).unwrap();
-            child
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{output:?}");
-        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(answer["auth"][HOST]["password"], "123456789012-token-1");
+    let requests: Vec<String> = (0..16).map(|i| request(V1, &format!("{HOST}/pod-{i}:1"))).collect();
+    for run in sandbox.run_at_once(&["kubelet-provider"], &requests) {
+        assert_eq!(response(&run)["auth"][HOST]["password"], "123456789012-token-1");
     }
     assert_eq!(ecr.calls(), 1);
 }

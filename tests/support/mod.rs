@@ -95,6 +95,39 @@ impl Sandbox {
         self.run(&["get"], server.as_bytes())
     }
 
+    /// Points the cache at a file, so that no directory can be made there.
+    pub fn make_cache_unwritable(&mut self) {
+        let file = self.dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        self.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
+    }
+
+    /// Puts the binary on PATH (alone) under `name`, as clients find it; returns the directory.
+    pub fn put_binary_on_path(&mut self, name: &str) -> PathBuf {
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(BINARY, bin.join(name)).unwrap();
+        self.set("PATH", bin.to_str().unwrap());
+        bin
+    }
+
+    /// Starts one process per input at the same time, each running `args` with its input on
+    /// stdin, and waits for all of them.
+    pub fn run_at_once(&self, args: &[&str], inputs: &[String]) -> Vec<Run> {
+        let children: Vec<_> = inputs
+            .iter()
+            .map(|input| {
+                let mut command = self.command(args);
+                command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+                let mut child = command.spawn().expect("spawn the helper");
+                let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+                child
+            })
+            .collect();
+        children.into_iter().map(|child| to_run(child.wait_with_output().expect("wait for the helper"))).collect()
+    }
+
     /// Every cache entry file under the cache directory.
     pub fn cache_entries(&self) -> Vec<PathBuf> {
         let mut found = Vec::new();
@@ -160,10 +193,34 @@ pub fn run_command(mut command: Command, input: &[u8]) -> Run {
     // The helper may answer before reading everything (e.g. refusing oversized input).
     let _ = stdin.write_all(input);
     drop(stdin);
-    let output: Output = child.wait_with_output().expect("wait for the helper");
+    to_run(child.wait_with_output().expect("wait for the helper"))
+}
+
+fn to_run(output: Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// A loopback URL with nothing listening.
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The kubelet's API version that requests use unless a test says otherwise.
+pub const KUBELET_V1: &str = "credentialprovider.kubelet.k8s.io/v1";
+
+/// A kubelet `CredentialProviderRequest` for `image`.
+pub fn kubelet_request(api_version: &str, image: &str) -> String {
+    format!(r#"{{"apiVersion":"{api_version}","kind":"CredentialProviderRequest","image":"{image}"}}"#)
+}
+
+/// A kubelet request for `image` from a pod whose service account names `role`, with `token`.
+pub fn kubelet_request_as(image: &str, role: &str, token: &str) -> String {
+    format!(
+        r#"{{"apiVersion":"{KUBELET_V1}","kind":"CredentialProviderRequest","image":"{image}","serviceAccountToken":"{token}","serviceAccountAnnotations":{{"eks.amazonaws.com/ecr-role-arn":"{role}"}}}}"#
+    )
 }
