@@ -47,7 +47,9 @@ fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
     HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
         let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
         builder.set_connector_settings(settings.cloned());
-        builder.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
+        builder.set_sleep_impl(
+            components.and_then(aws_smithy_runtime_api::client::runtime_components::RuntimeComponents::sleep_impl),
+        );
         let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring));
         if STATIC_BUILD { builder.build_with_resolver(OwnResolver) } else { builder.build() }
     })

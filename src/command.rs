@@ -172,7 +172,7 @@ mod tests {
     const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
     fn parse(program: &str, words: &[&str]) -> Result<Command, Error> {
-        Command::parse(program, &words.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        Command::parse(program, &words.iter().map(ToString::to_string).collect::<Vec<_>>())
     }
 
     fn hosts(words: &[&str]) -> Result<Vec<String>, Error> {

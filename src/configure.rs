@@ -206,7 +206,7 @@ mod tests {
     use super::*;
 
     fn hosts(list: &[&str]) -> Vec<String> {
-        list.iter().map(|h| h.to_string()).collect()
+        list.iter().map(ToString::to_string).collect()
     }
 
     const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";

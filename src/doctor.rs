@@ -2,6 +2,7 @@
 //! each problem. It never prints a secret: credentials show as their source and access key id,
 //! tokens as their expiry.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Instant;
 
@@ -62,9 +63,9 @@ impl Findings {
         if self.problems.is_empty() {
             out.push_str("\n\nno problems found\n");
         } else {
-            out.push_str(&format!("\n\n{} problem(s):\n", self.problems.len()));
+            let _ = write!(out, "\n\n{} problem(s):\n", self.problems.len());
             for problem in &self.problems {
-                out.push_str(&format!("- {problem}\n"));
+                let _ = writeln!(out, "- {problem}");
             }
         }
         out
@@ -103,16 +104,13 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         );
         return f;
     };
-    let registry = match registry::parse(&server) {
-        Ok(r) => r,
-        Err(_) => {
-            f.problem(
-                "registry",
-                format!("{} is not an Amazon ECR registry host", quote(&server)),
-                Some("name an ECR host".into()),
-            );
-            return f;
-        }
+    let Ok(registry) = registry::parse(&server) else {
+        f.problem(
+            "registry",
+            format!("{} is not an Amazon ECR registry host", quote(&server)),
+            Some("name an ECR host".into()),
+        );
+        return f;
     };
     let host = registry.host().to_string();
     let region = match &registry {

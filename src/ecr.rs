@@ -144,7 +144,7 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
                 .get_authorization_token()
                 .send()
                 .await
-                .map_err(|e| classify(e, &cx))?;
+                .map_err(|e| classify(&e, &cx))?;
             let data = output.authorization_data().ok_or_else(|| bad_response(&cx, "no authorizationData"))?;
             let token = data.authorization_token().ok_or_else(|| bad_response(&cx, "no authorizationToken"))?;
             Ok(vec![IssuedToken {
@@ -190,7 +190,7 @@ async fn fetch_private(
         .registry_ids(&registry.account)
         .send()
         .await
-        .map_err(|e| classify(e, cx))?;
+        .map_err(|e| classify(&e, cx))?;
     let issued: Vec<IssuedToken> = output
         .authorization_data()
         .iter()
@@ -286,7 +286,7 @@ async fn assume_role_with_web_identity(
         .web_identity_token(web_identity.token.expose())
         .send()
         .await
-        .map_err(|e| match classify(e, cx) {
+        .map_err(|e| match classify(&e, cx) {
             Error::AccessDenied { detail, .. }
             | Error::CredentialsRejected { detail, .. }
             | Error::Service { detail, .. } => failed(detail),
@@ -334,7 +334,7 @@ async fn describe_caller(
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| classify(e, &cx).to_string())
+            .map_err(|e| classify(&e, &cx).to_string())
             .and_then(|out| out.arn().map(str::to_string).ok_or_else(|| "STS answered no ARN".to_string()));
         Ok(CallerReport { source, access_key_id, arn })
     };
@@ -364,12 +364,12 @@ async fn resolved_endpoint(registry: &PrivateRegistry, env_endpoint: Option<&str
 }
 
 /// Turns an SDK error of either ECR API into the outcome a user acts on.
-fn classify<E>(err: SdkError<E, HttpResponse>, cx: &Context<'_>) -> Error
+fn classify<E>(err: &SdkError<E, HttpResponse>, cx: &Context<'_>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let registry = cx.registry.to_string();
-    match &err {
+    match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
             let status = service.raw().status().as_u16();
@@ -392,14 +392,14 @@ where
         SdkError::TimeoutError(_) => Error::TimedOut { registry, after: cx.timeout },
         SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::TimedOut { registry, after: cx.timeout },
         SdkError::DispatchFailure(_) => {
-            Error::Unreachable { registry, region: cx.region.to_string(), detail: causes(&err) }
+            Error::Unreachable { registry, region: cx.region.to_string(), detail: causes(err) }
         }
         // An answer whose body cannot be read as ECR's (a truncated 200, a proxy's page).
         SdkError::ResponseError(response) => {
-            Error::Service { registry, detail: unreadable_answer(response.raw().status().as_u16(), Some(causes(&err))) }
+            Error::Service { registry, detail: unreadable_answer(response.raw().status().as_u16(), Some(causes(err))) }
         }
-        SdkError::ConstructionFailure(_) => Error::Setup { detail: causes(&err) },
-        _ => Error::BadResponse { registry, detail: causes(&err) },
+        SdkError::ConstructionFailure(_) => Error::Setup { detail: causes(err) },
+        _ => Error::BadResponse { registry, detail: causes(err) },
     }
 }
 

@@ -6,6 +6,7 @@
 //! exits with [`EXIT_FAILURE`], the protocol's code. What a protocol client is told on stdout is
 //! decided in one place, [`Error::outcome`].
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,7 +38,7 @@ pub fn clip(input: &str) -> String {
     }
     let rest = chars.as_str().len();
     if rest > 0 {
-        out.push_str(&format!("... ({rest} more bytes)"));
+        let _ = write!(out, "... ({rest} more bytes)");
     }
     out
 }

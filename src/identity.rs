@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -164,7 +165,11 @@ pub(crate) fn credentials_file_path(env: &Env) -> Option<PathBuf> {
 /// The first 16 bytes of a SHA-256 digest as hex: the fingerprint's form.
 fn fingerprint_of(hasher: Sha256) -> Fingerprint {
     let digest = hasher.finalize();
-    Fingerprint(digest[..FINGERPRINT_BYTES].iter().map(|b| format!("{b:02x}")).collect())
+    let mut hex = String::with_capacity(2 * FINGERPRINT_BYTES);
+    for byte in &digest[..FINGERPRINT_BYTES] {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    Fingerprint(hex)
 }
 
 fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<PathBuf> {

@@ -95,7 +95,7 @@ impl ResolvConf {
                     }
                 }
                 // The last of `search` and `domain` wins, as in glibc.
-                Some("search") | Some("domain") => {
+                Some("search" | "domain") => {
                     conf.search = words.map(|d| d.trim_end_matches('.').to_ascii_lowercase()).collect();
                 }
                 Some("options") => {
@@ -232,7 +232,7 @@ async fn query(name: &str, record_type: u16, server: SocketAddr) -> io::Result<A
             Ok(Decoded::Answer(answer)) => return Ok(answer),
             Ok(Decoded::Failed(rcode)) => return Err(server_failed(server, rcode, name)),
             // Not the answer to our question (late, stray or forged): keep listening.
-            Err(_) => continue,
+            Err(_) => {}
         }
     }
 }
@@ -264,7 +264,9 @@ fn query_id() -> u16 {
     if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         hasher.write_u128(now.as_nanos());
     }
-    hasher.finish() as u16
+    // The low 16 bits of the hash are as unguessable as the rest.
+    let [low, high, ..] = hasher.finish().to_le_bytes();
+    u16::from_le_bytes([low, high])
 }
 
 fn invalid(what: &str) -> io::Error {

@@ -106,7 +106,8 @@ pub fn select(issued: &[IssuedToken], account: Option<&str>, now: UnixSeconds) -
 
 /// Formats a Unix time as an RFC 3339 UTC timestamp, for messages.
 pub fn format_utc(time: UnixSeconds) -> String {
-    let days = (time / 86_400) as i64;
+    // Any u64 seconds / 86,400 fits an i64.
+    let days = i64::try_from(time / 86_400).unwrap_or(i64::MAX);
     let secs = time % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;

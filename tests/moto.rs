@@ -28,7 +28,7 @@ struct Moto {
 
 impl Moto {
     fn start() -> Moto {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let program = std::env::var("ECR_LOGIN_MOTO_SERVER")
             .expect("ECR_LOGIN_MOTO_SERVER must name moto_server: run the suite with tests/run");
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -196,6 +196,7 @@ pub fn run_command(mut command: Command, input: &[u8]) -> Run {
     to_run(child.wait_with_output().expect("wait for the helper"))
 }
 
+#[allow(clippy::needless_pass_by_value)] // takes the output as `wait_with_output` hands it over
 fn to_run(output: Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),

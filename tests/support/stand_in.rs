@@ -284,7 +284,8 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
             (200, String::new(), body)
         }
         Answer::Token { lifetime_secs } => {
-            let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+            let now =
+                i64::try_from(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()).unwrap();
             let expires_at = now + lifetime_secs;
             let body = if request.target == "ecr-public" {
                 let token = STANDARD.encode(format!("AWS:public-token-{n}"));
