@@ -56,6 +56,15 @@ fn lock_path(entry: &Path) -> PathBuf {
     entry.with_extension("lock")
 }
 
+/// Warms the cache, then removes the entry and its lock file; returns where the lock was.
+fn lock_path_with_no_entry(sandbox: &Sandbox) -> PathBuf {
+    let entry = warm(sandbox);
+    fs::remove_file(&entry).unwrap();
+    let lock = lock_path(&entry);
+    fs::remove_file(&lock).unwrap();
+    lock
+}
+
 fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -95,10 +104,7 @@ fn a_slow_but_live_lock_holder_still_makes_the_others_reuse_its_token() {
 fn a_dangling_lock_symlink_does_not_make_the_helper_create_its_target() {
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
-    let entry = warm(&sandbox);
-    fs::remove_file(&entry).unwrap();
-    let lock = lock_path(&entry);
-    fs::remove_file(&lock).unwrap();
+    let lock = lock_path_with_no_entry(&sandbox);
     let target = sandbox.dir.path().join("created-through-the-lock");
     symlink(&target, &lock).unwrap();
     let run = sandbox.get(HOST);
@@ -218,10 +224,7 @@ fn root_does_not_use_a_base_directory_another_user_owns() {
 fn a_lock_file_that_cannot_be_opened_is_named_and_the_get_goes_on_without_it() {
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
-    let entry = warm(&sandbox);
-    fs::remove_file(&entry).unwrap();
-    let lock = lock_path(&entry);
-    fs::remove_file(&lock).unwrap();
+    let lock = lock_path_with_no_entry(&sandbox);
     fs::create_dir(&lock).unwrap();
     let run = sandbox.get(HOST);
     assert_eq!(run.code, 0, "{run:?}");
