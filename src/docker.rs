@@ -1,5 +1,5 @@
-//! The docker-credential-helpers protocol: its actions (`get`, `store`/`erase`, `list`), the wire
-//! types and how stdin is read.
+//! The docker-credential-helpers protocol: its actions (`get`, `store`/`erase`, `list`) and its
+//! wire types.
 //!
 //! `get`/`erase` read a bare server string (usually with no newline; the Go library joins all lines
 //! and trims white space). `store` reads one JSON object. `list` answers a JSON object of
@@ -26,7 +26,7 @@ const ECR_USERNAME: &str = "AWS";
 /// configuration, file or runtime is touched. Every way of ending without a token answers the
 /// protocol's not-found line ([`Error::outcome`]) with the cause on stderr.
 pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
-    let server = match read_input(&mut streams.stdin).and_then(|input| server_url(&input)) {
+    let server = match streams.read_input().and_then(|input| server_url(&input)) {
         Ok(server) => server,
         Err(e) => return streams.fail(&e),
     };
@@ -53,7 +53,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> u8 {
-    let result = read_input(&mut streams.stdin).and_then(|input| {
+    let result = streams.read_input().and_then(|input| {
         if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") {
             return Ok(());
         }
@@ -84,9 +84,6 @@ pub fn list<A, I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &Wo
         Err(e) => streams.fail(&e),
     }
 }
-
-/// The most standard input the helper reads: a host name is far smaller, a JSON `store` too.
-pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
 /// The protocol actions and the informational flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,19 +120,6 @@ struct StoreRequest {
     server_url: String,
     #[serde(rename = "Username", default)]
     username: String,
-}
-
-/// Reads all of standard input as UTF-8, refusing more than [`MAX_INPUT_BYTES`].
-pub fn read_input(input: impl Read) -> Result<String, Error> {
-    let mut bytes = Vec::new();
-    input
-        .take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::BadInput { reason: e.to_string() })?;
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(Error::InputTooLarge { limit: MAX_INPUT_BYTES });
-    }
-    String::from_utf8(bytes).map_err(|_| Error::BadInput { reason: "it is not UTF-8 text".into() })
 }
 
 /// The server string of `get`/`erase`: all lines joined, white space trimmed, as the Go library does.
@@ -187,15 +171,6 @@ mod tests {
         assert_eq!(server_url("  host.example\r\n").unwrap(), "host.example");
         assert_eq!(server_url("host\n.example").unwrap(), "host.example");
         assert!(matches!(server_url(" \r\n"), Err(Error::NoServerUrl)));
-    }
-
-    #[test]
-    fn oversized_and_binary_input_is_refused() {
-        let big = vec![b'a'; MAX_INPUT_BYTES + 1];
-        assert!(matches!(read_input(&big[..]), Err(Error::InputTooLarge { .. })));
-        let exact = vec![b'a'; MAX_INPUT_BYTES];
-        assert_eq!(read_input(&exact[..]).unwrap().len(), MAX_INPUT_BYTES);
-        assert!(matches!(read_input(&[0xff, 0xfe][..]), Err(Error::BadInput { .. })));
     }
 
     #[test]

@@ -12,7 +12,6 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::docker::read_input;
 use crate::ecr::Aws;
 use crate::error::{Error, quote};
 use crate::identity::{Identity, WebIdentity};
@@ -42,7 +41,7 @@ pub fn provide<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, 
 }
 
 fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> Result<String, Error> {
-    let request = parse_request(&read_input(&mut streams.stdin)?)?;
+    let request = parse_request(&streams.read_input()?)?;
     let api_version = request.api_version.as_str();
     let key = request.registry();
     let Ok(registry) = registry::parse(key) else {

@@ -25,7 +25,7 @@
 //!   identity.rs  the cheap identity fingerprint (env, profile sections, role, endpoints)
 //!   token.rs     AuthToken, decoding AWS:password, freshness with an injected clock
 //!   error.rs     every outcome, its message beside it, and Error::outcome for stdout
-//!   world.rs     World (env, clock, cache dir, Aws) and Streams: what every command is handed
+//!   world.rs     World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
 //!   env.rs       the environment snapshot;  secret.rs  Secret<T>
 //! ```
 //!

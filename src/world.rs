@@ -3,7 +3,7 @@
 //! mechanisms import it; it imports only data types.
 
 use std::fmt::Display;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use crate::env::Env;
@@ -12,6 +12,9 @@ use crate::token::UnixSeconds;
 
 /// Prefix of every line the helper writes on stderr.
 pub const STDERR_PREFIX: &str = "ecr-login";
+
+/// The most standard input any command reads: a host name is far smaller, a JSON request too.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
 /// Everything a command may consult besides its streams.
 pub struct World<'a, A> {
@@ -33,6 +36,21 @@ pub struct Streams<I, O, E> {
     pub stdout: O,
     /// Standard error: one line saying why, on failure; warnings.
     pub stderr: E,
+}
+
+impl<I: Read, O, E> Streams<I, O, E> {
+    /// Reads all of standard input as UTF-8, refusing more than 1 MiB (`MAX_INPUT_BYTES`).
+    pub fn read_input(&mut self) -> Result<String, Error> {
+        let mut bytes = Vec::new();
+        (&mut self.stdin)
+            .take(MAX_INPUT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::BadInput { reason: e.to_string() })?;
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(Error::InputTooLarge { limit: MAX_INPUT_BYTES });
+        }
+        String::from_utf8(bytes).map_err(|_| Error::BadInput { reason: "it is not UTF-8 text".into() })
+    }
 }
 
 impl<I, O: Write, E: Write> Streams<I, O, E> {
@@ -59,5 +77,23 @@ impl<I, O, E: Write> Streams<I, O, E> {
     /// One warning line on stderr.
     pub fn warn(&mut self, message: impl Display) {
         let _ = writeln!(self.stderr, "{STDERR_PREFIX}: warning: {message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &[u8]) -> Result<String, Error> {
+        Streams { stdin: input, stdout: (), stderr: () }.read_input()
+    }
+
+    #[test]
+    fn oversized_and_binary_input_is_refused() {
+        let big = vec![b'a'; MAX_INPUT_BYTES + 1];
+        assert!(matches!(read(&big), Err(Error::InputTooLarge { .. })));
+        let exact = vec![b'a'; MAX_INPUT_BYTES];
+        assert_eq!(read(&exact).unwrap().len(), MAX_INPUT_BYTES);
+        assert!(matches!(read(&[0xff, 0xfe]), Err(Error::BadInput { .. })));
     }
 }
