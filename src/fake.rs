@@ -88,5 +88,5 @@ pub fn get_at(aws: &FakeAws, env: &Env, cache: &Path, now: UnixSeconds, input: &
     let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
     let mut streams = Streams { stdin: input.as_bytes(), stdout: Vec::new(), stderr: Vec::new() };
     let code = crate::docker::get(&mut streams, &world);
-    (code, String::from_utf8(streams.stdout).unwrap(), String::from_utf8(streams.stderr).unwrap())
+    (code, String::from_utf8_lossy(&streams.stdout).into_owned(), String::from_utf8_lossy(&streams.stderr).into_owned())
 }
