@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_http_client::proxy::ProxyConfig;
@@ -67,24 +69,41 @@ impl ResolveDns for OwnResolver {
     }
 }
 
+fn timeout_config(timeout: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(timeout))
+        .operation_timeout(timeout)
+        .build()
+}
+
+fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
 /// The SDK configuration for `region`, with every setting above and `timeout` over each operation.
 pub async fn load_config(region: &str, timeout: Duration) -> aws_config::SdkConfig {
     aws_config::defaults(behavior_version())
         .region(aws_config::Region::new(region.to_string()))
         .http_client(http_client())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(timeout))
-                .operation_timeout(timeout)
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(MAX_ATTEMPTS)
-                .with_initial_backoff(INITIAL_BACKOFF)
-                .with_max_backoff(MAX_BACKOFF),
-        )
+        .timeout_config(timeout_config(timeout))
+        .retry_config(retry_config())
         .load()
         .await
+}
+
+/// The credentials of one profile of the shared files, whatever the environment holds (the
+/// default chain would let keys in the environment win), with the same HTTP client, timeouts and
+/// retries, for a profile that assumes a role or starts an SSO session.
+pub fn profile_credentials(profile: &str, region: &str, timeout: Duration) -> ProfileFileCredentialsProvider {
+    let provider_config = ProviderConfig::without_region()
+        .with_region(Some(aws_config::Region::new(region.to_string())))
+        .with_behavior_version(Some(behavior_version()))
+        .with_http_client(http_client())
+        .with_timeout_config(timeout_config(timeout))
+        .with_retry_config(retry_config());
+    ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build()
 }

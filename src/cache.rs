@@ -7,6 +7,8 @@
 //!   <identity fingerprint>/    0700, one directory per identity (see `identity`)
 //!     <host>.json              0600, one token: {"host","username","password","issued_at","expires_at"}
 //!     <host>.lock              0600, the lock that makes one process fetch while the others wait
+//!   sessions/                  0700
+//!     <session key>.lock       0600, held by the one process that asks for an MFA code (see `mfa`)
 //! ```
 //!
 //! An entry is replaced atomically: written to a temporary file in the same directory (created 0600)
@@ -38,6 +40,9 @@ use crate::token::{AuthToken, Freshness, UnixSeconds};
 
 /// The layout version: a new layout gets a new directory and leaves the old one alone.
 const LAYOUT_DIR: &str = "v1";
+
+/// The directory of MFA session locks, beside the identities' directories.
+const SESSIONS_DIR: &str = "sessions";
 
 /// An entry file larger than this is not ours: treat it as corrupt rather than read it.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
@@ -93,6 +98,14 @@ impl Cache {
     pub fn new(base: &Path, identity: &Fingerprint) -> Cache {
         let root = base.join(LAYOUT_DIR);
         let dir = root.join(identity.as_str());
+        Cache { base: base.to_path_buf(), root, dir }
+    }
+
+    /// The directory of the MFA session locks (`v1/sessions/`), as a cache whose entries are locks
+    /// only (see `mfa`): the same checks, the same lock files.
+    pub fn for_sessions(base: &Path) -> Cache {
+        let root = base.join(LAYOUT_DIR);
+        let dir = root.join(SESSIONS_DIR);
         Cache { base: base.to_path_buf(), root, dir }
     }
 

@@ -14,8 +14,11 @@ pub const USAGE: &str = "Usage: docker-credential-ecr-login <store|get|erase|lis
 
 /// The usage of `configure`.
 pub const CONFIGURE_USAGE: &str = "usage: docker-credential-ecr-login configure docker|podman [--registry HOST]... \
-[--all-regions-of ACCOUNT [--include-opt-in-regions]]...\n       docker-credential-ecr-login configure kubelet \
-[--service-accounts]";
+[--all-regions-of ACCOUNT [--include-opt-in-regions]]...\n       docker-credential-ecr-login configure docker \
+--creds-store [--undo]\n       docker-credential-ecr-login configure kubelet [--service-accounts]";
+
+/// The usage of `login`.
+const LOGIN_USAGE: &str = "usage: docker-credential-ecr-login login HOST...";
 
 /// The option of `configure` that adds the opt-in regions to `--all-regions-of`.
 const OPT_IN: &str = "--include-opt-in-regions";
@@ -38,6 +41,11 @@ pub enum Command {
     },
     /// `configure …`.
     Configure(configure::Request),
+    /// `login HOST…`: tokens into the cache now, with the MFA prompt where needed.
+    Login {
+        /// The registries (or aliases).
+        hosts: Vec<String>,
+    },
 }
 
 impl Command {
@@ -60,9 +68,13 @@ impl Command {
                 kubelet::SUBCOMMAND => Command::Kubelet,
                 "doctor" => Command::Doctor { host: None },
                 "configure" => return Err(configure_usage("name what to configure")),
+                "login" => return Err(Error::LoginUsage { usage: LOGIN_USAGE }),
                 _ => Command::Usage(args.to_vec()),
             },
             ["doctor", host] => Command::Doctor { host: Some((*host).to_string()) },
+            ["login", hosts @ ..] if !hosts.is_empty() => {
+                Command::Login { hosts: hosts.iter().map(|h| (*h).to_string()).collect() }
+            }
             ["configure", rest @ ..] => Command::Configure(parse_configure(rest)?),
             _ => Command::Usage(args.to_vec()),
         })
@@ -79,6 +91,8 @@ fn parse_configure(words: &[&str]) -> Result<configure::Request, Error> {
     match words {
         ["kubelet"] => Ok(configure::Request::Kubelet { service_accounts: false }),
         ["kubelet", "--service-accounts"] => Ok(configure::Request::Kubelet { service_accounts: true }),
+        ["docker", "--creds-store"] => Ok(configure::Request::CredsStore { undo: false }),
+        ["docker", "--creds-store", "--undo"] => Ok(configure::Request::CredsStore { undo: true }),
         ["docker", rest @ ..] => {
             Ok(configure::Request::Route { client: Client::Docker, hosts: hosts_from_args(rest)? })
         }
@@ -100,9 +114,11 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
     while let Some(flag) = words.next() {
         let value = words.next().ok_or_else(|| configure_usage(&format!("{flag} needs a value")))?;
         match *flag {
+            // A host that is not ECR may be an alias, which `configure` checks against the
+            // configuration file.
             "--registry" => match registry::parse(value) {
                 Ok(registry) => hosts.push(registry.host().to_string()),
-                Err(_) => return Err(Error::NotAnEcrHost { value: (*value).to_string() }),
+                Err(_) => hosts.push(crate::config::normal_host(value)),
             },
             "--all-regions-of" => {
                 if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -146,8 +162,12 @@ Amazon ECR credential helper for docker, podman, nerdctl and other container cli
 
   configure docker|podman [--registry HOST]... [--all-regions-of ACCOUNT [--include-opt-in-regions]]...
             route ECR hosts to this helper in docker's config.json or containers' auth.json
+  configure docker --creds-store [--undo]
+            make ecr-login docker's credsStore, the old store becoming its fallback
   configure kubelet [--service-accounts]
             print the kubelet's CredentialProviderConfig
+  login HOST...
+            get tokens into the cache now, asking for an MFA code on the terminal if needed
   doctor [HOST]
             check everything a get depends on, with a fix for each problem
   kubelet-provider
@@ -160,6 +180,8 @@ Environment:
   AWS_ECR_DISABLE_CACHE          any non-empty value turns the cache off
   AWS_ECR_IGNORE_CREDS_STORAGE   true: store and erase succeed silently for every host
   ECR_LOGIN_TIMEOUT              seconds a token fetch may take in all (default {default_timeout_secs})
+  ECR_LOGIN_CONFIG               the configuration file (default ~/.config/ecr-login/config.toml;
+                                 empty: none): rules, aliases and the fallback store
 ",
         version = version_line(),
     )
@@ -213,6 +235,10 @@ mod tests {
     fn doctor_takes_at_most_one_host() {
         assert_eq!(parse("x", &["doctor"]).unwrap(), Command::Doctor { host: None });
         assert_eq!(parse("x", &["doctor", HOST]).unwrap(), Command::Doctor { host: Some(HOST.into()) });
+        assert_eq!(parse("x", &["login", HOST, "r.example"]).unwrap(), Command::Login {
+            hosts: vec![HOST.into(), "r.example".into()]
+        });
+        assert!(matches!(parse("x", &["login"]), Err(Error::LoginUsage { .. })));
     }
 
     #[test]
@@ -226,7 +252,7 @@ mod tests {
         assert_eq!(all.len(), AWS_REGIONS.len());
         assert!(all.contains(&"210987654321.dkr.ecr.af-south-1.amazonaws.com".to_string()));
         assert!(all.iter().all(|h| registry::parse(h).is_ok()));
-        assert!(matches!(hosts(&["--registry", "docker.io"]), Err(Error::NotAnEcrHost { .. })));
+        assert_eq!(hosts(&["--registry", "https://Registry.Example.com/v2/"]).unwrap(), ["registry.example.com"]);
         assert!(matches!(hosts(&["--all-regions-of", "12"]), Err(Error::NotAnAccount { .. })));
         for bad in [&["--registry"][..], &["--bogus", "x"], &[]] {
             assert!(matches!(hosts(bad), Err(Error::ConfigureUsage { .. })), "{bad:?}");

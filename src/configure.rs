@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::config::{self, Config};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files::{create_private_dir, write_atomic};
+use crate::registry;
 
 /// The helper suffix clients look up as `docker-credential-<suffix>`.
 pub const HELPER: &str = "ecr-login";
@@ -60,6 +62,12 @@ pub enum Request {
         /// The hosts.
         hosts: Vec<String>,
     },
+    /// Make ecr-login docker's `credsStore`, moving the old store into the configuration's
+    /// `fallback`; or undo that.
+    CredsStore {
+        /// Whether to undo it.
+        undo: bool,
+    },
     /// Print the kubelet's provider configuration, with service-account token mode or without.
     Kubelet {
         /// Whether the pod's service account token and annotations are asked for.
@@ -74,7 +82,19 @@ pub fn run(request: &Request, env: &Env) -> Result<Report, Error> {
             let config = if *service_accounts { KUBELET_CONFIG_SERVICE_ACCOUNTS } else { KUBELET_CONFIG };
             Ok(Report { lines: vec![config.trim_end().to_string()], warnings: Vec::new() })
         }
+        Request::CredsStore { undo } => {
+            let docker = docker_config_path(env).ok_or(Error::NoHome)?;
+            let (ours, _) = config::location(env).ok_or(Error::NoHome)?;
+            let mut report = if *undo { undo_creds_store(&docker, &ours)? } else { set_creds_store(&docker, &ours)? };
+            if !on_path(env) {
+                report.warnings.push(format!(
+                    "{BINARY} is not on PATH, so docker will not find it: install it into a directory on PATH"
+                ));
+            }
+            Ok(report)
+        }
         Request::Route { client, hosts } => {
+            check_aliases(hosts, env)?;
             let path = match client {
                 Client::Docker => docker_config_path(env),
                 Client::Podman => podman_auth_path(env),
@@ -112,39 +132,101 @@ pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
 
 /// Whether an executable named [`BINARY`] is in one of PATH's directories.
 pub(crate) fn on_path(env: &Env) -> bool {
-    let Some(path) = env.get("PATH") else { return false };
-    std::env::split_paths(path).any(|dir| {
-        let candidate = dir.join(BINARY);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    crate::fallback::find_on_path(env, BINARY).is_some()
+}
+
+/// Every named host that is not ECR must be an alias of the configuration file.
+fn check_aliases(hosts: &[String], env: &Env) -> Result<(), Error> {
+    let config = Config::load(env)?;
+    for host in hosts.iter().filter(|h| registry::parse(h).is_err()) {
+        if config.as_ref().and_then(|c| c.alias_for(host)).is_none() {
+            return Err(Error::NotAnEcrHost { value: host.clone() });
         }
-        #[cfg(not(unix))]
-        candidate.is_file()
-    })
+    }
+    Ok(())
+}
+
+/// A JSON configuration file read for editing: where it really is (a symlink's target), its
+/// original text, and its object.
+struct JsonFile {
+    path: PathBuf,
+    target: PathBuf,
+    existing: Option<String>,
+    config: Map<String, Value>,
+}
+
+impl JsonFile {
+    fn read(path: &Path) -> Result<JsonFile, Error> {
+        // A symlink stays one: the file it points to is what gets replaced.
+        let target = if path.exists() {
+            std::fs::canonicalize(path).map_err(|e| failed(path, "resolve", e))?
+        } else {
+            path.to_path_buf()
+        };
+        let existing = match std::fs::read_to_string(&target) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(failed(path, "read", e)),
+        };
+        let config: Map<String, Value> = match existing.as_deref().map(str::trim) {
+            None | Some("") => Map::new(),
+            Some(text) => serde_json::from_str(text).map_err(|e| Error::BadConfigFile {
+                path: path.to_path_buf(),
+                problem: format!("is not a JSON object ({e})"),
+            })?,
+        };
+        Ok(JsonFile { path: path.to_path_buf(), target, existing, config })
+    }
+
+    /// Writes the object back (tab-indented, as docker writes it) with the file's mode, backing
+    /// up the original once.
+    fn write(&self, report: &mut Report) -> Result<(), Error> {
+        let mut text = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+        serde::Serialize::serialize(&self.config, &mut serializer).map_err(Error::Encode)?;
+        text.push(b'\n');
+        let mode = match std::fs::metadata(&self.target) {
+            #[cfg(unix)]
+            Ok(meta) => std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
+            _ => NEW_FILE_MODE,
+        };
+        backup_and_write(&self.path, &self.target, self.existing.as_deref(), &text, mode, report)?;
+        report.lines.insert(0, format!("updated {}:", self.path.display()));
+        Ok(())
+    }
+}
+
+fn failed(path: &Path, action: &'static str, source: std::io::Error) -> Error {
+    Error::ConfigFile { action, path: path.to_path_buf(), source }
+}
+
+/// Replaces `target` with `text`, first copying `existing` (the original) once to the backup, or
+/// creating the directory of a new file.
+fn backup_and_write(
+    path: &Path,
+    target: &Path,
+    existing: Option<&str>,
+    text: &[u8],
+    mode: u32,
+    report: &mut Report,
+) -> Result<(), Error> {
+    if let Some(original) = existing {
+        let backup = PathBuf::from(format!("{}{BACKUP_SUFFIX}", target.display()));
+        if !backup.exists() {
+            write_atomic(&backup, original.as_bytes(), mode).map_err(|e| failed(path, "back up", e))?;
+            report.lines.push(format!("backup: {}", backup.display()));
+        }
+    } else if let Some(dir) = target.parent() {
+        create_private_dir(dir).map_err(|e| failed(path, "create the directory of", e))?;
+    }
+    write_atomic(target, text, mode).map_err(|e| failed(path, "write", e))
 }
 
 /// Adds `credHelpers` entries for `hosts` to the JSON file at `path`.
 pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> {
-    let failed =
-        |action: &'static str, source: std::io::Error| Error::ConfigFile { action, path: path.to_path_buf(), source };
-    // A symlink stays one: the file it points to is what gets replaced.
-    let target =
-        if path.exists() { std::fs::canonicalize(path).map_err(|e| failed("resolve", e))? } else { path.to_path_buf() };
-    let existing = match std::fs::read_to_string(&target) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(failed("read", e)),
-    };
-    let mut config: Map<String, Value> = match existing.as_deref().map(str::trim) {
-        None | Some("") => Map::new(),
-        Some(text) => serde_json::from_str(text).map_err(|e| Error::BadConfigFile {
-            path: path.to_path_buf(),
-            problem: format!("is not a JSON object ({e})"),
-        })?,
-    };
-    let helpers = config.entry("credHelpers").or_insert_with(|| Value::Object(Map::new()));
+    let mut file = JsonFile::read(path)?;
+    let helpers = file.config.entry("credHelpers").or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(helpers) = helpers else {
         return Err(Error::BadConfigFile {
             path: path.to_path_buf(),
@@ -170,35 +252,110 @@ pub fn add_cred_helpers(path: &Path, hosts: &[String]) -> Result<Report, Error> 
             .push(format!("{} already routes every named registry to {HELPER}; nothing changed", path.display()));
         return Ok(report);
     }
-    if let Some(store) = config.get("credsStore").and_then(Value::as_str) {
+    if let Some(store) = file.config.get("credsStore").and_then(Value::as_str) {
         report
             .warnings
             .push(format!("credsStore {store:?} is left as it is; credHelpers take precedence for these hosts"));
     }
-
-    let mut text = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    serde::Serialize::serialize(&config, &mut serializer).map_err(Error::Encode)?;
-    text.push(b'\n');
-
-    let mode = match std::fs::metadata(&target) {
-        #[cfg(unix)]
-        Ok(meta) => std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
-        _ => NEW_FILE_MODE,
-    };
-    if let Some(original) = &existing {
-        let backup = PathBuf::from(format!("{}{BACKUP_SUFFIX}", target.display()));
-        if !backup.exists() {
-            write_atomic(&backup, original.as_bytes(), mode).map_err(|e| failed("back up", e))?;
-            report.lines.push(format!("backup: {}", backup.display()));
-        }
-    } else if let Some(dir) = target.parent() {
-        create_private_dir(dir).map_err(|e| failed("create the directory of", e))?;
-    }
-    write_atomic(&target, &text, mode).map_err(|e| failed("write", e))?;
-    report.lines.insert(0, format!("updated {}:", path.display()));
+    file.write(&mut report)?;
     Ok(report)
+}
+
+/// `configure docker --creds-store`: `credsStore` becomes ecr-login, and the store it replaces
+/// (desktop, pass, secretservice, osxkeychain…) becomes the configuration's `fallback`, so that
+/// every login it holds still works.
+fn set_creds_store(docker: &Path, ours: &Path) -> Result<Report, Error> {
+    let mut file = JsonFile::read(docker)?;
+    let mut report = Report::default();
+    let previous = file.config.get("credsStore").and_then(Value::as_str).map(str::to_string);
+    if previous.as_deref() == Some(HELPER) {
+        report.lines.push(format!("{} already has credsStore {HELPER}; nothing changed", docker.display()));
+        return Ok(report);
+    }
+    if let Some(previous) = &previous {
+        set_fallback(ours, Some(previous), &mut report)?;
+    }
+    file.config.insert("credsStore".into(), Value::String(HELPER.into()));
+    report.lines.push(format!("credsStore: {HELPER}"));
+    if previous.is_none() {
+        report.warnings.push(format!(
+            "there was no credsStore, so logins to other registries now fail until you set fallback in {} (e.g. \
+             fallback = \"pass\")",
+            ours.display()
+        ));
+    }
+    file.write(&mut report)?;
+    Ok(report)
+}
+
+/// `configure docker --creds-store --undo`: the fallback goes back to being `credsStore` (or
+/// `credsStore` goes, when there was none) and leaves the configuration.
+fn undo_creds_store(docker: &Path, ours: &Path) -> Result<Report, Error> {
+    let mut file = JsonFile::read(docker)?;
+    let mut report = Report::default();
+    if file.config.get("credsStore").and_then(Value::as_str) != Some(HELPER) {
+        report.lines.push(format!("{}'s credsStore is not {HELPER}; nothing changed", docker.display()));
+        return Ok(report);
+    }
+    let fallback = match std::fs::read_to_string(ours) {
+        Ok(text) => Config::parse(ours, &text)?.fallback,
+        Err(_) => None,
+    };
+    match &fallback {
+        Some(name) => {
+            file.config.insert("credsStore".into(), Value::String(name.clone()));
+            report.lines.push(format!("credsStore: {name}"));
+            set_fallback(ours, None, &mut report)?;
+        }
+        None => {
+            file.config.remove("credsStore");
+            report.lines.push("credsStore: removed".into());
+        }
+    }
+    file.write(&mut report)?;
+    Ok(report)
+}
+
+/// Sets (or with `None` removes) the top-level `fallback` of our configuration file, keeping the
+/// rest of its text; the result must parse before it is written.
+fn set_fallback(path: &Path, name: Option<&str>, report: &mut Report) -> Result<(), Error> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(failed(path, "read", e)),
+    };
+    let text = existing.clone().unwrap_or_default();
+    let current = if text.trim().is_empty() { None } else { Config::parse(path, &text)?.fallback };
+    if current.as_deref() == name {
+        return Ok(());
+    }
+    if let (Some(current), Some(name)) = (&current, name) {
+        return Err(Error::BadConfigFile {
+            path: path.to_path_buf(),
+            problem: format!("already has fallback = \"{current}\", and docker's credsStore is \"{name}\""),
+        });
+    }
+    // Top-level keys come before the first table, so the line is found (or put) there.
+    let first_table = text.lines().position(|l| l.trim_start().starts_with('[')).unwrap_or(usize::MAX);
+    let is_fallback = |l: &str| l.trim_start().strip_prefix("fallback").is_some_and(|r| r.trim_start().starts_with('='));
+    let mut lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| !(*i < first_table && is_fallback(l)))
+        .map(|(_, l)| l.to_string())
+        .collect();
+    if let Some(name) = name {
+        lines.insert(0, format!("fallback = \"{name}\"   # set by configure docker --creds-store"));
+    }
+    let mut new_text = lines.join("\n");
+    new_text.push('\n');
+    Config::parse(path, &new_text)?;
+    backup_and_write(path, path, existing.as_deref(), new_text.as_bytes(), NEW_FILE_MODE, report)?;
+    report.lines.push(match name {
+        Some(name) => format!("{}: fallback = \"{name}\"", path.display()),
+        None => format!("{}: fallback removed", path.display()),
+    });
+    Ok(())
 }
 
 #[cfg(test)]

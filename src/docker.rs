@@ -11,10 +11,12 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::ecr::Aws;
 use crate::error::Error;
+use crate::fallback;
 use crate::identity::Identity;
-use crate::registry::{self, NotEcr};
+use crate::registry::{self, NotEcr, Registry};
 use crate::token::AuthToken;
 use crate::tokens;
 use crate::world::{Streams, World};
@@ -23,18 +25,20 @@ use crate::world::{Streams, World};
 const ECR_USERNAME: &str = "AWS";
 
 /// `get`: the token for the host on stdin. A non-ECR host is answered before any AWS
-/// configuration, file or runtime is touched. Every way of ending without a token answers the
-/// protocol's not-found line ([`Error::outcome`]) with the cause on stderr.
+/// configuration, file or runtime is touched (or handed to the fallback store). An alias host is
+/// answered with its registry's token, from the same cache entry. Every way of ending without a
+/// token answers the protocol's not-found line ([`Error::outcome`]) with the cause on stderr.
 pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
-    let server = match streams.read_input().and_then(|input| server_url(&input)) {
-        Ok(server) => server,
+    let (input, server, config) = match request(streams, world, server_url) {
+        Ok(request) => request,
         Err(e) => return streams.fail(&e),
     };
-    let registry = match registry::parse(&server) {
+    let registry = match resolve(&server, config.as_ref()) {
         Ok(registry) => registry,
-        Err(NotEcr(host)) => return streams.fail(&Error::NotEcr { host }),
+        Err(NotEcr(host)) => return not_ours(Action::Get, &input, Error::NotEcr { host }, config.as_ref(), streams, world),
     };
-    let identity = Identity::load(world.env);
+    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
+    let identity = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
     let served = tokens::token_for(&registry, &identity, None, world);
     for warning in &served.warnings {
         streams.warn(warning);
@@ -45,42 +49,159 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
     }
 }
 
-/// `store` and `erase`: accepted and ignored for ECR hosts (ECR tokens are minted, not kept), so
-/// that `docker login` and `docker logout` work; refused for others, or ignored for every host
-/// with `AWS_ECR_IGNORE_CREDS_STORAGE=true`, as the Go helper does.
+/// `store` and `erase`: accepted and ignored for ECR hosts and their aliases (ECR tokens are
+/// minted, not kept), so that `docker login` and `docker logout` work; handed to the fallback
+/// store for other hosts; else refused, or ignored for every host with
+/// `AWS_ECR_IGNORE_CREDS_STORAGE=true`, as the Go helper does.
 pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
     action: Action,
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> u8 {
-    let result = streams.read_input().and_then(|input| {
-        if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") {
-            return Ok(());
+    let read_server = if action == Action::Store { store_server_url } else { server_url };
+    let (input, server, config) = match request(streams, world, read_server) {
+        Ok(request) => request,
+        // Nothing can be kept or forgotten without a valid request, but a store with switch on
+        // succeeds whatever it was sent, as the Go helper's does.
+        Err(_) if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") => return 0,
+        Err(e) => return streams.fail(&e),
+    };
+    let result = match (resolve(&server, config.as_ref()), action) {
+        (Ok(_), _) => Ok(()),
+        (Err(NotEcr(host)), _) if config.as_ref().is_some_and(|c| c.fallback.is_some()) => {
+            return not_ours(action, &input, Error::NotEcr { host }, config.as_ref(), streams, world);
         }
-        let server = if action == Action::Store { store_server_url(&input)? } else { server_url(&input)? };
-        match (registry::parse(&server), action) {
-            (Ok(_), _) => Ok(()),
-            (Err(NotEcr(host)), Action::Store) => Err(Error::StoreNotEcr { host }),
-            (Err(NotEcr(host)), _) => Err(Error::NotEcr { host }),
-        }
-    });
+        _ if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") => Ok(()),
+        (Err(NotEcr(host)), Action::Store) => Err(Error::StoreNotEcr { host }),
+        (Err(NotEcr(host)), _) => Err(Error::NotEcr { host }),
+    };
     match result {
         Ok(()) => 0,
         Err(e) => streams.fail(&e),
     }
 }
 
-/// `list`: the hosts with tokens for the current identity, from the cache only. It never fails
-/// and never touches the network: a cache that cannot be used is an empty list (and a warning).
+/// `list`: the hosts with tokens for the current identity, from the cache only, with the aliases
+/// whose registry is cached, merged with the fallback store's list. It never touches the network:
+/// a cache that cannot be used is an empty list (and a warning), a fallback that fails a warning.
 pub fn list<A, I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
-    let identity = Identity::load(world.env);
-    let cache = tokens::open_cache(world, &identity).unwrap_or_else(|untrusted| {
-        streams.warn(&untrusted);
+    let config = Config::load(world.env).unwrap_or_else(|e| {
+        streams.warn(&e);
         None
     });
-    let hosts = cache.map(|c| c.hosts((world.now)())).unwrap_or_default();
-    match write_list(&mut streams.stdout, &hosts, ECR_USERNAME) {
+    let mut hosts: BTreeMap<String, String> = config
+        .as_ref()
+        .and_then(|c| list_fallback(c, streams, world))
+        .unwrap_or_default();
+    for (host, aliases) in cached_hosts(config.as_ref(), streams, world) {
+        for name in std::iter::once(host).chain(aliases) {
+            hosts.insert(name, ECR_USERNAME.to_string());
+        }
+    }
+    match write_list(&mut streams.stdout, &hosts) {
         Ok(()) => 0,
+        Err(e) => streams.fail(&e),
+    }
+}
+
+/// The ECR hosts with a usable cached token, each with the aliases that stand for it. Each rule
+/// is an identity of its own, so each identity's cache is asked for the hosts it selects.
+fn cached_hosts<A, I, O, E: Write>(
+    config: Option<&Config>,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> Vec<(String, Vec<String>)> {
+    let path = config.map(|c| c.path.as_path());
+    let mut identities = vec![(Identity::load(world.env), None)];
+    for rule in config.map(|c| c.rules.as_slice()).unwrap_or_default() {
+        identities.push((Identity::load_for(world.env, Some(rule), path), Some(rule)));
+    }
+    let mut found = Vec::new();
+    for (identity, rule) in identities {
+        let cache = tokens::open_cache(world, &identity).unwrap_or_else(|untrusted| {
+            streams.warn(&untrusted);
+            None
+        });
+        for host in cache.map(|c| c.hosts((world.now)())).unwrap_or_default() {
+            // A host is served by the identity of the first rule that selects it.
+            let chosen = registry::parse(&host).ok().and_then(|r| config.and_then(|c| c.rule_for(&r)));
+            if chosen != rule {
+                continue;
+            }
+            let aliases = config.map(|c| c.aliases_of(&host).map(|a| a.host.clone()).collect()).unwrap_or_default();
+            found.push((host, aliases));
+        }
+    }
+    found
+}
+
+/// The fallback store's `list`, when there is one and it answers a JSON object.
+fn list_fallback<A, I, O, E: Write>(
+    config: &Config,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> Option<BTreeMap<String, String>> {
+    let name = config.fallback.as_deref()?;
+    let answer = match fallback::run(name, &config.path, "list", b"", world.env) {
+        Ok(answer) => answer,
+        Err(e) => {
+            streams.warn(format!("{e}; listing ECR hosts only"));
+            return None;
+        }
+    };
+    let _ = streams.stderr.write_all(&answer.stderr);
+    let parsed = (answer.code == 0).then(|| serde_json::from_slice::<BTreeMap<String, String>>(&answer.stdout).ok());
+    if let Some(Some(map)) = parsed {
+        return Some(map);
+    }
+    streams.warn(format!(
+        "the fallback docker-credential-{name} failed to list (exit {}); listing ECR hosts only",
+        answer.code
+    ));
+    None
+}
+
+/// Reads the request and the configuration: the raw input (for a fallback), the server named
+/// and the configuration file, if any.
+fn request<A, I: Read, O, E>(
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+    read_server: fn(&str) -> Result<String, Error>,
+) -> Result<(String, String, Option<Config>), Error> {
+    let input = streams.read_input()?;
+    let server = read_server(&input)?;
+    let config = Config::load(world.env)?;
+    Ok((input, server, config))
+}
+
+/// The ECR registry `server` names, directly or through an alias.
+fn resolve(server: &str, config: Option<&Config>) -> Result<Registry, NotEcr> {
+    match config.and_then(|c| c.alias_for(server)) {
+        // A checked alias always names an ECR registry.
+        Some(alias) => registry::parse(&alias.registry),
+        None => registry::parse(server),
+    }
+}
+
+/// A host that is neither ECR nor an alias: handed to the fallback store when there is one, its
+/// answer passed through unchanged; else `error`.
+fn not_ours<A, I, O: Write, E: Write>(
+    action: Action,
+    input: &str,
+    error: Error,
+    config: Option<&Config>,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> u8 {
+    let Some((name, path)) = config.and_then(|c| Some((c.fallback.as_deref()?, c.path.as_path()))) else {
+        return streams.fail(&error);
+    };
+    match fallback::run(name, path, action.word(), input.as_bytes(), world.env) {
+        Ok(answer) => {
+            let _ = streams.stdout.write_all(&answer.stdout).and_then(|()| streams.stdout.flush());
+            let _ = streams.stderr.write_all(&answer.stderr);
+            answer.code
+        }
         Err(e) => streams.fail(&e),
     }
 }
@@ -100,6 +221,20 @@ pub enum Action {
     Version,
     /// Print the help text.
     Help,
+}
+
+impl Action {
+    /// The protocol's word for the action.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Get => "get",
+            Action::Store => "store",
+            Action::Erase => "erase",
+            Action::List => "list",
+            Action::Version => "version",
+            Action::Help => "help",
+        }
+    }
 }
 
 /// The answer to `get`.
@@ -153,10 +288,9 @@ pub fn write_credentials(out: &mut impl Write, server_url: &str, token: &AuthTok
     out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
 
-/// Writes the answer to `list`: `{host: "AWS", …}`, or `{}` when there are none.
-pub fn write_list(out: &mut impl Write, hosts: &[String], username: &str) -> Result<(), Error> {
-    let map: BTreeMap<&str, &str> = hosts.iter().map(|h| (h.as_str(), username)).collect();
-    let mut line = serde_json::to_vec(&map).map_err(Error::Encode)?;
+/// Writes the answer to `list`: `{host: username, …}`, or `{}` when there are none.
+pub fn write_list(out: &mut impl Write, hosts: &BTreeMap<String, String>) -> Result<(), Error> {
+    let mut line = serde_json::to_vec(hosts).map_err(Error::Encode)?;
     line.push(b'\n');
     out.write_all(&line).and_then(|()| out.flush()).map_err(Error::Output)
 }
@@ -194,10 +328,11 @@ mod tests {
     #[test]
     fn list_answer_bytes_are_exact() {
         let mut out = Vec::new();
-        write_list(&mut out, &[], "AWS").unwrap();
+        write_list(&mut out, &BTreeMap::new()).unwrap();
         assert_eq!(out, b"{}\n");
         out.clear();
-        write_list(&mut out, &["b.example".into(), "a.example".into()], "AWS").unwrap();
+        let hosts = [("b.example", "AWS"), ("a.example", "AWS")].map(|(h, u)| (h.to_string(), u.to_string()));
+        write_list(&mut out, &hosts.into_iter().collect()).unwrap();
         assert_eq!(out, b"{\"a.example\":\"AWS\",\"b.example\":\"AWS\"}\n");
     }
 }

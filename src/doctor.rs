@@ -7,6 +7,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use crate::cache::Cache;
+use crate::config::{self, Config};
 use crate::configure;
 use crate::ecr::Aws;
 use crate::error::{EXIT_FAILURE, clip, quote};
@@ -15,7 +16,8 @@ use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{self, Registry};
 use crate::token::{self, Freshness};
 use crate::tokens::{self, DEFAULT_TIMEOUT};
-use crate::world::{Streams, World};
+use crate::world::{Streams, World, block_on};
+use crate::{fallback, mfa, principal};
 
 /// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
 /// code: 0 when healthy, 1 when any problem was found.
@@ -104,12 +106,48 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         );
         return f;
     };
-    let Ok(registry) = registry::parse(&server) else {
-        f.problem(
-            "registry",
-            format!("{} is not an Amazon ECR registry host", quote(&server)),
-            Some("name an ECR host".into()),
-        );
+    // The configuration file: a broken one fails every get, so it is a problem; the rest is
+    // examined without it.
+    let config = match Config::load(env) {
+        Ok(Some(config)) => {
+            f.fact(
+                "ecr-login",
+                format!(
+                    "{} ({} rule(s), {} alias(es))",
+                    config.path.display(),
+                    config.rules.len(),
+                    config.aliases.len()
+                ),
+            );
+            Some(config)
+        }
+        Ok(None) => {
+            let place = config::location(env).map_or_else(|| "no HOME".to_string(), |(p, _)| p.display().to_string());
+            f.fact("ecr-login", format!("{place} (none: no rules, aliases or fallback)"));
+            None
+        }
+        Err(e) => {
+            f.problem("ecr-login", e.to_string(), Some("fix the line it names, or move the file away".into()));
+            None
+        }
+    };
+    let alias = config.as_ref().and_then(|c| c.alias_for(&server));
+    if let (Some(alias), Some(config)) = (alias, &config) {
+        f.fact("alias", format!("{} stands for {} ({})", alias.host, alias.registry, config.path.display()));
+    }
+    let target = alias.map_or(server.as_str(), |a| a.registry.as_str());
+    let Ok(registry) = registry::parse(target) else {
+        match config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
+            Some((name, config)) => {
+                f.fact("registry", format!("{} is not ECR: the fallback store answers for it", quote(&server)));
+                check_fallback(&mut f, name, config, env);
+            }
+            None => f.problem(
+                "registry",
+                format!("{} is not an Amazon ECR registry host", quote(&server)),
+                Some("name an ECR host, an alias of one, or set fallback in the configuration".into()),
+            ),
+        }
         return f;
     };
     let host = registry.host().to_string();
@@ -127,8 +165,18 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         }
     };
 
-    // Configuration files and profile.
-    let identity = Identity::load(env);
+    // The rule, the shared files and the profile.
+    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
+    let identity = Identity::load_for(env, rule, config.as_ref().map(|c| c.path.as_path()));
+    match &identity.rule_description {
+        Some(description) => f.fact("rule", description.clone()),
+        None if config.is_some() => f.fact("rule", "none matches: the default credential chain"),
+        None => {}
+    }
+    if let Some(role) = rule.and_then(|r| r.role.as_ref()) {
+        let external = if role.external_id.is_some() { ", with an external id" } else { "" };
+        f.fact("role", format!("{} assumed on top (session {}{external})", role.arn, role.session_name));
+    }
     for (label, path) in
         [("config file", identity::config_file_path(env)), ("credentials", identity::credentials_file_path(env))]
     {
@@ -138,7 +186,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             None => f.fact(label, "no HOME"),
         }
     }
-    let from = if identity.profile_from_env { "from AWS_PROFILE" } else { "default" };
+    let from = if identity.profile_from_env { format!("from {}", identity.profile_origin) } else { "default".into() };
     if identity.profile_from_env && !identity.profile_defined {
         f.problem(
             "profile",
@@ -166,8 +214,39 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         );
         DEFAULT_TIMEOUT
     });
+    // An MFA profile's session: doctor never asks for a code, it says how to start one.
+    let env_keys = rule.and_then(|r| r.profile.as_ref()).is_none() && env.get("AWS_ACCESS_KEY_ID").is_some();
+    let settings = identity::profile_settings(env, &identity.profile);
+    if let (Some(serial), false) = (&settings.mfa_serial, env_keys) {
+        let now = (world.now)();
+        match mfa::cached_expiry(world, &identity.profile, &settings) {
+            Some(expiry) if expiry > now + mfa::SESSION_MARGIN_SECS => {
+                f.fact("mfa", format!("{serial}: session valid until {}", token::format_utc(expiry)));
+            }
+            other => {
+                let state = other.map_or_else(
+                    || "no session".to_string(),
+                    |e| format!("the session expired (or is about to) at {}", token::format_utc(e)),
+                );
+                f.problem(
+                    "mfa",
+                    format!("{serial}: {state}; a get without a terminal cannot ask for the code"),
+                    Some(format!("run 'docker-credential-ecr-login login {host}' in a terminal")),
+                );
+                f.fact("token", "not tried: no MFA session (above)");
+                return f;
+            }
+        }
+    }
+    let principal = match principal::choose(&registry, &identity, None, world) {
+        Ok(principal) => principal,
+        Err(e) => {
+            f.problem("credentials", e.to_string(), None);
+            return f;
+        }
+    };
     let mut have_credentials = false;
-    match tokens::block_on(world.aws.describe_caller(&host, &region, &identity, timeout)) {
+    match block_on(world.aws.describe_caller(&host, &region, &identity, &principal, timeout)) {
         Ok(Ok(caller)) => {
             have_credentials = true;
             f.fact("credentials", format!("from {} (access key id {})", caller.source, caller.access_key_id));
@@ -188,7 +267,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         Registry::Public(_) => None,
     };
     let resolved = private.map(|r| {
-        tokens::block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured))
+        block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured))
     });
     match (private, resolved) {
         (Some(r), Some(Ok(url))) => f.fact("endpoint", format!("{url} (region {} from the host)", r.region)),
@@ -252,6 +331,9 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         }
         None => f.problem("docker", "no docker configuration (no HOME or DOCKER_CONFIG)", Some("set HOME".into())),
     }
+    if let Some((name, config)) = config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
+        check_fallback(&mut f, name, config, env);
+    }
     if !configure::on_path(env) {
         f.problem(
             "PATH",
@@ -266,7 +348,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         return f;
     }
     let started = Instant::now();
-    match tokens::fetch(&registry, &identity, None, (started + timeout, timeout), world) {
+    match tokens::fetch(&registry, &identity, &principal, (started + timeout, timeout), world) {
         Ok(t) => f.fact(
             "token",
             format!(
@@ -278,6 +360,19 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         Err(e) => f.problem("token", e.to_string(), None),
     }
     f
+}
+
+/// The fallback store: named, and found on PATH or not.
+fn check_fallback(f: &mut Findings, name: &str, config: &Config, env: &crate::env::Env) {
+    let program = format!("{}{name}", fallback::PROGRAM_PREFIX);
+    match fallback::find_on_path(env, &program) {
+        Some(path) => f.fact("fallback", format!("{program} answers every other host ({})", path.display())),
+        None => f.problem(
+            "fallback",
+            format!("{program} (fallback in {}) is not on PATH", config.path.display()),
+            Some(format!("install {program}, or change fallback")),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -359,11 +454,12 @@ mod tests {
     }
 
     #[test]
-    fn a_host_that_is_not_ecr_stops_at_the_first_line() {
+    fn a_host_that_is_not_ecr_stops_after_the_configuration_line() {
         let dir = tempfile::tempdir().unwrap();
         let aws = FakeAws::default();
         let findings = doctor(&aws, &healthy_env(dir.path()), dir.path(), Some("ghcr.io"));
-        assert_eq!(findings.lines.len(), 1);
+        assert_eq!(findings.lines.len(), 2, "{findings:?}");
+        assert!(findings.lines[0].starts_with("ecr-login") && findings.lines[0].contains("(none"), "{findings:?}");
         assert!(findings.problems[0].contains("\"ghcr.io\" is not an Amazon ECR registry host"), "{findings:?}");
     }
 }

@@ -4,6 +4,7 @@
 //! `aws.rs` (the SDK's configuration) it is the only place that names AWS crates; it returns our
 //! own types. Tests answer the same trait with a hand-written fake.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -14,9 +15,13 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 
-use crate::aws::load_config;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::aws::{load_config, profile_credentials};
+use crate::config::Role;
 use crate::error::{Error, one_line};
 use crate::identity::{Identity, WebIdentity};
+use crate::principal::{Base, Principal, SessionCredentials};
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
@@ -48,8 +53,34 @@ pub struct FetchRequest<'a> {
     pub identity: &'a Identity,
     /// The overall deadline for the whole fetch.
     pub timeout: Duration,
-    /// A role to assume with a service account token instead of the caller's own credentials.
-    pub web_identity: Option<&'a WebIdentity>,
+    /// Whose credentials sign the call.
+    pub principal: &'a Principal,
+}
+
+/// An MFA session to start with STS: AssumeRole with the code when `role` is set, else
+/// GetSessionToken with it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRequest<'a> {
+    /// The registry the session is for (for messages).
+    pub registry: &'a str,
+    /// The region whose STS endpoint is called.
+    pub region: &'a str,
+    /// The profile with `mfa_serial` (for messages).
+    pub profile: &'a str,
+    /// The caller's identity facts, for messages.
+    pub identity: &'a Identity,
+    /// The profile whose credentials make the call; `None`: the default chain.
+    pub source_profile: Option<&'a str>,
+    /// The role to assume: ARN, external id and session name.
+    pub role: Option<(&'a str, Option<&'a str>, &'a str)>,
+    /// The session's requested lifetime.
+    pub duration_seconds: Option<u32>,
+    /// The MFA device.
+    pub serial: &'a str,
+    /// The code the person typed.
+    pub code: &'a str,
+    /// The deadline of the call.
+    pub timeout: Duration,
 }
 
 /// What the crate asks of AWS: the SDK in the binary, a hand-written fake in tests.
@@ -58,6 +89,9 @@ pub trait Aws {
     /// registry id); ECR Public answers one.
     fn fetch(&self, request: FetchRequest<'_>) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
 
+    /// Starts an MFA session with STS.
+    fn start_session(&self, request: SessionRequest<'_>) -> impl Future<Output = Result<SessionCredentials, Error>>;
+
     /// Resolves the caller's credentials through the standard chain and asks STS who that is
     /// (doctor), within `timeout`.
     fn describe_caller(
@@ -65,6 +99,7 @@ pub trait Aws {
         registry: &str,
         region: &str,
         identity: &Identity,
+        principal: &Principal,
         timeout: Duration,
     ) -> impl Future<Output = Result<CallerReport, Error>>;
 
@@ -91,14 +126,22 @@ impl Aws for AwsSdk {
         }
     }
 
+    async fn start_session(&self, request: SessionRequest<'_>) -> Result<SessionCredentials, Error> {
+        match tokio::time::timeout(request.timeout, start_session(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::TimedOut { registry: request.registry.to_string(), after: request.timeout }),
+        }
+    }
+
     async fn describe_caller(
         &self,
         registry: &str,
         region: &str,
         identity: &Identity,
+        principal: &Principal,
         timeout: Duration,
     ) -> Result<CallerReport, Error> {
-        describe_caller(registry, region, identity, timeout).await
+        describe_caller(registry, region, identity, principal, timeout).await
     }
 
     async fn resolved_endpoint(
@@ -127,10 +170,7 @@ async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, E
     let cx =
         Context { registry: request.registry.host(), region, identity: request.identity, timeout: request.timeout };
     let config = load_config(region, request.timeout).await;
-    let credentials = match request.web_identity {
-        Some(web_identity) => assume_role_with_web_identity(&config, web_identity, &cx).await?,
-        None => resolve_credentials(&config, &cx).await?,
-    };
+    let credentials = principal_credentials(&config, request.principal, &cx).await?;
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;
     match request.registry {
@@ -218,13 +258,41 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
-        let text = one_line(&e.to_string());
+        let text = plain_error_debug(&one_line(&e.to_string()));
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         next = e.source();
     }
     parts.join(": ")
+}
+
+/// Some providers put the SDK's debug form of an error in their message (the SSO token provider:
+/// `Error { code: "UnauthorizedException", message: "Session token not found or invalid", .. }`);
+/// each such form becomes `UnauthorizedException: Session token not found or invalid`.
+fn plain_error_debug(text: &str) -> String {
+    let field = |body: &str, name: &str| {
+        let start = body.find(&format!("{name}: \"", ))? + name.len() + 3;
+        let end = body[start..].find('"')?;
+        Some(body[start..start + end].to_string())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("Error { ") {
+        let Some(len) = rest[start..].find(" }") else { break };
+        let body = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        match (field(body, "code"), field(body, "message")) {
+            (Some(code), Some(message)) => {
+                let _ = write!(out, "{code}: {message}");
+            }
+            (Some(only), None) | (None, Some(only)) => out.push_str(&only),
+            (None, None) => out.push_str(&rest[start..start + len + 2]),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What to say of an HTTP answer whose body is not ECR's JSON: its status, and that the fault is
@@ -240,30 +308,172 @@ fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
     Error::BadResponse { registry: cx.registry.to_string(), detail: detail.to_string() }
 }
 
+/// The credentials that `principal` signs with: its base credentials, and its rule's role
+/// assumed with them.
+async fn principal_credentials(
+    config: &aws_config::SdkConfig,
+    principal: &Principal,
+    cx: &Context<'_>,
+) -> Result<Credentials, Error> {
+    let credentials = match &principal.base {
+        Base::DefaultChain => resolve_credentials(config.credentials_provider(), cx).await?,
+        Base::Profile(profile) => {
+            let provider = SharedCredentialsProvider::new(profile_credentials(profile, cx.region, cx.timeout));
+            resolve_credentials(Some(provider), cx).await?
+        }
+        Base::WebIdentity(web_identity) => assume_role_with_web_identity(config, web_identity, cx).await?,
+        Base::Session(session) => Credentials::new(
+            &session.access_key_id,
+            session.secret_access_key.expose(),
+            Some(session.session_token.expose().clone()),
+            SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(session.expires_at)),
+            "MfaSession",
+        ),
+    };
+    match &principal.role {
+        Some(role) => assume_rule_role(config, credentials, role, principal.rule.as_deref(), cx).await,
+        None => Ok(credentials),
+    }
+}
+
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as
 /// such rather than as an opaque dispatch failure of the call.
-async fn resolve_credentials(config: &aws_config::SdkConfig, cx: &Context<'_>) -> Result<Credentials, Error> {
-    let unknown_profile = cx.identity.profile_from_env && !cx.identity.profile_defined;
+async fn resolve_credentials(
+    provider: Option<SharedCredentialsProvider>,
+    cx: &Context<'_>,
+) -> Result<Credentials, Error> {
+    let identity = cx.identity;
+    let unknown_profile = identity.profile_from_env && !identity.profile_defined;
     let no_credentials = || {
-        let (registry, profile) = (cx.registry.to_string(), cx.identity.profile.clone());
+        let (registry, profile) = (cx.registry.to_string(), identity.profile.clone());
         if unknown_profile {
-            Error::UnknownProfile { registry, profile }
+            Error::UnknownProfile { registry, profile, origin: identity.profile_origin.clone() }
         } else {
             Error::NoCredentials { registry, profile }
         }
     };
-    let provider = config.credentials_provider().ok_or_else(no_credentials)?;
+    let provider = provider.ok_or_else(no_credentials)?;
     provider.provide_credentials().await.map_err(|e| match e {
         CredentialsError::CredentialsNotLoaded(_) => no_credentials(),
         CredentialsError::ProviderTimedOut(_) => {
             Error::TimedOut { registry: cx.registry.to_string(), after: cx.timeout }
         }
         CredentialsError::InvalidConfiguration(_) if unknown_profile => no_credentials(),
-        other => Error::CredentialsFailed {
+        // Only an SSO profile's failure is an SSO login to renew; anything else (a metadata
+        // service that does not answer, a credential process that fails) says what it is.
+        other if identity.sso => Error::SsoLoginNeeded {
             registry: cx.registry.to_string(),
-            profile: cx.identity.profile.clone(),
+            profile: identity.profile.clone(),
             detail: causes(&other),
         },
+        other => Error::CredentialsFailed {
+            registry: cx.registry.to_string(),
+            profile: identity.profile.clone(),
+            detail: causes(&other),
+        },
+    })
+}
+
+/// Assumes a rule's role with `credentials` (STS AssumeRole, in the registry's region).
+async fn assume_rule_role(
+    config: &aws_config::SdkConfig,
+    credentials: Credentials,
+    role: &Role,
+    rule: Option<&str>,
+    cx: &Context<'_>,
+) -> Result<Credentials, Error> {
+    let failed = |detail: String| Error::RuleRoleFailed {
+        registry: cx.registry.to_string(),
+        role: role.arn.clone(),
+        rule: rule.unwrap_or("a configuration rule").to_string(),
+        detail,
+    };
+    let sts = aws_sdk_sts::config::Builder::from(config).credentials_provider(credentials).build();
+    let output = aws_sdk_sts::Client::from_conf(sts)
+        .assume_role()
+        .role_arn(&role.arn)
+        .role_session_name(&role.session_name)
+        .set_external_id(role.external_id.clone())
+        .send()
+        .await
+        .map_err(|e| match classify(&e, cx) {
+            Error::AccessDenied { detail, .. }
+            | Error::CredentialsRejected { detail, .. }
+            | Error::Service { detail, .. } => failed(detail),
+            other => other,
+        })?;
+    let issued = output.credentials().ok_or_else(|| failed("STS answered no credentials".into()))?;
+    Ok(sts_credentials(issued, "AssumeRole"))
+}
+
+fn sts_credentials(issued: &aws_sdk_sts::types::Credentials, source: &'static str) -> Credentials {
+    Credentials::new(
+        issued.access_key_id(),
+        issued.secret_access_key(),
+        Some(issued.session_token().to_string()),
+        SystemTime::try_from(*issued.expiration()).ok(),
+        source,
+    )
+}
+
+/// Starts an MFA session: AssumeRole with the code, or GetSessionToken with it.
+async fn start_session(request: SessionRequest<'_>) -> Result<SessionCredentials, Error> {
+    let cx =
+        Context { registry: request.registry, region: request.region, identity: request.identity, timeout: request.timeout };
+    let config = load_config(request.region, request.timeout).await;
+    let provider = match request.source_profile {
+        Some(profile) => Some(SharedCredentialsProvider::new(profile_credentials(profile, request.region, request.timeout))),
+        None => config.credentials_provider(),
+    };
+    let source = resolve_credentials(provider, &cx).await?;
+    let refused = |detail: String| Error::MfaRefused {
+        registry: request.registry.to_string(),
+        profile: request.profile.to_string(),
+        detail,
+    };
+    let refusal = |e: Error| match e {
+        Error::AccessDenied { detail, .. } | Error::CredentialsRejected { detail, .. } | Error::Service { detail, .. } => {
+            refused(detail)
+        }
+        other => other,
+    };
+    let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&config).credentials_provider(source).build());
+    let duration = request.duration_seconds.and_then(|d| i32::try_from(d).ok());
+    let issued = match request.role {
+        Some((arn, external_id, session_name)) => sts
+            .assume_role()
+            .role_arn(arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_string))
+            .serial_number(request.serial)
+            .token_code(request.code)
+            .set_duration_seconds(duration)
+            .send()
+            .await
+            .map_err(|e| refusal(classify(&e, &cx)))?
+            .credentials
+            .ok_or_else(|| refused("STS answered no credentials".into()))?,
+        None => sts
+            .get_session_token()
+            .serial_number(request.serial)
+            .token_code(request.code)
+            .set_duration_seconds(duration)
+            .send()
+            .await
+            .map_err(|e| refusal(classify(&e, &cx)))?
+            .credentials
+            .ok_or_else(|| refused("STS answered no credentials".into()))?,
+    };
+    let expires_at = SystemTime::try_from(*issued.expiration())
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .ok_or_else(|| refused("STS answered no expiry".into()))?;
+    Ok(SessionCredentials {
+        access_key_id: issued.access_key_id().to_string(),
+        secret_access_key: Secret::new(issued.secret_access_key().to_string()),
+        session_token: Secret::new(issued.session_token().to_string()),
+        expires_at,
     })
 }
 
@@ -293,13 +503,7 @@ async fn assume_role_with_web_identity(
             other => other,
         })?;
     let issued = output.credentials().ok_or_else(|| failed("STS answered no credentials".into()))?;
-    Ok(Credentials::new(
-        issued.access_key_id(),
-        issued.secret_access_key(),
-        Some(issued.session_token().to_string()),
-        SystemTime::try_from(*issued.expiration()).ok(),
-        "WebIdentityToken",
-    ))
+    Ok(sts_credentials(issued, "WebIdentityToken"))
 }
 
 /// What `doctor` reports about the caller, without any secret.
@@ -317,12 +521,13 @@ async fn describe_caller(
     registry: &str,
     region: &str,
     identity: &Identity,
+    principal: &Principal,
     timeout: Duration,
 ) -> Result<CallerReport, Error> {
     let cx = Context { registry, region, identity, timeout };
     let work = async {
         let config = load_config(region, timeout).await;
-        let credentials = resolve_credentials(&config, &cx).await?;
+        let credentials = principal_credentials(&config, principal, &cx).await?;
         // The chain records which sources produced the credentials (for its user agent metrics).
         let source = credentials
             .get_property::<Vec<AwsCredentialFeature>>()
@@ -474,6 +679,17 @@ mod tests {
     fn a_configured_endpoint_switches_the_host_flags_off() {
         let url = called_url("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", false);
         assert_eq!(url, "https://api.ecr.us-east-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn the_sdks_debug_form_of_an_error_reads_plainly() {
+        let text = "failed to load token: Error { code: \"UnauthorizedException\", message: \"Session token not found \
+                    or invalid\", aws_request_id: \"x\" } (more)";
+        assert_eq!(
+            plain_error_debug(text),
+            "failed to load token: UnauthorizedException: Session token not found or invalid (more)"
+        );
+        assert_eq!(plain_error_debug("no debug here"), "no debug here");
     }
 
     #[test]

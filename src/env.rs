@@ -30,6 +30,11 @@ impl Env {
         self.get("HOME").map(PathBuf::from)
     }
 
+    /// Every variable, for a child process's environment.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// Sets a variable; for tests and for callers that build an environment by hand.
     pub fn set(&mut self, name: &str, value: &str) {
         self.0.insert(name.to_string(), value.to_string());

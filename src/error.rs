@@ -103,6 +103,37 @@ pub enum Error {
     },
 
     // No token could be had.
+    /// The configuration file cannot be used: it does not parse, has an unknown key, or a rule or
+    /// alias cannot work. Nothing falls back to defaults: the user fixes the file.
+    #[error("{}{}: {problem}; fix the file (ECR_LOGIN_CONFIG=\"\" runs without it)", .path.display(), .line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// The line of the problem, when it has one.
+        line: Option<usize>,
+        /// What is wrong, naming the key.
+        problem: String,
+    },
+    /// The fallback store named in the configuration is not installed.
+    #[error(
+        "the fallback credential helper docker-credential-{name} (fallback = \"{name}\" in {}) is not on PATH; install \
+         it or change fallback",
+        .config.display()
+    )]
+    FallbackMissing {
+        /// The helper's name after `docker-credential-`.
+        name: String,
+        /// The configuration file that names it.
+        config: PathBuf,
+    },
+    /// The fallback store could not be run at all.
+    #[error("cannot run the fallback credential helper docker-credential-{name}: {detail}")]
+    FallbackFailed {
+        /// The helper's name after `docker-credential-`.
+        name: String,
+        /// What failed.
+        detail: String,
+    },
     /// A setting in the environment is malformed.
     #[error("{name} must be {expected}, not {}", quote(.value))]
     BadSetting {
@@ -116,16 +147,18 @@ pub enum Error {
     /// No credential source in the chain produced credentials, and the profile AWS_PROFILE names
     /// is in neither shared file.
     #[error(
-        "no AWS credentials for {registry}: profile {} (from AWS_PROFILE) is not in ~/.aws/config or \
-         ~/.aws/credentials; fix AWS_PROFILE or add the profile with 'aws configure --profile {}'",
+        "no AWS credentials for {registry}: profile {} (from {origin}) is not in ~/.aws/config or \
+         ~/.aws/credentials; fix the profile name or add the profile with 'aws configure --profile {}'",
         quote(.profile),
         clip(.profile)
     )]
     UnknownProfile {
         /// The registry the token was for.
         registry: String,
-        /// The profile AWS_PROFILE names.
+        /// The profile AWS_PROFILE or a rule names.
         profile: String,
+        /// What named it: `AWS_PROFILE`, or a configuration rule.
+        origin: String,
     },
     /// No credential source in the chain produced credentials.
     #[error(
@@ -139,19 +172,77 @@ pub enum Error {
         /// The profile in effect.
         profile: String,
     },
-    /// A credential source was found but failed (expired SSO session, failed role assumption, …).
-    #[error(
-        "cannot load AWS credentials for {registry} (profile {}): {detail}; if it is an SSO profile run \
-         'aws sso login --profile {}'",
-        quote(.profile),
-        clip(.profile)
-    )]
+    /// A credential source was found but failed (failed role assumption, a credential process,
+    /// the metadata service, …). The caller fixes what the detail names.
+    #[error("cannot load AWS credentials for {registry} (profile {}): {detail}", quote(.profile))]
     CredentialsFailed {
         /// The registry the token was for.
         registry: String,
         /// The profile in effect.
         profile: String,
         /// The provider's own explanation, on one line.
+        detail: String,
+    },
+    /// The profile is an SSO profile and its session is missing or expired: only then is
+    /// `aws sso login` the fix.
+    #[error(
+        "the SSO session of profile {} has expired or was never started ({detail}); run 'aws sso login --profile \
+         {}', then try again",
+        quote(.profile),
+        clip(.profile)
+    )]
+    SsoLoginNeeded {
+        /// The registry the token was for.
+        registry: String,
+        /// The SSO profile.
+        profile: String,
+        /// The provider's own explanation, on one line.
+        detail: String,
+    },
+    /// A profile with `mfa_serial` needs a code and there is no terminal to ask on (CI, a daemon).
+    #[error(
+        "profile {} needs an MFA code from {} and there is no terminal to ask on; run \
+         'docker-credential-ecr-login login {registry}' in a terminal first (its session is then used until it expires)",
+        quote(.profile),
+        quote(.serial)
+    )]
+    MfaNeedsTerminal {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile with `mfa_serial`.
+        profile: String,
+        /// The MFA device's serial number or ARN.
+        serial: String,
+    },
+    /// The MFA prompt got no usable code (no answer in time, an empty line, not digits).
+    #[error("no MFA code for profile {}: {reason}; try again", quote(.profile))]
+    MfaNoCode {
+        /// The profile with `mfa_serial`.
+        profile: String,
+        /// What happened at the prompt.
+        reason: String,
+    },
+    /// STS refused to start the MFA session (a wrong or reused code, a role that refuses).
+    #[error("STS refused the MFA session of profile {} for {registry}: {detail}; check the code and mfa_serial, then \
+             try again", quote(.profile))]
+    MfaRefused {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile with `mfa_serial`.
+        profile: String,
+        /// AWS's error code and message.
+        detail: String,
+    },
+    /// A rule's role could not be assumed.
+    #[error("cannot assume {} for {registry} ({rule}): {detail}; check the role's trust policy and external_id", quote(.role))]
+    RuleRoleFailed {
+        /// The registry the token was for.
+        registry: String,
+        /// The role the rule names.
+        role: String,
+        /// Which rule, where.
+        rule: String,
+        /// AWS's error code and message.
         detail: String,
     },
     /// AWS rejected the credentials themselves (unknown key, bad signature, expired session).
@@ -263,6 +354,12 @@ pub enum Error {
     },
 
     // `configure`: stderr only, nothing is written.
+    /// `login` was called without a host.
+    #[error("{usage}")]
+    LoginUsage {
+        /// The usage.
+        usage: &'static str,
+    },
     /// `configure` was called without a target or with arguments it does not take.
     #[error("configure: {usage}")]
     ConfigureUsage {
@@ -354,6 +451,7 @@ mod tests {
             Error::InputTooLarge { limit: 1024 },
             Error::BadInput { reason: "missing field `image`".into() },
             Error::ConfigureUsage { usage: "usage: configure docker".into() },
+            Error::LoginUsage { usage: "usage: login HOST..." },
             Error::NotAnEcrHost { value: text() },
             Error::NotAnAccount { value: text() },
             Error::NoHome,
@@ -365,9 +463,17 @@ mod tests {
             },
             Error::StoreNotEcr { host: text() },
             Error::BadSetting { name: "ECR_LOGIN_TIMEOUT", expected: "a number", value: text() },
-            Error::UnknownProfile { registry: registry(), profile: text() },
+            Error::UnknownProfile { registry: registry(), profile: text(), origin: "AWS_PROFILE".into() },
             Error::NoCredentials { registry: registry(), profile: text() },
             Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
+            Error::SsoLoginNeeded { registry: registry(), profile: text(), detail: "expired".into() },
+            Error::MfaNeedsTerminal { registry: registry(), profile: text(), serial: text() },
+            Error::MfaNoCode { profile: text(), reason: "no answer".into() },
+            Error::MfaRefused { registry: registry(), profile: text(), detail: "denied".into() },
+            Error::RuleRoleFailed { registry: registry(), role: text(), rule: "rule".into(), detail: "denied".into() },
+            Error::Config { path: "/home/u/.config/ecr-login/config.toml".into(), line: Some(3), problem: "bad".into() },
+            Error::FallbackMissing { name: "pass".into(), config: "/c.toml".into() },
+            Error::FallbackFailed { name: "pass".into(), detail: "denied".into() },
             Error::CredentialsRejected { registry: registry(), detail: "bad key".into() },
             Error::AssumeRoleFailed { registry: registry(), role: text(), detail: "denied".into() },
             Error::NoServiceAccountToken { role: text() },

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::ecr::{Aws, CallerReport, FetchRequest};
+use crate::ecr::{Aws, CallerReport, FetchRequest, SessionRequest};
+use crate::principal::{Principal, SessionCredentials};
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::Identity;
@@ -63,11 +64,20 @@ impl Aws for &FakeAws {
         self.answers.borrow_mut().pop_front().unwrap_or_else(|| Err(Error::Throttled { registry: HOST.into() }))
     }
 
+    async fn start_session(&self, request: SessionRequest<'_>) -> Result<SessionCredentials, Error> {
+        Err(Error::MfaRefused {
+            registry: request.registry.into(),
+            profile: request.profile.into(),
+            detail: "the fake starts no sessions".into(),
+        })
+    }
+
     async fn describe_caller(
         &self,
         registry: &str,
         _region: &str,
         identity: &Identity,
+        _principal: &Principal,
         _timeout: Duration,
     ) -> Result<CallerReport, Error> {
         self.caller

@@ -221,6 +221,31 @@ pub mod trust {
         Ok(file)
     }
 
+    /// Opens a configuration file that decides whose credentials are used: links are followed
+    /// (dotfile managers link it), but the file itself must belong to us or root and be writable
+    /// by no one else, or another user could send our credentials anywhere.
+    pub fn open_config(path: &Path) -> io::Result<File> {
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::other("it is not a regular file"));
+        }
+        if meta.uid() != euid() && meta.uid() != ROOT {
+            return Err(io::Error::other(format!(
+                "it belongs to uid {}, neither this user (uid {}) nor root",
+                meta.uid(),
+                euid()
+            )));
+        }
+        if meta.mode() & WRITABLE_BY_OTHERS != 0 {
+            return Err(io::Error::other(format!(
+                "other users can write it (mode {:o}); run chmod go-w on it",
+                meta.mode() & 0o7777
+            )));
+        }
+        Ok(file)
+    }
+
     /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
     /// lock should be (dangling or not) is removed and the lock created in its place, so that no
     /// one can make us create or lock a file elsewhere.
@@ -257,6 +282,10 @@ pub mod trust {
 
     pub fn check_path(_deepest: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
         Ok(())
+    }
+
+    pub fn open_config(path: &Path) -> io::Result<File> {
+        File::open(path)
     }
 
     pub fn open_entry(path: &Path) -> io::Result<File> {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::config::Rule;
 use crate::env::Env;
 use crate::secret::Secret;
 
@@ -88,6 +89,59 @@ pub struct Identity {
     pub endpoint_configured: bool,
     /// The region the environment or the profile configures, if any.
     pub configured_region: Option<String>,
+    /// What chose the profile, for messages: `AWS_PROFILE`, or a configuration rule.
+    pub profile_origin: String,
+    /// Whether the profile is an SSO profile (`sso_session` or `sso_start_url`).
+    pub sso: bool,
+    /// The configuration rule that selected this identity, if any.
+    pub rule: Option<Rule>,
+    /// That rule, described for messages and doctor.
+    pub rule_description: Option<String>,
+}
+
+/// Environment variables that carry credentials, which a rule's profile overrides.
+const CREDENTIAL_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+/// What a profile's section says about how its credentials are made, for the MFA step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// `mfa_serial`: the MFA device whose code STS asks for.
+    pub mfa_serial: Option<String>,
+    /// `role_arn`: the role the profile assumes.
+    pub role_arn: Option<String>,
+    /// `source_profile`: whose credentials assume it.
+    pub source_profile: Option<String>,
+    /// `external_id`, with `role_arn`.
+    pub external_id: Option<String>,
+    /// `role_session_name`, with `role_arn`.
+    pub role_session_name: Option<String>,
+    /// `duration_seconds`: the session's requested lifetime.
+    pub duration_seconds: Option<u32>,
+}
+
+/// Reads what the shared config file says about `profile` (the credentials file does not hold
+/// these keys).
+pub fn profile_settings(env: &Env, profile: &str) -> ProfileSettings {
+    let config = config_file_path(env).as_deref().map(SharedFile::read).unwrap_or_default();
+    let name = if profile == "default" { "default".to_string() } else { format!("profile {profile}") };
+    let section = config.section(&name).or_else(|| config.section(&format!("profile {profile}")));
+    let get = |key: &str| value(section, key).map(str::to_string);
+    ProfileSettings {
+        mfa_serial: get("mfa_serial"),
+        role_arn: get("role_arn"),
+        source_profile: get("source_profile"),
+        external_id: get("external_id"),
+        role_session_name: get("role_session_name"),
+        duration_seconds: get("duration_seconds").and_then(|d| d.parse().ok()),
+    }
 }
 
 /// The two shared files' sections, by their header as written (`profile dev`, `default`, `dev`).
@@ -198,6 +252,35 @@ impl Identity {
         Identity { fingerprint: fingerprint_of(hasher), ..self.clone() }
     }
 
+    /// The identity a configuration rule gives (or the caller's own when no rule matched). A
+    /// rule's profile is used as if `AWS_PROFILE` named it with no credentials in the environment,
+    /// since the rule must win over them; the rule itself is hashed in, so that two rules never
+    /// share a token. Still no credentials are resolved.
+    pub fn load_for(env: &Env, rule: Option<&Rule>, config_path: Option<&Path>) -> Identity {
+        let Some(rule) = rule else { return Identity::load(env) };
+        let mut identity = match &rule.profile {
+            Some(profile) => {
+                let mut own = env.clone();
+                for name in CREDENTIAL_VARIABLES {
+                    own.set(name, "");
+                }
+                own.set("AWS_PROFILE", profile);
+                Identity::load(&own)
+            }
+            None => Identity::load(env),
+        };
+        let mut hasher = Sha256::new();
+        hasher.update(format!("ecr-login identity v1\nbase {}\n{}", identity.fingerprint, rule.fingerprint_input()));
+        identity.fingerprint = fingerprint_of(hasher);
+        let description = config_path.map_or_else(|| "a configuration rule".to_string(), |p| rule.describe(p));
+        if rule.profile.is_some() {
+            identity.profile_origin.clone_from(&description);
+        }
+        identity.rule = Some(rule.clone());
+        identity.rule_description = Some(description);
+        identity
+    }
+
     /// Reads the environment and the shared files and fingerprints them.
     pub fn load(env: &Env) -> Identity {
         let config_path = config_file_path(env);
@@ -222,6 +305,7 @@ impl Identity {
         let mut profile_defined = false;
         let mut endpoint_in_profile = false;
         let mut configured_region = None;
+        let mut sso = false;
         for depth in 0..MAX_PROFILE_DEPTH {
             let Some(name) = next.take() else { break };
             if seen.contains(&name) {
@@ -236,6 +320,7 @@ impl Identity {
                 endpoint_in_profile =
                     value(config_section, "endpoint_url").is_some() || value(config_section, "services").is_some();
                 configured_region = value(config_section, "region").map(str::to_string);
+                sso = value(config_section, "sso_session").is_some() || value(config_section, "sso_start_url").is_some();
             }
             hash_section(&mut hasher, "config", &config_section_name, config_section);
             hash_section(&mut hasher, "credentials", &name, credentials_section);
@@ -265,6 +350,10 @@ impl Identity {
                 .or_else(|| env.get("AWS_DEFAULT_REGION"))
                 .map(str::to_string)
                 .or(configured_region),
+            profile_origin: "AWS_PROFILE".to_string(),
+            sso,
+            rule: None,
+            rule_description: None,
         }
     }
 }

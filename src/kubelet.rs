@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::ecr::Aws;
 use crate::error::{Error, quote};
 use crate::identity::{Identity, WebIdentity};
@@ -44,7 +45,10 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     let request = parse_request(&streams.read_input()?)?;
     let api_version = request.api_version.as_str();
     let key = request.registry();
-    let Ok(registry) = registry::parse(key) else {
+    let config = Config::load(world.env)?;
+    // An alias host keys the answer by the host the image names, with its registry's token.
+    let target = config.as_ref().and_then(|c| c.alias_for(key)).map_or(key, |alias| alias.registry.as_str());
+    let Ok(registry) = registry::parse(target) else {
         // Not ours: no credentials, and the kubelet need not ask again for a while.
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
     };
@@ -53,7 +57,8 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
         (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
         (None, _) => None,
     };
-    let node = Identity::load(world.env);
+    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
+    let node = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
     let identity = match &web_identity {
         Some(w) => node.for_role(&w.role_arn),
         None => node,
@@ -84,6 +89,10 @@ pub const API_VERSIONS: &[&str] = &[
 
 /// The service account annotation that names the role to pull with (as cloud-provider-aws uses).
 pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
+
+/// The standard IRSA annotation, also accepted for pulls (cloud-provider-aws#1264); when a pod has
+/// both, [`ROLE_ANNOTATION`] wins, since it names the role for images in particular.
+pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 
 /// The subcommand that selects this mode, for the kubelet configuration's `args`.
 pub const SUBCOMMAND: &str = "kubelet-provider";
@@ -183,7 +192,9 @@ impl Request {
 
     /// The role the pod's service account names, if any.
     pub fn role(&self) -> Option<&str> {
-        self.service_account_annotations.get(ROLE_ANNOTATION).map(String::as_str).filter(|r| !r.is_empty())
+        [ROLE_ANNOTATION, IRSA_ANNOTATION]
+            .iter()
+            .find_map(|key| self.service_account_annotations.get(*key).map(String::as_str).filter(|r| !r.is_empty()))
     }
 }
 
@@ -314,6 +325,16 @@ mod tests {
         .unwrap();
         assert_eq!(sa.registry(), "x.example:5000");
         assert_eq!(sa.role(), Some("arn:aws:iam::1:role/r"));
+        let irsa = parse_request(
+            r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example/a","serviceAccountAnnotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::1:role/irsa"}}"#,
+        )
+        .unwrap();
+        assert_eq!(irsa.role(), Some("arn:aws:iam::1:role/irsa"));
+        let both = parse_request(
+            r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example/a","serviceAccountAnnotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::1:role/irsa","eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/ecr"}}"#,
+        )
+        .unwrap();
+        assert_eq!(both.role(), Some("arn:aws:iam::1:role/ecr"));
         assert_eq!(format!("{:?}", sa.service_account_token), "Some(Secret(<redacted>))");
     }
 

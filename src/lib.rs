@@ -59,16 +59,21 @@
 mod aws;
 mod cache;
 mod command;
+mod config;
 mod configure;
 mod docker;
 mod doctor;
 mod ecr;
 mod env;
 mod error;
+mod fallback;
 mod files;
 mod identity;
 mod kubelet;
+mod login;
+mod mfa;
 mod partition;
+mod principal;
 mod registry;
 mod resolve;
 mod secret;
@@ -126,6 +131,7 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         }
         Command::Kubelet => kubelet::provide(streams, world),
         Command::Doctor { host } => doctor::report(host.as_deref(), streams, world),
+        Command::Login { hosts } => login::run(&hosts, streams, world),
         Command::Configure(request) => match configure::run(&request, world.env) {
             Ok(report) => {
                 for warning in &report.warnings {

@@ -14,9 +14,10 @@ use crate::error::Error;
 use crate::files::Untrusted;
 use crate::identity::{Identity, WebIdentity};
 use crate::partition;
+use crate::principal::{self, Principal};
 use crate::registry::Registry;
 use crate::token::{self, AuthToken, Freshness};
-use crate::world::World;
+use crate::world::{World, block_on};
 
 /// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
 /// for us without a limit and BuildKit for 60 s, so a dead network must fail well before that.
@@ -101,6 +102,12 @@ fn fresh_or_fetched<A: Aws>(
         return Ok(token.clone());
     }
 
+    // Who signs is decided before the lock: an MFA prompt may wait for a person, and its own lock
+    // makes ten processes ask once. The fetch deadline starts after it.
+    let principal = match principal::choose(registry, identity, web_identity, world) {
+        Ok(principal) => principal,
+        Err(error) => return stale_or(error, cached, host, world, warnings),
+    };
     let timeout = fetch_timeout(world.env)?;
     let deadline = Instant::now() + timeout;
     // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
@@ -122,7 +129,7 @@ fn fresh_or_fetched<A: Aws>(
         return Ok(token.clone());
     }
 
-    match fetch(registry, identity, web_identity, (deadline, timeout), world) {
+    match fetch(registry, identity, &principal, (deadline, timeout), world) {
         Ok(token) => {
             let now = (world.now)();
             if token.freshness(now) == Freshness::Unusable {
@@ -140,19 +147,28 @@ fn fresh_or_fetched<A: Aws>(
             }
             Ok(token)
         }
-        Err(error) => {
-            let now = (world.now)();
-            match cached.filter(|t| t.freshness(now) == Freshness::DueForRefresh) {
-                Some(token) => {
-                    warnings.push(format!(
-                        "cannot refresh the token for {host} ({error}); using the cached one, valid until {}",
-                        token::format_utc(token.expires_at)
-                    ));
-                    Ok(token)
-                }
-                None => Err(error),
-            }
+        Err(error) => stale_or(error, cached, host, world, warnings),
+    }
+}
+
+/// The cached token while it may still be served after `error` (with a warning), else `error`.
+fn stale_or<A>(
+    error: Error,
+    cached: Option<AuthToken>,
+    host: &str,
+    world: &World<'_, A>,
+    warnings: &mut Vec<String>,
+) -> Result<AuthToken, Error> {
+    let now = (world.now)();
+    match cached.filter(|t| t.freshness(now) == Freshness::DueForRefresh) {
+        Some(token) => {
+            warnings.push(format!(
+                "cannot refresh the token for {host} ({error}); using the cached one, valid until {}",
+                token::format_utc(token.expires_at)
+            ));
+            Ok(token)
         }
+        None => Err(error),
     }
 }
 
@@ -160,7 +176,7 @@ fn fresh_or_fetched<A: Aws>(
 pub fn fetch<A: Aws>(
     registry: &Registry,
     identity: &Identity,
-    web_identity: Option<&WebIdentity>,
+    principal: &Principal,
     (deadline, total): (Instant, Duration),
     world: &World<'_, A>,
 ) -> Result<AuthToken, Error> {
@@ -174,7 +190,7 @@ pub fn fetch<A: Aws>(
     {
         return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
-    let issued = block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, web_identity }))?.map_err(
+    let issued = block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, principal }))?.map_err(
         |e| match e {
             // Report the deadline the user set, not what was left of it after waiting for a lock.
             Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
@@ -187,15 +203,6 @@ pub fn fetch<A: Aws>(
     };
     token::select(&issued, account, (world.now)())
         .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
-}
-
-/// Runs `work` on a current-thread runtime started only now: a cache hit never starts one.
-pub fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Setup { detail: format!("cannot start the async runtime: {e}") })?;
-    Ok(runtime.block_on(work))
 }
 
 #[cfg(test)]

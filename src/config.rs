@@ -1,0 +1,517 @@
+//! The configuration file: per-registry identities (`[[registry]]` rules), alias hosts
+//! (`[[alias]]`) and the fallback store for every other host (`fallback`).
+//!
+//! Where: `$ECR_LOGIN_CONFIG` when set (empty: no file at all), else
+//! `$XDG_CONFIG_HOME/ecr-login/config.toml`, else `~/.config/ecr-login/config.toml`. A missing
+//! file at the default place means no rules; a missing `$ECR_LOGIN_CONFIG` is an error, since
+//! someone named it.
+//!
+//! It is read on every `get`, cache hits included, so it is read once, parsed once, and checked
+//! whole: a file that does not parse, an unknown key, or a rule that cannot work is an error that
+//! names the file, the line and the key, never a silent default. Another user who could write the
+//! file could send our credentials anywhere, so it must belong to us or root and be writable by no
+//! one else (as `files::trust` checks the cache).
+//!
+//! ```toml
+//! fallback = "pass"                 # docker-credential-pass answers every host that is not ECR
+//!
+//! [[registry]]                      # the first rule that matches wins
+//! match = "210987654321.dkr.ecr.*.amazonaws.com"   # a host pattern; or account = "210987654321"
+//! profile = "prod-pull"             # built from the shared files alone: environment keys do not win
+//! role_arn = "arn:aws:iam::210987654321:role/ecr-pull"   # assumed on top of the profile or the chain
+//! external_id = "..."               # optional, with role_arn
+//! role_session_name = "ci"          # optional, with role_arn (default ecr-login)
+//!
+//! [[alias]]
+//! host = "registry.example.com"     # a custom domain or proxy in front of ECR
+//! registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+//! ```
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::env::Env;
+use crate::error::{Error, clip, quote};
+use crate::files::trust;
+use crate::registry::{self, Registry};
+
+/// A configuration file larger than this is not a configuration file.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The session name of roles that a rule assumes, unless the rule names one.
+pub const DEFAULT_ROLE_SESSION_NAME: &str = "ecr-login";
+
+/// The helper's own name, which a fallback may not have (it would call itself).
+const OWN_NAME: &str = "ecr-login";
+
+/// The parsed, checked configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The `docker-credential-<NAME>` helper that answers hosts that are neither ECR nor aliases.
+    pub fallback: Option<String>,
+    /// The `[[registry]]` rules, in file order.
+    pub rules: Vec<Rule>,
+    /// The `[[alias]]` entries, in file order.
+    pub aliases: Vec<Alias>,
+}
+
+/// One `[[registry]]` rule: which registries it selects and whose identity they get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The line of its `[[registry]]` header, to name it in messages and in doctor.
+    pub line: usize,
+    /// A host pattern in which `*` matches any run of characters (`match`).
+    pub host_pattern: Option<String>,
+    /// A 12-digit account id (`account`).
+    pub account: Option<String>,
+    /// The profile whose credentials sign, built from the shared files alone.
+    pub profile: Option<String>,
+    /// A role assumed on top of the profile's (or the default chain's) credentials.
+    pub role: Option<Role>,
+}
+
+/// A role that a rule assumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The role's ARN.
+    pub arn: String,
+    /// The external id the role's trust policy asks for.
+    pub external_id: Option<String>,
+    /// The session name, as CloudTrail shows it.
+    pub session_name: String,
+}
+
+/// One `[[alias]]`: a host that stands for an ECR registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The alias host (with its port, if any), lower case.
+    pub host: String,
+    /// The canonical host of the ECR registry it stands for.
+    pub registry: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    fallback: Option<Spanned<String>>,
+    #[serde(default)]
+    registry: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    alias: Vec<Spanned<RawAlias>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(rename = "match")]
+    host_pattern: Option<String>,
+    account: Option<String>,
+    profile: Option<String>,
+    role_arn: Option<String>,
+    external_id: Option<String>,
+    role_session_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlias {
+    host: String,
+    registry: String,
+}
+
+/// Where the configuration file is looked for, and whether someone named it explicitly.
+pub fn location(env: &Env) -> Option<(PathBuf, bool)> {
+    if let Some(path) = env.get("ECR_LOGIN_CONFIG") {
+        return (!path.is_empty())
+            .then(|| (crate::identity::expand_home(path, env.home().as_deref()), true));
+    }
+    let base = match env.get("XDG_CONFIG_HOME").filter(|d| Path::new(d).is_absolute()) {
+        Some(dir) => PathBuf::from(dir),
+        None => env.home()?.join(".config"),
+    };
+    Some((base.join("ecr-login").join("config.toml"), false))
+}
+
+impl Config {
+    /// Reads and checks the configuration file; `Ok(None)` when there is none.
+    pub fn load(env: &Env) -> Result<Option<Config>, Error> {
+        let Some((path, named)) = location(env) else { return Ok(None) };
+        let text = match read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
+            Err(e) => return Err(config_error(&path, None, &format!("cannot be read: {e}"))),
+        };
+        Config::parse(&path, &text).map(Some)
+    }
+
+    /// Parses and checks the text of the file at `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of(text, span.start));
+            config_error(path, line, &e.message().replace('`', "'"))
+        })?;
+        let at = |span: Range<usize>| Some(line_of(text, span.start));
+        let mut config = Config { path: path.to_path_buf(), ..Config::default() };
+        if let Some(fallback) = file.fallback {
+            let span = fallback.span();
+            let name = fallback.into_inner();
+            check_fallback(&name).map_err(|problem| config_error(path, at(span), &problem))?;
+            config.fallback = Some(name);
+        }
+        for raw in file.registry {
+            let span = raw.span();
+            let rule = check_rule(raw.into_inner(), line_of(text, span.start))
+                .map_err(|problem| config_error(path, at(span), &problem))?;
+            config.rules.push(rule);
+        }
+        let alias_hosts: Vec<String> = file.alias.iter().map(|a| normal_host(&a.get_ref().host)).collect();
+        for raw in file.alias {
+            let span = raw.span();
+            let alias = check_alias(raw.into_inner(), &alias_hosts, &config.aliases)
+                .map_err(|problem| config_error(path, at(span), &problem))?;
+            config.aliases.push(alias);
+        }
+        Ok(config)
+    }
+
+    /// The first rule that selects `registry`, if any.
+    pub fn rule_for(&self, registry: &Registry) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.selects(registry))
+    }
+
+    /// The alias whose host `server` names (a host, or a URL whose host it is), if any.
+    pub fn alias_for(&self, server: &str) -> Option<&Alias> {
+        let host = normal_host(server);
+        self.aliases.iter().find(|alias| alias.host == host)
+    }
+
+    /// The aliases that stand for `registry_host`.
+    pub fn aliases_of<'a>(&'a self, registry_host: &'a str) -> impl Iterator<Item = &'a Alias> + 'a {
+        self.aliases.iter().filter(move |alias| alias.registry == registry_host)
+    }
+}
+
+impl Rule {
+    /// Whether this rule selects `registry`: every selector it has must agree.
+    pub fn selects(&self, registry: &Registry) -> bool {
+        let account_ok = match (&self.account, registry) {
+            (None, _) => true,
+            (Some(account), Registry::Private(r)) => *account == r.account,
+            (Some(_), Registry::Public(_)) => false,
+        };
+        let host_ok = self.host_pattern.as_deref().is_none_or(|pattern| glob(pattern.as_bytes(), registry.host().as_bytes()));
+        account_ok && host_ok
+    }
+
+    /// How doctor and messages name this rule.
+    pub fn describe(&self, path: &Path) -> String {
+        let selector = match (&self.host_pattern, &self.account) {
+            (Some(pattern), Some(account)) => format!("match {} and account {account}", quote(pattern)),
+            (Some(pattern), None) => format!("match {}", quote(pattern)),
+            (None, Some(account)) => format!("account {account}"),
+            (None, None) => "every registry".to_string(),
+        };
+        format!("the [[registry]] rule on line {} of {} ({selector})", self.line, path.display())
+    }
+
+    /// The text that makes this rule's tokens a separate identity in the cache.
+    pub fn fingerprint_input(&self) -> String {
+        let role = self.role.as_ref();
+        format!(
+            "rule profile={:?} role={:?} external_id={:?} session={:?}\n",
+            self.profile,
+            role.map(|r| &r.arn),
+            role.map(|r| &r.external_id),
+            role.map(|r| &r.session_name)
+        )
+    }
+}
+
+fn read(path: &Path) -> std::io::Result<String> {
+    let file = trust::open_config(path)?;
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other(format!("it is larger than {MAX_CONFIG_BYTES} bytes")));
+    }
+    Ok(text)
+}
+
+fn config_error(path: &Path, line: Option<usize>, problem: &str) -> Error {
+    Error::Config { path: path.to_path_buf(), line, problem: problem.to_string() }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(1, |before| before.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+fn check_fallback(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !valid || name.starts_with('.') {
+        return Err(format!(
+            "fallback {} must be a helper name such as \"pass\", \"secretservice\" or \"desktop\" (letters, digits, \
+             '-', '_' or '.')",
+            quote(name)
+        ));
+    }
+    if name == OWN_NAME {
+        return Err("fallback \"ecr-login\" would hand every host back to this helper; name another store".into());
+    }
+    Ok(())
+}
+
+fn check_rule(raw: RawRule, line: usize) -> Result<Rule, String> {
+    if raw.host_pattern.is_none() && raw.account.is_none() {
+        return Err("a [[registry]] rule needs match (a host pattern) or account; use match = \"*\" for every \
+                    registry"
+            .into());
+    }
+    if let Some(account) = &raw.account
+        && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("account {} is not a 12-digit AWS account id", quote(account)));
+    }
+    if let Some(pattern) = &raw.host_pattern
+        && (pattern.is_empty() || pattern.contains(['/', ' ']))
+    {
+        return Err(format!("match {} must be a host pattern such as \"*.dkr.ecr.*.amazonaws.com\"", quote(pattern)));
+    }
+    if raw.profile.as_deref().is_some_and(str::is_empty) {
+        return Err("profile is empty; name a profile of ~/.aws/config or leave the key out".into());
+    }
+    if raw.profile.is_none() && raw.role_arn.is_none() {
+        return Err("a [[registry]] rule needs profile, role_arn or both".into());
+    }
+    let role = match raw.role_arn {
+        Some(arn) if arn.starts_with("arn:") && arn.contains(":role/") => Some(Role {
+            arn,
+            external_id: raw.external_id,
+            session_name: raw.role_session_name.unwrap_or_else(|| DEFAULT_ROLE_SESSION_NAME.to_string()),
+        }),
+        Some(arn) => return Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(&arn))),
+        None if raw.external_id.is_some() || raw.role_session_name.is_some() => {
+            return Err("external_id and role_session_name go with role_arn, which this rule does not have".into());
+        }
+        None => None,
+    };
+    Ok(Rule {
+        line,
+        host_pattern: raw.host_pattern.map(|p| p.to_ascii_lowercase()),
+        account: raw.account,
+        profile: raw.profile,
+        role,
+    })
+}
+
+fn check_alias(raw: RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
+    let host = normal_host(&raw.host);
+    if host.is_empty() {
+        return Err("an [[alias]] needs a host".into());
+    }
+    if registry::parse(&host).is_ok() {
+        return Err(format!("alias host {} is an ECR host already; an alias is another name for one", quote(&host)));
+    }
+    if earlier.iter().any(|a| a.host == host) {
+        return Err(format!("alias host {} is defined twice", quote(&host)));
+    }
+    let target = normal_host(&raw.registry);
+    if alias_hosts.contains(&target) {
+        return Err(format!(
+            "alias {} points at {}, which is itself an alias; point it at the ECR registry",
+            quote(&host),
+            quote(&target)
+        ));
+    }
+    match registry::parse(&raw.registry) {
+        Ok(registry) => Ok(Alias { host, registry: registry.host().to_string() }),
+        Err(_) => Err(format!(
+            "alias {} points at {}, which is not an ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com or \
+             public.ecr.aws)",
+            quote(&host),
+            quote(&clip(&raw.registry))
+        )),
+    }
+}
+
+/// A server string reduced to the host (and port) that aliases are matched on: no scheme, no
+/// path, no user info, lower case.
+pub fn normal_host(server: &str) -> String {
+    let server = server.trim();
+    let rest = server.split_once("://").map_or(server, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether `text` matches `pattern`, in which `*` matches any run of characters.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    // Iterative, with one backtrack point: linear enough for host names, never recursive.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p].eq_ignore_ascii_case(&text[t]) {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|b| *b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRIVATE: &str = "210987654321.dkr.ecr.eu-west-1.amazonaws.com";
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        Config::parse(Path::new("/home/u/.config/ecr-login/config.toml"), text)
+    }
+
+    fn problem(text: &str) -> String {
+        match parse(text) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("accepted: {c:?}"),
+        }
+    }
+
+    fn registry(host: &str) -> Registry {
+        registry::parse(host).unwrap()
+    }
+
+    #[test]
+    fn the_example_of_the_issue_parses() {
+        let config = parse(
+            r#"
+fallback = "pass"
+
+[[registry]]
+match = "210987654321.dkr.ecr.*.amazonaws.com"
+profile = "prod-pull"
+role_arn = "arn:aws:iam::210987654321:role/ecr-pull"
+external_id = "x-1"
+
+[[registry]]
+account = "123456789012"
+profile = "dev"
+
+[[alias]]
+host = "Registry.Example.com"
+registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.fallback.as_deref(), Some("pass"));
+        assert_eq!(config.rules.len(), 2);
+        assert_eq!(config.rules[0].line, 4);
+        let rule = config.rule_for(&registry(PRIVATE)).unwrap();
+        assert_eq!(rule.profile.as_deref(), Some("prod-pull"));
+        assert_eq!(rule.role.as_ref().unwrap().session_name, DEFAULT_ROLE_SESSION_NAME);
+        let dev = config.rule_for(&registry("123456789012.dkr.ecr.us-west-2.amazonaws.com")).unwrap();
+        assert_eq!(dev.profile.as_deref(), Some("dev"));
+        assert!(config.rule_for(&registry("111111111111.dkr.ecr.us-west-2.amazonaws.com")).is_none());
+        let alias = config.alias_for("https://registry.example.com/v2/").unwrap();
+        assert_eq!(alias.registry, "123456789012.dkr.ecr.us-east-1.amazonaws.com");
+        assert!(config.alias_for("registry.example.com:5000").is_none());
+    }
+
+    #[test]
+    fn the_first_matching_rule_wins_and_every_selector_must_agree() {
+        let config = parse(
+            "[[registry]]\nmatch = \"*.dkr.ecr.eu-*.amazonaws.com\"\naccount = \"210987654321\"\nprofile = \"a\"\n\
+             [[registry]]\nmatch = \"*\"\nprofile = \"b\"\n",
+        )
+        .unwrap();
+        let profile = |host: &str| config.rule_for(&registry(host)).and_then(|r| r.profile.clone()).unwrap();
+        assert_eq!(profile(PRIVATE), "a");
+        assert_eq!(profile("210987654321.dkr.ecr.us-east-1.amazonaws.com"), "b");
+        assert_eq!(profile("111111111111.dkr.ecr.eu-west-1.amazonaws.com"), "b");
+        assert_eq!(profile("public.ecr.aws"), "b");
+    }
+
+    #[test]
+    fn errors_name_the_file_the_line_and_the_key() {
+        let unknown = problem("fallback = \"pass\"\n\n[[registry]]\naccount = \"210987654321\"\nprofle = \"x\"\n");
+        assert!(unknown.contains("config.toml") && unknown.contains("line 5") && unknown.contains("profle"), "{unknown}");
+        let syntax = problem("[[registry]\n");
+        assert!(syntax.contains("line 1"), "{syntax}");
+        let top = problem("falback = \"pass\"\n");
+        assert!(top.contains("line 1") && top.contains("falback"), "{top}");
+        let wrong_type = problem("[[registry]]\naccount = 210987654321\nprofile = \"p\"\n");
+        assert!(wrong_type.contains("line 2"), "{wrong_type}");
+        assert!(!unknown.contains('`') && !unknown.contains('\n'), "{unknown}");
+    }
+
+    #[test]
+    fn rules_that_cannot_work_are_refused_with_their_line() {
+        for (text, needle) in [
+            ("[[registry]]\nprofile = \"p\"\n", "needs match"),
+            ("[[registry]]\naccount = \"12\"\nprofile = \"p\"\n", "12-digit"),
+            ("[[registry]]\nmatch = \"*\"\n", "needs profile, role_arn"),
+            ("[[registry]]\nmatch = \"*\"\nrole_arn = \"ecr-pull\"\n", "not a role ARN"),
+            ("[[registry]]\nmatch = \"*\"\nprofile = \"p\"\nexternal_id = \"x\"\n", "go with role_arn"),
+            ("[[registry]]\nmatch = \"*\"\nprofile = \"\"\n", "profile is empty"),
+            ("fallback = \"ecr-login\"\n", "back to this helper"),
+            ("fallback = \"../evil\"\n", "helper name"),
+        ] {
+            let message = problem(text);
+            assert!(message.contains(needle), "{text}: {message}");
+            assert!(message.contains("line "), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn malformed_aliases_are_refused() {
+        let not_ecr = problem("[[alias]]\nhost = \"r.example\"\nregistry = \"ghcr.io\"\n");
+        assert!(not_ecr.contains("not an ECR registry") && not_ecr.contains("line 1"), "{not_ecr}");
+        let chained = problem(
+            "[[alias]]\nhost = \"a.example\"\nregistry = \"123456789012.dkr.ecr.us-east-1.amazonaws.com\"\n\
+             [[alias]]\nhost = \"b.example\"\nregistry = \"a.example\"\n",
+        );
+        assert!(chained.contains("itself an alias") && chained.contains("line 4"), "{chained}");
+        let ecr_host = problem(&format!("[[alias]]\nhost = \"{PRIVATE}\"\nregistry = \"{PRIVATE}\"\n"));
+        assert!(ecr_host.contains("is an ECR host already"), "{ecr_host}");
+        let twice = problem(&format!(
+            "[[alias]]\nhost = \"a.example\"\nregistry = \"{PRIVATE}\"\n[[alias]]\nhost = \"A.example\"\nregistry = \"{PRIVATE}\"\n"
+        ));
+        assert!(twice.contains("defined twice"), "{twice}");
+    }
+
+    #[test]
+    fn globs_match_runs_of_characters_case_blind() {
+        assert!(glob(b"*.dkr.ecr.*.amazonaws.com", PRIVATE.as_bytes()));
+        assert!(glob(b"*", b"anything"));
+        assert!(glob(b"210987654321.*", PRIVATE.as_bytes()));
+        assert!(!glob(b"210987654321.*.cn", PRIVATE.as_bytes()));
+        assert!(glob(b"*EU-WEST-1*", PRIVATE.as_bytes()));
+        assert!(!glob(b"a*b*c", b"aXbY"));
+        assert!(glob(b"a**c", b"abc"));
+    }
+
+    #[test]
+    fn the_file_is_found_where_the_issue_says() {
+        let env: Env = [("HOME", "/home/u")].into_iter().collect();
+        assert_eq!(location(&env), Some((PathBuf::from("/home/u/.config/ecr-login/config.toml"), false)));
+        let env: Env = [("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")].into_iter().collect();
+        assert_eq!(location(&env), Some((PathBuf::from("/x/ecr-login/config.toml"), false)));
+        let env: Env = [("HOME", "/home/u"), ("ECR_LOGIN_CONFIG", "~/c.toml")].into_iter().collect();
+        assert_eq!(location(&env), Some((PathBuf::from("/home/u/c.toml"), true)));
+        let env: Env = [("ECR_LOGIN_CONFIG", "")].into_iter().collect();
+        assert_eq!(location(&env), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! Who signs a token request, decided on a cache miss only: the default credential chain, a
+//! rule's profile (built from the shared files alone, so that keys in the environment do not
+//! win), a service account's role (kubelet), or an MFA session; and a rule's role assumed on top.
+//!
+//! A profile with `mfa_serial` is not left to the SDK, which ignores that key: its session comes
+//! from [`crate::mfa`], which asks for the code once and shares the session with the AWS CLI.
+
+use crate::config::Role;
+use crate::ecr::Aws;
+use crate::error::Error;
+use crate::identity::{self, Identity, WebIdentity};
+use crate::mfa;
+use crate::registry::Registry;
+use crate::secret::Secret;
+use crate::token::UnixSeconds;
+use crate::world::World;
+
+/// The credentials that sign the ECR call, and how they are had.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// Where the first credentials come from.
+    pub base: Base,
+    /// A rule's role, assumed with the base credentials.
+    pub role: Option<Role>,
+    /// The rule that chose this principal, described for messages.
+    pub rule: Option<String>,
+}
+
+/// Where the first credentials come from.
+#[derive(Debug, Clone)]
+pub enum Base {
+    /// The SDK's default chain (environment, shared files of `AWS_PROFILE`, SSO, IMDS, …).
+    DefaultChain,
+    /// One profile of the shared files, whatever the environment holds.
+    Profile(String),
+    /// A role assumed with a Kubernetes service account's token.
+    WebIdentity(WebIdentity),
+    /// Temporary credentials of an MFA session.
+    Session(SessionCredentials),
+}
+
+/// Temporary credentials from STS (an MFA session).
+#[derive(Debug, Clone)]
+pub struct SessionCredentials {
+    /// The access key id (not a secret).
+    pub access_key_id: String,
+    /// The secret key.
+    pub secret_access_key: Secret<String>,
+    /// The session token.
+    pub session_token: Secret<String>,
+    /// When STS says they expire.
+    pub expires_at: UnixSeconds,
+}
+
+/// Decides who signs the request for `registry`, asking for an MFA code (or reading a cached
+/// session) when the profile in use has `mfa_serial`.
+pub fn choose<A: Aws>(
+    registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
+    world: &World<'_, A>,
+) -> Result<Principal, Error> {
+    let rule = identity.rule.as_ref();
+    let describe = identity.rule_description.clone();
+    if let Some(web_identity) = web_identity {
+        return Ok(Principal { base: Base::WebIdentity(web_identity.clone()), role: None, rule: describe });
+    }
+    let rule_profile = rule.and_then(|r| r.profile.clone());
+    // The default chain takes keys in the environment first; only a profile it would reach
+    // (or a rule's) can need an MFA code.
+    let env_keys = world.env.get("AWS_ACCESS_KEY_ID").is_some();
+    let profile = rule_profile.clone().or_else(|| (!env_keys).then(|| identity.profile.clone()));
+    let settings = profile.as_deref().map(|p| (p, identity::profile_settings(world.env, p)));
+    let base = match (settings, rule_profile) {
+        (Some((name, settings)), _) if settings.mfa_serial.is_some() => {
+            Base::Session(mfa::session(name, &settings, registry, identity, world)?)
+        }
+        (_, Some(profile)) => Base::Profile(profile),
+        (_, None) => Base::DefaultChain,
+    };
+    Ok(Principal { base, role: rule.and_then(|r| r.role.clone()), rule: describe })
+}
