@@ -181,7 +181,7 @@ Environment:
   AWS_ECR_IGNORE_CREDS_STORAGE   true: store and erase succeed silently for every host
   ECR_LOGIN_TIMEOUT              seconds a token fetch may take in all (default {default_timeout_secs})
   ECR_LOGIN_CONFIG               the configuration file (default ~/.config/ecr-login/config.toml;
-                                 empty: none): rules, aliases and the fallback store
+                                 /dev/null: none): rules, aliases and the fallback store
 ",
         version = version_line(),
     )
@@ -235,9 +235,10 @@ mod tests {
     fn doctor_takes_at_most_one_host() {
         assert_eq!(parse("x", &["doctor"]).unwrap(), Command::Doctor { host: None });
         assert_eq!(parse("x", &["doctor", HOST]).unwrap(), Command::Doctor { host: Some(HOST.into()) });
-        assert_eq!(parse("x", &["login", HOST, "r.example"]).unwrap(), Command::Login {
-            hosts: vec![HOST.into(), "r.example".into()]
-        });
+        assert_eq!(
+            parse("x", &["login", HOST, "r.example"]).unwrap(),
+            Command::Login { hosts: vec![HOST.into(), "r.example".into()] }
+        );
         assert!(matches!(parse("x", &["login"]), Err(Error::LoginUsage { .. })));
     }
 

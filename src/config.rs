@@ -1,7 +1,7 @@
 //! The configuration file: per-registry identities (`[[registry]]` rules), alias hosts
 //! (`[[alias]]`) and the fallback store for every other host (`fallback`).
 //!
-//! Where: `$ECR_LOGIN_CONFIG` when set (empty: no file at all), else
+//! Where: `$ECR_LOGIN_CONFIG` when set (`/dev/null`: no file at all), else
 //! `$XDG_CONFIG_HOME/ecr-login/config.toml`, else `~/.config/ecr-login/config.toml`. A missing
 //! file at the default place means no rules; a missing `$ECR_LOGIN_CONFIG` is an error, since
 //! someone named it.
@@ -41,6 +41,9 @@ use crate::registry::{self, Registry};
 
 /// A configuration file larger than this is not a configuration file.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The value of `ECR_LOGIN_CONFIG` that means "no configuration file".
+const NO_FILE: &str = "/dev/null";
 
 /// The session name of roles that a rule assumes, unless the rule names one.
 pub const DEFAULT_ROLE_SESSION_NAME: &str = "ecr-login";
@@ -128,8 +131,7 @@ struct RawAlias {
 /// Where the configuration file is looked for, and whether someone named it explicitly.
 pub fn location(env: &Env) -> Option<(PathBuf, bool)> {
     if let Some(path) = env.get("ECR_LOGIN_CONFIG") {
-        return (!path.is_empty())
-            .then(|| (crate::identity::expand_home(path, env.home().as_deref()), true));
+        return (path != NO_FILE).then(|| (crate::identity::expand_home(path, env.home().as_deref()), true));
     }
     let base = match env.get("XDG_CONFIG_HOME").filter(|d| Path::new(d).is_absolute()) {
         Some(dir) => PathBuf::from(dir),
@@ -205,7 +207,8 @@ impl Rule {
             (Some(account), Registry::Private(r)) => *account == r.account,
             (Some(_), Registry::Public(_)) => false,
         };
-        let host_ok = self.host_pattern.as_deref().is_none_or(|pattern| glob(pattern.as_bytes(), registry.host().as_bytes()));
+        let host_ok =
+            self.host_pattern.as_deref().is_none_or(|pattern| glob(pattern.as_bytes(), registry.host().as_bytes()));
         account_ok && host_ok
     }
 
@@ -295,7 +298,9 @@ fn check_rule(raw: RawRule, line: usize) -> Result<Rule, String> {
             external_id: raw.external_id,
             session_name: raw.role_session_name.unwrap_or_else(|| DEFAULT_ROLE_SESSION_NAME.to_string()),
         }),
-        Some(arn) => return Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(&arn))),
+        Some(arn) => {
+            return Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(&arn)));
+        }
         None if raw.external_id.is_some() || raw.role_session_name.is_some() => {
             return Err("external_id and role_session_name go with role_arn, which this rule does not have".into());
         }
@@ -447,7 +452,10 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     #[test]
     fn errors_name_the_file_the_line_and_the_key() {
         let unknown = problem("fallback = \"pass\"\n\n[[registry]]\naccount = \"210987654321\"\nprofle = \"x\"\n");
-        assert!(unknown.contains("config.toml") && unknown.contains("line 5") && unknown.contains("profle"), "{unknown}");
+        assert!(
+            unknown.contains("config.toml") && unknown.contains("line 5") && unknown.contains("profle"),
+            "{unknown}"
+        );
         let syntax = problem("[[registry]\n");
         assert!(syntax.contains("line 1"), "{syntax}");
         let top = problem("falback = \"pass\"\n");
@@ -511,7 +519,7 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
         assert_eq!(location(&env), Some((PathBuf::from("/x/ecr-login/config.toml"), false)));
         let env: Env = [("HOME", "/home/u"), ("ECR_LOGIN_CONFIG", "~/c.toml")].into_iter().collect();
         assert_eq!(location(&env), Some((PathBuf::from("/home/u/c.toml"), true)));
-        let env: Env = [("ECR_LOGIN_CONFIG", "")].into_iter().collect();
+        let env: Env = [("ECR_LOGIN_CONFIG", "/dev/null")].into_iter().collect();
         assert_eq!(location(&env), None);
     }
 }

@@ -337,7 +337,8 @@ fn set_fallback(path: &Path, name: Option<&str>, report: &mut Report) -> Result<
     }
     // Top-level keys come before the first table, so the line is found (or put) there.
     let first_table = text.lines().position(|l| l.trim_start().starts_with('[')).unwrap_or(usize::MAX);
-    let is_fallback = |l: &str| l.trim_start().strip_prefix("fallback").is_some_and(|r| r.trim_start().starts_with('='));
+    let is_fallback =
+        |l: &str| l.trim_start().strip_prefix("fallback").is_some_and(|r| r.trim_start().starts_with('='));
     let mut lines: Vec<String> = text
         .lines()
         .enumerate()

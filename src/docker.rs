@@ -35,7 +35,9 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
     };
     let registry = match resolve(&server, config.as_ref()) {
         Ok(registry) => registry,
-        Err(NotEcr(host)) => return not_ours(Action::Get, &input, Error::NotEcr { host }, config.as_ref(), streams, world),
+        Err(NotEcr(host)) => {
+            return not_ours(Action::Get, &input, Error::NotEcr { host }, config.as_ref(), streams, world);
+        }
     };
     let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
     let identity = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
@@ -89,10 +91,8 @@ pub fn list<A, I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &Wo
         streams.warn(&e);
         None
     });
-    let mut hosts: BTreeMap<String, String> = config
-        .as_ref()
-        .and_then(|c| list_fallback(c, streams, world))
-        .unwrap_or_default();
+    let mut hosts: BTreeMap<String, String> =
+        config.as_ref().and_then(|c| list_fallback(c, streams, world)).unwrap_or_default();
     for (host, aliases) in cached_hosts(config.as_ref(), streams, world) {
         for name in std::iter::once(host).chain(aliases) {
             hosts.insert(name, ECR_USERNAME.to_string());

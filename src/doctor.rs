@@ -266,9 +266,8 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         Registry::Private(r) => Some(r),
         Registry::Public(_) => None,
     };
-    let resolved = private.map(|r| {
-        block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured))
-    });
+    let resolved = private
+        .map(|r| block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured)));
     match (private, resolved) {
         (Some(r), Some(Ok(url))) => f.fact("endpoint", format!("{url} (region {} from the host)", r.region)),
         _ => f.fact("endpoint", endpoint_var.unwrap_or_else(|| format!("ecr-public in {PUBLIC_API_REGION}"))),

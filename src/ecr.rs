@@ -21,8 +21,8 @@ use crate::aws::{load_config, profile_credentials};
 use crate::config::Role;
 use crate::error::{Error, one_line};
 use crate::identity::{Identity, WebIdentity};
-use crate::principal::{Base, Principal, SessionCredentials};
 use crate::partition::PUBLIC_API_REGION;
+use crate::principal::{Base, Principal, SessionCredentials};
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};
@@ -272,7 +272,7 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 /// each such form becomes `UnauthorizedException: Session token not found or invalid`.
 fn plain_error_debug(text: &str) -> String {
     let field = |body: &str, name: &str| {
-        let start = body.find(&format!("{name}: \"", ))? + name.len() + 3;
+        let start = body.find(&format!("{name}: \"",))? + name.len() + 3;
         let end = body[start..].find('"')?;
         Some(body[start..start + end].to_string())
     };
@@ -418,11 +418,17 @@ fn sts_credentials(issued: &aws_sdk_sts::types::Credentials, source: &'static st
 
 /// Starts an MFA session: AssumeRole with the code, or GetSessionToken with it.
 async fn start_session(request: SessionRequest<'_>) -> Result<SessionCredentials, Error> {
-    let cx =
-        Context { registry: request.registry, region: request.region, identity: request.identity, timeout: request.timeout };
+    let cx = Context {
+        registry: request.registry,
+        region: request.region,
+        identity: request.identity,
+        timeout: request.timeout,
+    };
     let config = load_config(request.region, request.timeout).await;
     let provider = match request.source_profile {
-        Some(profile) => Some(SharedCredentialsProvider::new(profile_credentials(profile, request.region, request.timeout))),
+        Some(profile) => {
+            Some(SharedCredentialsProvider::new(profile_credentials(profile, request.region, request.timeout)))
+        }
         None => config.credentials_provider(),
     };
     let source = resolve_credentials(provider, &cx).await?;
@@ -432,12 +438,14 @@ async fn start_session(request: SessionRequest<'_>) -> Result<SessionCredentials
         detail,
     };
     let refusal = |e: Error| match e {
-        Error::AccessDenied { detail, .. } | Error::CredentialsRejected { detail, .. } | Error::Service { detail, .. } => {
-            refused(detail)
-        }
+        Error::AccessDenied { detail, .. }
+        | Error::CredentialsRejected { detail, .. }
+        | Error::Service { detail, .. } => refused(detail),
         other => other,
     };
-    let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&config).credentials_provider(source).build());
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config).credentials_provider(source).build(),
+    );
     let duration = request.duration_seconds.and_then(|d| i32::try_from(d).ok());
     let issued = match request.role {
         Some((arn, external_id, session_name)) => sts

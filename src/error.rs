@@ -105,7 +105,7 @@ pub enum Error {
     // No token could be had.
     /// The configuration file cannot be used: it does not parse, has an unknown key, or a rule or
     /// alias cannot work. Nothing falls back to defaults: the user fixes the file.
-    #[error("{}{}: {problem}; fix the file (ECR_LOGIN_CONFIG=\"\" runs without it)", .path.display(), .line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    #[error("{}{}: {problem}; fix the file (ECR_LOGIN_CONFIG=/dev/null runs without it)", .path.display(), .line.map(|l| format!(" line {l}")).unwrap_or_default())]
     Config {
         /// The file.
         path: PathBuf,
@@ -471,7 +471,11 @@ mod tests {
             Error::MfaNoCode { profile: text(), reason: "no answer".into() },
             Error::MfaRefused { registry: registry(), profile: text(), detail: "denied".into() },
             Error::RuleRoleFailed { registry: registry(), role: text(), rule: "rule".into(), detail: "denied".into() },
-            Error::Config { path: "/home/u/.config/ecr-login/config.toml".into(), line: Some(3), problem: "bad".into() },
+            Error::Config {
+                path: "/home/u/.config/ecr-login/config.toml".into(),
+                line: Some(3),
+                problem: "bad".into(),
+            },
             Error::FallbackMissing { name: "pass".into(), config: "/c.toml".into() },
             Error::FallbackFailed { name: "pass".into(), detail: "denied".into() },
             Error::CredentialsRejected { registry: registry(), detail: "bad key".into() },

@@ -9,10 +9,10 @@ use std::time::Duration;
 use base64::Engine;
 
 use crate::ecr::{Aws, CallerReport, FetchRequest, SessionRequest};
-use crate::principal::{Principal, SessionCredentials};
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::Identity;
+use crate::principal::{Principal, SessionCredentials};
 use crate::registry::PrivateRegistry;
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};

@@ -320,7 +320,8 @@ impl Identity {
                 endpoint_in_profile =
                     value(config_section, "endpoint_url").is_some() || value(config_section, "services").is_some();
                 configured_region = value(config_section, "region").map(str::to_string);
-                sso = value(config_section, "sso_session").is_some() || value(config_section, "sso_start_url").is_some();
+                sso =
+                    value(config_section, "sso_session").is_some() || value(config_section, "sso_start_url").is_some();
             }
             hash_section(&mut hasher, "config", &config_section_name, config_section);
             hash_section(&mut hasher, "credentials", &name, credentials_section);

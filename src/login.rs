@@ -14,7 +14,11 @@ use crate::tokens;
 use crate::world::{Streams, World};
 
 /// Runs `login` for `hosts`; 0 when every one has a token, 1 otherwise (each failure on stderr).
-pub fn run<A: Aws, I, O: Write, E: Write>(hosts: &[String], streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
+pub fn run<A: Aws, I, O: Write, E: Write>(
+    hosts: &[String],
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> u8 {
     let config = match Config::load(world.env) {
         Ok(config) => config,
         Err(e) => return streams.fail_on_stderr(&e),

@@ -190,13 +190,12 @@ pub fn fetch<A: Aws>(
     {
         return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
-    let issued = block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, principal }))?.map_err(
-        |e| match e {
+    let issued =
+        block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, principal }))?.map_err(|e| match e {
             // Report the deadline the user set, not what was left of it after waiting for a lock.
             Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
             other => other,
-        },
-    )?;
+        })?;
     let account = match registry {
         Registry::Private(r) => Some(r.account.as_str()),
         Registry::Public(_) => None,

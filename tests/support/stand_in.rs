@@ -63,10 +63,19 @@ pub struct Request {
     pub role_arn: Option<String>,
     /// `WebIdentityToken` of an STS AssumeRoleWithWebIdentity.
     pub web_identity_token: Option<String>,
+    /// `SerialNumber` of an STS AssumeRole or GetSessionToken (the MFA device).
+    pub serial_number: Option<String>,
+    /// `TokenCode` of an STS AssumeRole or GetSessionToken (the MFA code).
+    pub token_code: Option<String>,
+    /// `ExternalId` of an STS AssumeRole.
+    pub external_id: Option<String>,
 }
 
 struct State {
     answer: Answer,
+    /// Whether AssumeRole and GetSessionToken are refused without an MFA code, as a trust policy
+    /// with `aws:MultiFactorAuthPresent` refuses them.
+    require_mfa: bool,
     /// Accounts whose token requests are refused with AccessDeniedException, whatever `answer` says.
     denied: Vec<String>,
     delay: Duration,
@@ -93,6 +102,7 @@ impl StandIn {
         let addr = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(State {
             answer: Answer::twelve_hours(),
+            require_mfa: false,
             denied: Vec::new(),
             delay: Duration::ZERO,
             requests: Vec::new(),
@@ -126,6 +136,11 @@ impl StandIn {
     /// does for a principal without `ecr:GetAuthorizationToken` there.
     pub fn deny(&self, account: &str) {
         self.state.lock().unwrap().denied.push(account.to_string());
+    }
+
+    /// Refuses every following AssumeRole and GetSessionToken that carries no MFA code.
+    pub fn require_mfa(&self) {
+        self.state.lock().unwrap().require_mfa = true;
     }
 
     /// Delays every following answer.
@@ -214,6 +229,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             },
             role_arn: field("RoleArn"),
             web_identity_token: field("WebIdentityToken"),
+            serial_number: field("SerialNumber"),
+            token_code: field("TokenCode"),
+            external_id: field("ExternalId"),
             region: scope.get(2).unwrap_or(&"").to_string(),
             service: scope.get(3).unwrap_or(&"").to_string(),
             access_key: scope.first().unwrap_or(&"").to_string(),
@@ -231,8 +249,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
                 );
             }
             let delay = state.delay;
+            let sessions = state.requests.iter().filter(|r| r.target == "sts:GetSessionToken").count();
             let answer = if request.target.starts_with("sts:") {
-                respond_sts(&request)
+                respond_sts(&request, state.require_mfa, sessions)
             } else if request.registry_ids.iter().any(|id| state.denied.contains(id)) {
                 let message = format!(
                     "User: arn:aws:iam::{}:user/stand-in is not authorized to perform: ecr:GetAuthorizationToken \
@@ -344,29 +363,48 @@ pub fn access_key_for_role(role_arn: &str) -> String {
     format!("ASIA{}", name.to_ascii_uppercase())
 }
 
-fn respond_sts(request: &Request) -> (u16, String, String) {
+/// The access key id the stand-in's STS hands out for the `n`th GetSessionToken.
+pub fn access_key_for_session(n: usize) -> String {
+    format!("ASIASESSION{n}")
+}
+
+fn respond_sts(request: &Request, require_mfa: bool, sessions: usize) -> (u16, String, String) {
     const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
-    let body = if request.target == "sts:AssumeRoleWithWebIdentity" {
-        let role = request.role_arn.clone().unwrap_or_default();
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-        let expiration = ecr_login::format_utc(now + 3600);
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let expiration = ecr_login::format_utc(now + 3600);
+    let credentials = |key: &str| {
         format!(
-            "<AssumeRoleWithWebIdentityResponse xmlns=\"{NS}\"><AssumeRoleWithWebIdentityResult><Credentials>\
-             <AccessKeyId>{}</AccessKeyId><SecretAccessKey>stand-in-secret</SecretAccessKey>\
-             <SessionToken>stand-in-session</SessionToken><Expiration>{expiration}</Expiration></Credentials>\
-             <AssumedRoleUser><Arn>{role}/ecr-login</Arn><AssumedRoleId>AROA:ecr-login</AssumedRoleId></AssumedRoleUser>\
-             </AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata>\
-             </AssumeRoleWithWebIdentityResponse>",
-            access_key_for_role(&role)
-        )
-    } else {
-        format!(
-            "<GetCallerIdentityResponse xmlns=\"{NS}\"><GetCallerIdentityResult>\
-             <Arn>arn:aws:iam::123456789012:user/{}</Arn><UserId>AIDASTANDIN</UserId><Account>123456789012</Account>\
-             </GetCallerIdentityResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata>\
-             </GetCallerIdentityResponse>",
-            request.access_key
+            "<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>stand-in-secret</SecretAccessKey>\
+             <SessionToken>stand-in-session</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
         )
     };
+    let action = request.target.trim_start_matches("sts:");
+    let mfa_missing = request.serial_number.is_none() || request.token_code.is_none();
+    if require_mfa && mfa_missing && matches!(action, "AssumeRole" | "GetSessionToken") {
+        let body = format!(
+            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: \
+             arn:aws:iam::123456789012:user/{} is not authorized to perform: sts:{action} (MultiFactorAuthPresent)\
+             </Message></Error><RequestId>stand-in</RequestId></ErrorResponse>",
+            request.access_key
+        );
+        return (403, String::new(), body);
+    }
+    let role = request.role_arn.clone().unwrap_or_default();
+    let result = match action {
+        "AssumeRoleWithWebIdentity" | "AssumeRole" => format!(
+            "{}<AssumedRoleUser><Arn>{role}/ecr-login</Arn><AssumedRoleId>AROA:ecr-login</AssumedRoleId>\
+             </AssumedRoleUser>",
+            credentials(&access_key_for_role(&role))
+        ),
+        "GetSessionToken" => credentials(&access_key_for_session(sessions)),
+        _ => format!(
+            "<Arn>arn:aws:iam::123456789012:user/{}</Arn><UserId>AIDASTANDIN</UserId><Account>123456789012</Account>",
+            request.access_key
+        ),
+    };
+    let body = format!(
+        "<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result>\
+         <ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></{action}Response>"
+    );
     (200, String::new(), body)
 }
