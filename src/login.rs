@@ -43,7 +43,7 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
                 let through = alias.map(|a| format!(" (alias of {})", a.registry)).unwrap_or_default();
                 let _ = writeln!(
                     streams.stdout,
-                    "{}{through}: token cached, valid until {}",
+                    "{}{through}: token valid until {}",
                     quote(host).trim_matches('"'),
                     token::format_utc(token.usable_until())
                 );
