@@ -10,6 +10,11 @@
 #   be refused a wrong password by the registry;
 #   run a classic build (DOCKER_BUILDKIT=0) FROM the working registry while credHelpers also names
 #   the failing one, and show the failing one's cause from the helper's stderr.
+# Then, with `credsStore: ecr-login` set by `configure docker --creds-store` over an existing
+# `credsStore: pass` (the real docker-credential-pass, on a throwaway gpg key): `docker login` to a
+# second, non-ECR registry lands in pass through the fallback, pushes and pulls there use it, a
+# custom domain in front of the ECR registry ([[alias]]) pulls with the ECR token, ECR pulls still
+# come from ecr-login, and logout erases from pass.
 # Negative controls: with a helper that answers the failing host as the old one did (its cause on
 # stdout), the 20.10 CLI's classic build loses every registry's credentials and fails; with the
 # registry restarted on another password, pulls fail with 401.
@@ -29,12 +34,16 @@ root=$E2E_ROOT
 work=$E2E_WORK
 good=123456789012.dkr.ecr.us-east-1.amazonaws.com
 bad=210987654321.dkr.ecr.us-east-1.amazonaws.com
+alias_host=ecr.example.test          # a custom domain in front of $good, same registry
+hub=registry.example.test:5443       # a registry that is not ECR, with a login of its own
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 pids=()
 dockerd_pid=
 cleanup() {
+  # pass started a gpg-agent for the throwaway key.
+  [ -n "${GNUPGHOME:-}" ] && gpgconf --kill gpg-agent 2>/dev/null
   [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -49,7 +58,8 @@ wait_port() {
 }
 
 ip link set lo up
-printf '127.0.0.1 localhost\n127.0.0.1 %s\n127.0.0.1 %s\n' "$good" "$bad" >"$work/hosts"
+printf '127.0.0.1 localhost\n127.0.0.1 %s\n127.0.0.1 %s\n127.0.0.1 %s %s\n' "$good" "$bad" "$alias_host" "${hub%:*}" \
+  >"$work/hosts"
 mount --bind "$work/hosts" /etc/hosts
 
 # A CA, and a certificate for the registry's ECR host name.
@@ -57,14 +67,19 @@ mount --bind "$work/hosts" /etc/hosts
   cd "$work"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=ecr-login-e2e-ca
   openssl req -newkey rsa:2048 -nodes -keyout registry.key -out registry.csr -subj "/CN=$good"
-  printf 'subjectAltName=DNS:%s\n' "$good" >san.ext
+  printf 'subjectAltName=DNS:%s,DNS:%s\n' "$good" "$alias_host" >san.ext
   openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out registry.crt -days 2 -extfile san.ext
+  openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr -subj "/CN=${hub%:*}"
+  printf 'subjectAltName=DNS:%s\n' "${hub%:*}" >hub.ext
+  openssl x509 -req -in hub.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out hub.crt -days 2 -extfile hub.ext
 ) >/dev/null 2>&1 || fail "openssl could not make the registry's certificate"
 # The daemon's certs.d, private to this namespace (docker.io and docker-registry create /etc/docker).
 mkdir -p /etc/docker
 mount -t tmpfs tmpfs /etc/docker
-mkdir -p "/etc/docker/certs.d/$good"
-cp "$work/ca.crt" "/etc/docker/certs.d/$good/ca.crt"
+for name in "$good" "$alias_host" "$hub"; do
+  mkdir -p "/etc/docker/certs.d/$name"
+  cp "$work/ca.crt" "/etc/docker/certs.d/$name/ca.crt"
+done
 
 "$root/target/debug/examples/ecr-stand-in" 0 --deny 210987654321 >"$work/stand-in.url" 2>"$work/stand-in.log" &
 pids+=($!)
@@ -168,6 +183,117 @@ for cli in $clis; do
   ok "$version: classic build FROM $good passes while $bad fails, and shows why:"
   sed 's/^/    | /' <<<"$out"
 done
+
+echo "== credsStore: ecr-login, with docker-credential-pass as the fallback for every other registry"
+cat >"$work/hub.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $work/hub-data
+http:
+  addr: 127.0.0.1:${hub#*:}
+  tls:
+    certificate: $work/hub.crt
+    key: $work/hub.key
+auth:
+  htpasswd:
+    realm: ecr-login-e2e-hub
+    path: $work/hub-htpasswd
+YAML
+htpasswd -Bbn hub-user hub-pass >"$work/hub-htpasswd"
+docker-registry serve "$work/hub.yml" >>"$work/hub.log" 2>&1 &
+pids+=($!)
+wait_port "${hub#*:}"
+
+# pass on a throwaway gpg key without a passphrase, private to this run.
+export GNUPGHOME="$work/gnupg" PASSWORD_STORE_DIR="$work/pass"
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --pinentry-mode loopback --passphrase '' \
+  --quick-gen-key 'ecr-login e2e <e2e@ecr-login.invalid>' future-default default never >/dev/null 2>&1
+pass init "$(gpg --list-keys --with-colons | awk -F: '/^fpr/ {print $10; exit}')" >/dev/null
+
+export DOCKER_CONFIG="$work/docker-config-store"
+mkdir -p "$DOCKER_CONFIG" "$HOME/.config/ecr-login"
+printf '{"auths":{},"credsStore":"pass"}\n' >"$DOCKER_CONFIG/config.json"
+cat >"$HOME/.config/ecr-login/config.toml" <<TOML
+[[alias]]
+host = "$alias_host"
+registry = "$good"
+TOML
+docker-credential-ecr-login configure docker --creds-store
+# From here the helper on PATH notes each get's host (never a store's input, which holds a secret).
+rm "$work/bin/docker-credential-ecr-login"
+cat >"$work/bin/docker-credential-ecr-login" <<WRAP
+#!/usr/bin/env bash
+if [ "\$1" = get ]; then
+  input=\$(cat)
+  echo "get \$input" >>"$work/gets.log"
+  printf '%s' "\$input" | "$root/target/debug/docker-credential-ecr-login" get
+  exit
+fi
+exec "$root/target/debug/docker-credential-ecr-login" "\$@"
+WRAP
+chmod +x "$work/bin/docker-credential-ecr-login"
+python3 - "$DOCKER_CONFIG/config.json" <<'PY' || fail "configure --creds-store did not set credsStore"
+import json, sys
+assert json.load(open(sys.argv[1]))["credsStore"] == "ecr-login"
+PY
+grep -x 'fallback = "pass".*' "$HOME/.config/ecr-login/config.toml" >/dev/null \
+  || fail "configure --creds-store did not move pass into fallback: $(cat "$HOME/.config/ecr-login/config.toml")"
+ok "configure docker --creds-store: credsStore ecr-login, pass became the fallback"
+
+for cli in $clis; do
+  version=$("$cli" version --format '{{.Client.Version}}')
+  tag=cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")
+  echo "== docker CLI $version with credsStore ecr-login"
+  out=$(printf 'hub-pass' | "$cli" login "$hub" --username hub-user --password-stdin 2>&1) || fail "$version: login to $hub: $out"
+  stored=$(docker-credential-pass list)
+  grep -F "\"$hub\":\"hub-user\"" <<<"$stored" >/dev/null || fail "$version: the login to $hub is not in pass: $stored"
+  ok "$version: docker login $hub landed in pass"
+  "$cli" tag "$good/team/app:$tag" "$hub/team/app:$tag"
+  "$cli" push "$hub/team/app:$tag" >/dev/null || fail "$version: push to $hub with the fallback's credentials"
+  "$cli" rmi "$hub/team/app:$tag" >/dev/null
+  "$cli" pull "$hub/team/app:$tag" >/dev/null || fail "$version: pull from $hub with the fallback's credentials"
+  ok "$version: push and pull on $hub with the credentials pass keeps"
+
+  : >"$work/gets.log"
+  "$cli" rmi "$good/team/app:$tag" >/dev/null
+  "$cli" pull "$good/team/app:$tag" >/dev/null || fail "$version: ECR pull with credsStore ecr-login"
+  "$cli" pull "$alias_host/team/app:$tag" >/dev/null || fail "$version: pull through the alias $alias_host"
+  for host in "$good" "$alias_host"; do
+    grep -x "get $host" "$work/gets.log" >/dev/null || fail "$version: no get for $host reached ecr-login: $(cat "$work/gets.log")"
+  done
+  ok "$version: ECR pulls still come from ecr-login, and the alias $alias_host pulls with $good's token"
+
+  listed=$(docker-credential-ecr-login list)
+  for host in "$good" "$alias_host" "$hub"; do
+    grep -F "\"$host\"" <<<"$listed" >/dev/null || fail "$version: list lacks $host: $listed"
+  done
+  "$cli" logout "$hub" >/dev/null || fail "$version: logout from $hub"
+  stored=$(docker-credential-pass list)
+  ! grep -F "$hub" <<<"$stored" >/dev/null || fail "$version: logout did not erase $hub from pass: $stored"
+  ok "$version: list merges ecr-login's hosts and pass's; logout erased $hub from pass"
+done
+echo "== negative control: the same login without the fallback"
+cp "$HOME/.config/ecr-login/config.toml" "$work/config-with-fallback.toml"
+sed -i '/^fallback = /d' "$HOME/.config/ecr-login/config.toml"
+if out=$(printf 'hub-pass' | docker login "$hub" --username hub-user --password-stdin 2>&1); then
+  fail "negative control: docker login $hub succeeded with no fallback, so the test proves nothing: $out"
+fi
+grep -F "ecr-login keeps no credentials for" <<<"$out" >/dev/null || fail "negative control: login failed for another reason: $out"
+ok "without fallback, ecr-login refuses to keep $hub's login (what the Go helper's credsStore users meet)"
+cp "$work/config-with-fallback.toml" "$HOME/.config/ecr-login/config.toml"
+docker-credential-ecr-login configure docker --creds-store --undo >/dev/null
+python3 - "$DOCKER_CONFIG/config.json" <<'PY' || fail "configure --creds-store --undo did not restore credsStore pass"
+import json, sys
+assert json.load(open(sys.argv[1]))["credsStore"] == "pass"
+PY
+ok "configure docker --creds-store --undo: credsStore is pass again"
+export DOCKER_CONFIG="$work/docker-config"
+rm -f "$HOME/.config/ecr-login/config.toml" "$work/bin/docker-credential-ecr-login"
+ln -s "$root/target/debug/docker-credential-ecr-login" "$work/bin/docker-credential-ecr-login"
 
 echo "== negative control: a helper that puts the failing registry's cause on stdout, as before"
 mkdir -p "$work/old-bin"
