@@ -2,7 +2,12 @@
 //! there with the same words in the same order (CI may add its own options and variables), or is
 //! listed below with the reason it cannot run on a machine without AWS or a container daemon.
 
+mod support;
+
 use std::path::Path;
+
+use support::Sandbox;
+use support::stand_in::{StandIn, access_key_for_role};
 
 /// Scripts that `.ci/run` runs, itself included.
 const CI_SCRIPTS: &[&str] = &[
@@ -42,6 +47,10 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
     (
         "skopeo login --get-login 123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "needs AWS credentials for a real account: tests/e2e runs it against moto",
+    ),
+    (
+        "docker-credential-ecr-login login 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "needs a person at a terminal: tests/mfa.rs runs login on a pseudo-terminal against the stand-in and moto",
     ),
 ];
 
@@ -106,4 +115,78 @@ fn ci_runs_every_listed_script() {
 fn the_readme_starts_with_the_demo_and_the_test_suite() {
     let commands = readme_commands();
     assert_eq!(&commands[..2], ["tests/demo.sh", "tests/run"]);
+}
+
+/// The README's ```toml blocks, in order.
+fn readme_toml_blocks() -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in read("README.md").lines() {
+        match (line.trim().strip_prefix("```"), current.as_mut()) {
+            (Some("toml"), None) => current = Some(String::new()),
+            (Some(_), Some(_)) => blocks.extend(current.take()),
+            (None, Some(block)) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_readme_config_example_loads_with_what_it_declares() {
+    let blocks = readme_toml_blocks();
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    let stand_in = StandIn::start();
+    for block in &blocks {
+        let mut sandbox = Sandbox::new(&stand_in.url());
+        let path = sandbox.write_home_file("example.toml", block);
+        sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
+        let run = sandbox.run(&["doctor", "123456789012.dkr.ecr.us-east-1.amazonaws.com"], b"");
+        let (rules, aliases) = (block.matches("[[registry]]").count(), block.matches("[[alias]]").count());
+        let line = format!("{} ({rules} rule(s), {aliases} alias(es))", path.display());
+        assert!(run.stdout.contains(&line), "{block}\n{run:?}");
+    }
+}
+
+#[test]
+fn the_readme_many_accounts_example_assumes_its_role_with_its_profile() {
+    let block = readme_toml_blocks().into_iter().find(|b| b.contains("ci-pulls")).expect("the Many accounts example");
+    let stand_in = StandIn::start();
+    let mut sandbox = Sandbox::new(&stand_in.url());
+    sandbox.write_home_file(
+        ".aws/credentials",
+        "[prod-pull]\naws_access_key_id = AKIAPRODPULL\naws_secret_access_key = prod-secret\n",
+    );
+    let path = sandbox.write_home_file("example.toml", &block);
+    sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
+    sandbox.get("210987654321.dkr.ecr.eu-west-1.amazonaws.com").assert_clean_success();
+    sandbox.get("111122223333.dkr.ecr.us-west-2.amazonaws.com").assert_clean_success();
+    let sts = stand_in.sts_requests();
+    assert_eq!(sts.len(), 2, "{sts:?}");
+    assert_eq!((sts[0].access_key.as_str(), sts[0].external_id.as_deref()), ("AKIAPRODPULL", Some("ci-pulls")));
+    assert_eq!(sts[1].access_key, "AKIDSANDBOX");
+    let signers: Vec<String> =
+        stand_in.requests().into_iter().filter(|r| r.target == "ecr").map(|r| r.access_key).collect();
+    assert_eq!(
+        signers,
+        [
+            access_key_for_role("arn:aws:iam::210987654321:role/ecr-pull"),
+            access_key_for_role("arn:aws:iam::111122223333:role/ecr-pull")
+        ]
+    );
+}
+
+#[test]
+fn the_readme_alias_example_answers_with_its_registrys_token() {
+    let block = readme_toml_blocks().into_iter().find(|b| b.contains("[[alias]]")).expect("the alias example");
+    let stand_in = StandIn::start();
+    let mut sandbox = Sandbox::new(&stand_in.url());
+    let path = sandbox.write_home_file("example.toml", &block);
+    sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
+    let run = sandbox.get("registry.example.com");
+    run.assert_clean_success();
+    assert_eq!(run.secret(), "123456789012-token-1");
 }
