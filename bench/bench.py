@@ -32,6 +32,21 @@ REGISTRIES = [f"{100000000000 + i}.dkr.ecr.us-east-1.amazonaws.com" for i in ran
 CONCURRENT = 32
 
 
+def twenty_rules(path):
+    """A configuration file of 20 rules, two aliases and a fallback, as a team with many accounts
+    might keep: 19 rules for other accounts, then the one that selects HOST (with a profile)."""
+    lines = ['fallback = "pass"', ""]
+    for i in range(19):
+        account = 200000000000 + i
+        lines += ["[[registry]]", f'match = "{account}.dkr.ecr.*.amazonaws.com"', f'profile = "team-{i}"',
+                  f'role_arn = "arn:aws:iam::{account}:role/ecr-pull"', f'external_id = "bench-{i}"', ""]
+    lines += ["[[registry]]", f'account = "{HOST.split(".")[0]}"', 'profile = "bench-rule"', ""]
+    for name in ("registry.example.com", "mirror.example.com"):
+        lines += ["[[alias]]", f'host = "{name}"', f'registry = "{HOST}"', ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -209,6 +224,13 @@ def main():
         stand_home = home("ours-stand-in")
         stand_cache = os.path.join(stand_home, "cache")
         stand_env = env_for(stand_home, AWS_ENDPOINT_URL=stand_in_url, AWS_ECR_CACHE_DIR=stand_cache)
+        # The rule's profile, in the same home for both: the shared files read are the same.
+        os.makedirs(os.path.join(stand_home, ".aws"))
+        with open(os.path.join(stand_home, ".aws", "credentials"), "w") as f:
+            f.write("[bench-rule]\naws_access_key_id = AKIDRULE\naws_secret_access_key = bench-rule-secret\n")
+        rules_file = os.path.join(work, "config.toml")
+        twenty_rules(rules_file)
+        rules_env = {**stand_env, "ECR_LOGIN_CONFIG": rules_file}
         tls_home = home("ours-tls")
         tls_cache = os.path.join(tls_home, "cache")
         tls_env = env_for(tls_home, AWS_ECR_CACHE_DIR=tls_cache, **proxy)
@@ -228,7 +250,7 @@ def main():
             results.append((name, rows))
 
         # Warm the caches the hit and list scenarios read.
-        for argv, env in ((ours, stand_env), (ours, tls_env), (go, go_env)):
+        for argv, env in ((ours, stand_env), (ours, rules_env), (ours, tls_env), (go, go_env)):
             subprocess.run(argv, input=HOST.encode(), env=env, check=True, capture_output=True)
 
         dynamic = [args.ours_dynamic, "get"]
@@ -239,6 +261,10 @@ def main():
                 Command("Go helper", go, go_env, host, expect),
                 Command("ecr-login, dynamic build (cargo install)", dynamic, stand_env, host, expect),
             ], runs, warmup))
+        scenario("get, cache hit: no configuration file vs 20 rules", measure([
+            Command("ecr-login", ours, stand_env, HOST, secret),
+            Command("ecr-login, 20-rule configuration", ours, rules_env, HOST, secret),
+        ], runs, warmup))
         calls_before = (stand_in_calls(), moto_calls())
         scenario("list", measure([
             Command("static hello (floor)", floor, {}, "", "hello"),
@@ -333,6 +359,8 @@ def report(results, crowd, series, list_calls, go_list_calls, sequential, args, 
     non_floor = medians[("get, non-ECR host", "static hello (floor)")]["median"]
     lst = medians[("list", "ecr-login")]["median"]
     lst_floor = medians[("list", "static hello (floor)")]["median"]
+    plain = medians[("get, cache hit: no configuration file vs 20 rules", "ecr-login")]["median"]
+    ruled = medians[("get, cache hit: no configuration file vs 20 rules", "ecr-login, 20-rule configuration")]["median"]
     cold = medians[("get, cold (TLS through moto's proxy, both)", "ecr-login")]["median"]
     cold_go = medians[("get, cold (TLS through moto's proxy, both)", "Go helper")]["median"]
     rows = [
@@ -340,6 +368,8 @@ def report(results, crowd, series, list_calls, go_list_calls, sequential, args, 
         ("get, cache hit: ≤ 1.5× the floor", f"{hit / hit_floor:.2f}×", hit <= 1.5 * hit_floor),
         ("get, cache hit: ≥ 4× faster than the Go helper", f"{hit_go / hit:.2f}×", hit_go >= 4 * hit),
         ("get, cache hit: peak RSS ≤ 4 MB", f"{hit_rss:.1f} MB", hit_rss <= 4.0),
+        ("get, cache hit with a 20-rule configuration: ≤ 1.05× without one", f"{ruled / plain:.3f}×",
+         ruled <= 1.05 * plain),
         ("get, non-ECR host: ≤ 1.5× the floor", f"{non / non_floor:.2f}×", non <= 1.5 * non_floor),
         ("list: ≤ 1.5× the floor", f"{lst / lst_floor:.2f}×", lst <= 1.5 * lst_floor),
         ("list: zero API calls", f"{list_calls}", list_calls == 0),

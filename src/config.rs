@@ -175,7 +175,7 @@ impl Config {
         let alias_hosts: Vec<String> = file.alias.iter().map(|a| normal_host(&a.get_ref().host)).collect();
         for raw in file.alias {
             let span = raw.span();
-            let alias = check_alias(raw.into_inner(), &alias_hosts, &config.aliases)
+            let alias = check_alias(raw.get_ref(), &alias_hosts, &config.aliases)
                 .map_err(|problem| config_error(path, at(span), &problem))?;
             config.aliases.push(alias);
         }
@@ -315,7 +315,7 @@ fn check_rule(raw: RawRule, line: usize) -> Result<Rule, String> {
     })
 }
 
-fn check_alias(raw: RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
+fn check_alias(raw: &RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
     let host = normal_host(&raw.host);
     if host.is_empty() {
         return Err("an [[alias]] needs a host".into());

@@ -301,16 +301,13 @@ fn undo_creds_store(docker: &Path, ours: &Path) -> Result<Report, Error> {
         Ok(text) => Config::parse(ours, &text)?.fallback,
         Err(_) => None,
     };
-    match &fallback {
-        Some(name) => {
-            file.config.insert("credsStore".into(), Value::String(name.clone()));
-            report.lines.push(format!("credsStore: {name}"));
-            set_fallback(ours, None, &mut report)?;
-        }
-        None => {
-            file.config.remove("credsStore");
-            report.lines.push("credsStore: removed".into());
-        }
+    if let Some(name) = &fallback {
+        file.config.insert("credsStore".into(), Value::String(name.clone()));
+        report.lines.push(format!("credsStore: {name}"));
+        set_fallback(ours, None, &mut report)?;
+    } else {
+        file.config.remove("credsStore");
+        report.lines.push("credsStore: removed".into());
     }
     file.write(&mut report)?;
     Ok(report)

@@ -36,7 +36,7 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
     let registry = match resolve(&server, config.as_ref()) {
         Ok(registry) => registry,
         Err(NotEcr(host)) => {
-            return not_ours(Action::Get, &input, Error::NotEcr { host }, config.as_ref(), streams, world);
+            return not_ours(Action::Get, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
         }
     };
     let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
@@ -71,7 +71,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
     let result = match (resolve(&server, config.as_ref()), action) {
         (Ok(_), _) => Ok(()),
         (Err(NotEcr(host)), _) if config.as_ref().is_some_and(|c| c.fallback.is_some()) => {
-            return not_ours(action, &input, Error::NotEcr { host }, config.as_ref(), streams, world);
+            return not_ours(action, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
         }
         _ if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") => Ok(()),
         (Err(NotEcr(host)), Action::Store) => Err(Error::StoreNotEcr { host }),
@@ -188,13 +188,13 @@ fn resolve(server: &str, config: Option<&Config>) -> Result<Registry, NotEcr> {
 fn not_ours<A, I, O: Write, E: Write>(
     action: Action,
     input: &str,
-    error: Error,
+    error: &Error,
     config: Option<&Config>,
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> u8 {
     let Some((name, path)) = config.and_then(|c| Some((c.fallback.as_deref()?, c.path.as_path()))) else {
-        return streams.fail(&error);
+        return streams.fail(error);
     };
     match fallback::run(name, path, action.word(), input.as_bytes(), world.env) {
         Ok(answer) => {

@@ -272,7 +272,7 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 /// each such form becomes `UnauthorizedException: Session token not found or invalid`.
 fn plain_error_debug(text: &str) -> String {
     let field = |body: &str, name: &str| {
-        let start = body.find(&format!("{name}: \"",))? + name.len() + 3;
+        let start = body.find(&format!("{name}: \""))? + name.len() + 3;
         let end = body[start..].find('"')?;
         Some(body[start..start + end].to_string())
     };

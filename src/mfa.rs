@@ -129,14 +129,12 @@ pub fn session<A: Aws>(
 /// The file that holds the session of `profile`, in the AWS CLI's cache directory.
 pub fn session_file<A>(world: &World<'_, A>, profile: &str, settings: &ProfileSettings) -> Option<PathBuf> {
     let dir = world.env.home()?.join(".aws").join("cli").join("cache");
-    Some(match &settings.role_arn {
-        Some(role_arn) => dir.join(format!("{}.json", cli_cache_key(role_arn, settings))),
-        None => {
-            let serial = settings.mfa_serial.as_deref().unwrap_or_default();
-            let args = [("Profile", Arg::Text(profile)), ("SerialNumber", Arg::Text(serial))];
-            dir.join(format!("ecr-login-{}.json", sha1_hex(&python_json(&args))))
-        }
-    })
+    if let Some(role_arn) = &settings.role_arn {
+        return Some(dir.join(format!("{}.json", cli_cache_key(role_arn, settings))));
+    }
+    let serial = settings.mfa_serial.as_deref().unwrap_or_default();
+    let args = [("Profile", Arg::Text(profile)), ("SerialNumber", Arg::Text(serial))];
+    Some(dir.join(format!("ecr-login-{}.json", sha1_hex(&python_json(&args)))))
 }
 
 /// The state of `profile`'s MFA session for doctor: its expiry, if one is cached.
