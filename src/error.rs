@@ -162,8 +162,8 @@ pub enum Error {
     },
     /// No credential source in the chain produced credentials.
     #[error(
-        "no AWS credentials for {registry} (profile {}): run 'aws configure' or 'aws sso login', or set \
-         AWS_PROFILE to a profile that has credentials",
+        "no AWS credentials for {registry} (profile {}): run 'aws configure', or set AWS_PROFILE to a profile \
+         that has credentials",
         quote(.profile)
     )]
     NoCredentials {

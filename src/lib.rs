@@ -7,12 +7,17 @@
 //! main.rs        argv, environment, streams and clock in; exit code out
 //! lib.rs         these docs; `run`: parse the command line once, dispatch
 //!  commands
-//!   command.rs   the command line → Command (protocol action, kubelet, doctor, configure); help text
-//!   docker.rs    the docker-credential-helpers actions (get, store/erase, list) and wire types
+//!   command.rs   the command line → Command (protocol action, kubelet, doctor, configure, login); help
+//!   docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases, fallback
+//!   login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
 //!   kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
 //!   doctor.rs    checks everything a get depends on, through the same AWS seam
-//!   configure.rs routes hosts to the helper in docker's / containers' files; kubelet config
+//!   configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
 //!  mechanisms
+//!   principal.rs who signs a fetch: default chain, a rule's profile, a service account role, an
+//!                MFA session; a rule's role on top (decided on a miss only)
+//!   mfa.rs       MFA sessions: the /dev/tty prompt, one asker at a time, the AWS CLI's session cache
+//!   fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
 //!   tokens.rs    the token path: fresh → lock → look again → fetch → store → stale; returns Served
 //!   cache.rs     entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!   files.rs     atomic writes, private files and dirs, lock classes, ownership checks, no-follow
@@ -22,7 +27,8 @@
 //!  data
 //!   registry.rs  host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
-//!   identity.rs  the cheap identity fingerprint (env, profile sections, role, endpoints)
+//!   config.rs    the configuration file: [[registry]] rules, [[alias]] hosts, fallback; checked whole
+//!   identity.rs  the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
 //!   token.rs     AuthToken, decoding AWS:password, freshness with an injected clock
 //!   error.rs     every outcome, its message beside it, and Error::outcome for stdout
 //!   world.rs     World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
@@ -33,28 +39,28 @@
 //!
 //! # The path of a `get`
 //!
-//! `run` → `command` parses `get` → `docker::get` reads the host → `registry::parse` (a non-ECR
-//! host is answered not-found here, before any AWS file, runtime or cache is touched) →
-//! `identity::Identity::load` fingerprints the caller without resolving credentials →
-//! `tokens::token_for` → `cache` (ownership checked, entry opened without following links; a
-//! fresh entry ends it here: no SDK configuration, no async runtime) → on a miss or a token past
-//! half its life: the registry's lock (bounded wait) → a second look → `ecr::Aws::fetch` (the SDK
-//! configured by `aws`) → `cache::Cache::store` → `docker::write_credentials`. Every way of ending
-//! without a token answers the protocol's not-found line (`error::Error::outcome`), with the
-//! cause on stderr: any other stdout text makes some clients drop every registry's credentials.
+//! `run` → `command` parses `get` → `docker::get` reads the host and the configuration file
+//! (`config::Config::load`: one small read, or none) → an alias becomes its registry →
+//! `registry::parse` (a non-ECR host is answered not-found here, or handed to the fallback store,
+//! before any AWS file, runtime or cache is touched) → the first matching rule →
+//! `identity::Identity::load_for` fingerprints the caller (and the rule) without resolving
+//! credentials → `tokens::token_for` → `cache` (ownership checked, entry opened without following
+//! links; a fresh entry ends it here: no SDK configuration, no async runtime) → on a miss or a
+//! token past half its life: `principal::choose` (an MFA profile's session, asked for once) →
+//! the registry's lock (bounded wait) → a second look → `ecr::Aws::fetch` (the SDK configured by
+//! `aws`) → `cache::Cache::store` → `docker::write_credentials`. Every way of ending without a
+//! token answers the protocol's not-found line (`error::Error::outcome`), with the cause on
+//! stderr: any other stdout text makes some clients drop every registry's credentials.
 //!
-//! # Room for what comes next
+//! # Where the configuration lands
 //!
-//! - A configuration file: a module of its own (`config.rs`), parsed once in `main` into the
-//!   [`World`] beside [`Env`], cheaply enough for the hit path (no SDK, no runtime).
-//! - Identity rules per registry: applied in `identity.rs` (`Identity::load` gains the registry),
-//!   so the fingerprint and the cache keep one identity per registry.
-//! - The MFA prompt and its session cache: inside the AWS seam (`ecr.rs`, with `aws.rs`), reached
-//!   only on a miss; its prompt through a `World` member, so tests answer it.
-//! - Alias hosts: resolved to the real registry in `registry.rs` (with the table from the
-//!   configuration file) before the token path; the answer keeps the alias as ServerURL.
-//! - Delegating other hosts to another credential helper: a protocol action in `docker.rs`, where
-//!   the not-found answer is decided today.
+//! The file is parsed in each command that needs it (`Config::load`), not in `main`: `version`,
+//! `help` and the usage error never read it. Rules enter the fingerprint in `identity.rs`, so each
+//! rule has a cache of its own and a hit still resolves nothing. The MFA prompt is on `/dev/tty`
+//! (`mfa.rs`), reached only on a miss, before the registry lock so that the API deadline starts
+//! after the person has typed; the AWS seam gained one call, `Aws::start_session`. Aliases are
+//! resolved by each command before `registry::parse`, and the answer keeps the alias as
+//! ServerURL.
 
 mod aws;
 mod cache;

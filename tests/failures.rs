@@ -241,3 +241,36 @@ fn a_port_outside_the_tcp_range_is_not_a_registry() {
     assert_eq!(sandbox.get(&format!("{HOST}:65535")).code, 0);
     assert_eq!(ecr.calls(), 1);
 }
+
+#[test]
+fn an_expired_sso_session_names_aws_sso_login_with_its_profile_and_reads_plainly() {
+    let stand_in = StandIn::start();
+    let mut sandbox = Sandbox::new(&stand_in.url());
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    sandbox.set("AWS_PROFILE", "corp-sso");
+    sandbox.write_home_file(
+        ".aws/config",
+        "[profile corp-sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Pull\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.example/start\nsso_region = us-east-1\n",
+    );
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert!(run.stderr.contains("run 'aws sso login --profile corp-sso'"), "{run:?}");
+    assert!(!run.stderr.contains("Error {"), "{run:?}");
+    assert_eq!(stand_in.calls(), 0);
+}
+
+#[test]
+fn a_metadata_service_that_does_not_answer_sends_nobody_to_sso() {
+    let stand_in = StandIn::start();
+    let mut sandbox = Sandbox::bare();
+    sandbox.set("AWS_ENDPOINT_URL", &stand_in.url());
+    // The instance metadata service is on, at a loopback port where nothing listens.
+    sandbox.unset("AWS_EC2_METADATA_DISABLED");
+    sandbox.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", &closed_port_url());
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert!(run.stderr.contains("no AWS credentials"), "{run:?}");
+    assert!(!run.stderr.to_lowercase().contains("sso"), "{run:?}");
+}
