@@ -28,11 +28,7 @@
 //! ```
 
 use std::io::Read;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
-use toml::Spanned;
 
 use crate::env::Env;
 use crate::error::{Error, clip, quote};
@@ -99,20 +95,10 @@ pub struct Alias {
     pub registry: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    fallback: Option<Spanned<String>>,
-    #[serde(default)]
-    registry: Vec<Spanned<RawRule>>,
-    #[serde(default)]
-    alias: Vec<Spanned<RawAlias>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[registry]]` table as written: its keys, and the line of its header.
+#[derive(Default)]
 struct RawRule {
-    #[serde(rename = "match")]
+    line: usize,
     host_pattern: Option<String>,
     account: Option<String>,
     profile: Option<String>,
@@ -121,11 +107,175 @@ struct RawRule {
     role_session_name: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[alias]]` table as written.
+#[derive(Default)]
 struct RawAlias {
-    host: String,
-    registry: String,
+    line: usize,
+    host: Option<String>,
+    registry: Option<String>,
+}
+
+/// The keys of each table, for the unknown-key message.
+const TOP_KEYS: &[&str] = &["fallback"];
+const RULE_KEYS: &[&str] = &["match", "account", "profile", "role_arn", "external_id", "role_session_name"];
+const ALIAS_KEYS: &[&str] = &["host", "registry"];
+
+/// The table that the lines being read belong to.
+enum Table {
+    Top,
+    Rule,
+    Alias,
+}
+
+/// The file as written: the subset of TOML the configuration uses, read in one pass with no
+/// allocation beyond the values (a `get` reads it on every call; `bench/run` times it). Every
+/// value is a string; tables are `[[registry]]` and `[[alias]]`; anything else is an error with
+/// its line, as is an unknown or repeated key.
+#[derive(Default)]
+struct Raw {
+    fallback: Option<(String, usize)>,
+    rules: Vec<RawRule>,
+    aliases: Vec<RawAlias>,
+}
+
+impl Raw {
+    fn read(text: &str) -> Result<Raw, (usize, String)> {
+        let mut raw = Raw::default();
+        let mut table = Table::Top;
+        for (index, full) in text.lines().enumerate() {
+            let line = index + 1;
+            let content = full.trim();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            if content.starts_with('[') {
+                table = header(content).map_err(|e| (line, e))?;
+                match table {
+                    Table::Rule => raw.rules.push(RawRule { line, ..RawRule::default() }),
+                    Table::Alias => raw.aliases.push(RawAlias { line, ..RawAlias::default() }),
+                    Table::Top => {}
+                }
+                continue;
+            }
+            let (key, value) = key_value(content).map_err(|e| (line, e))?;
+            let target: &mut Option<String> = match (&table, raw.rules.last_mut(), raw.aliases.last_mut()) {
+                (Table::Top, _, _) => {
+                    if key != "fallback" {
+                        return Err((line, unknown_key(key, "at the top", TOP_KEYS)));
+                    }
+                    if raw.fallback.is_some() {
+                        return Err((line, "fallback is set twice".into()));
+                    }
+                    raw.fallback = Some((value, line));
+                    continue;
+                }
+                (Table::Rule, Some(rule), _) => match key {
+                    "match" => &mut rule.host_pattern,
+                    "account" => &mut rule.account,
+                    "profile" => &mut rule.profile,
+                    "role_arn" => &mut rule.role_arn,
+                    "external_id" => &mut rule.external_id,
+                    "role_session_name" => &mut rule.role_session_name,
+                    _ => return Err((line, unknown_key(key, "in [[registry]]", RULE_KEYS))),
+                },
+                (Table::Alias, _, Some(alias)) => match key {
+                    "host" => &mut alias.host,
+                    "registry" => &mut alias.registry,
+                    _ => return Err((line, unknown_key(key, "in [[alias]]", ALIAS_KEYS))),
+                },
+                _ => return Err((line, "a key outside any table".into())),
+            };
+            if target.is_some() {
+                return Err((line, format!("{key} is set twice in the same table")));
+            }
+            *target = Some(value);
+        }
+        Ok(raw)
+    }
+}
+
+fn unknown_key(key: &str, place: &str, known: &[&str]) -> String {
+    format!("unknown key {} {place}; the keys are {}", quote(key), known.join(", "))
+}
+
+/// A table header: `[[registry]]` or `[[alias]]`, spaces allowed inside, a comment after.
+fn header(content: &str) -> Result<Table, String> {
+    let problem =
+        || format!("{} is not a table of this file; the tables are [[registry]] and [[alias]]", quote(content));
+    let inner = content.strip_prefix("[[").and_then(|rest| rest.split_once("]]")).ok_or_else(problem)?;
+    let (name, after) = inner;
+    if !(after.trim().is_empty() || after.trim_start().starts_with('#')) {
+        return Err(problem());
+    }
+    match name.trim() {
+        "registry" => Ok(Table::Rule),
+        "alias" => Ok(Table::Alias),
+        _ => Err(problem()),
+    }
+}
+
+/// `key = "value"` (or a 'literal'), with a comment allowed after it.
+fn key_value(content: &str) -> Result<(&str, String), String> {
+    let (key, rest) =
+        content.split_once('=').ok_or_else(|| format!("expected key = \"value\", found {}", quote(content)))?;
+    let key = key.trim();
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(format!("{} is not a key", quote(key)));
+    }
+    let rest = rest.trim_start();
+    let (value, after) = match rest.as_bytes().first() {
+        Some(b'"') if !rest.starts_with("\"\"\"") => basic_string(&rest[1..]),
+        Some(b'\'') if !rest.starts_with("'''") => {
+            let body = &rest[1..];
+            body.find('\'')
+                .map(|end| (body[..end].to_string(), &body[end + 1..]))
+                .ok_or_else(|| "the string is not closed".to_string())
+        }
+        _ => Err(format!("{key} must be a string in double quotes")),
+    }
+    .map_err(|e| format!("{key}: {e}"))?;
+    let after = after.trim_start();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return Err(format!("{key}: unexpected {} after the value", quote(after)));
+    }
+    Ok((key, value))
+}
+
+/// The body of a basic string after its opening quote: its value, and what follows the closing
+/// quote. TOML's escapes are understood.
+fn basic_string(body: &str) -> Result<(String, &str), String> {
+    let mut value = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Ok((value, &body[i + 1..])),
+            '\\' => {
+                let escaped = match chars.next().map(|(_, e)| e) {
+                    Some('"') => '"',
+                    Some('\\') => '\\',
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    Some('r') => '\r',
+                    Some('b') => '\u{8}',
+                    Some('f') => '\u{c}',
+                    Some(u @ ('u' | 'U')) => {
+                        let digits = if u == 'u' { 4 } else { 8 };
+                        let hex: String = chars.by_ref().take(digits).map(|(_, h)| h).collect();
+                        u32::from_str_radix(&hex, 16)
+                            .ok()
+                            .filter(|_| hex.len() == digits)
+                            .and_then(char::from_u32)
+                            .ok_or_else(|| format!("\\{u}{hex} is not a character"))?
+                    }
+                    other => return Err(format!("unknown escape \\{}", other.map(String::from).unwrap_or_default())),
+                };
+                value.push(escaped);
+            }
+            c if c.is_control() && c != '\t' => return Err("a control character in a string".into()),
+            c => value.push(c),
+        }
+    }
+    Err("the string is not closed".into())
 }
 
 /// Where the configuration file is looked for, and whether someone named it explicitly.
@@ -154,30 +304,21 @@ impl Config {
 
     /// Parses and checks the text of the file at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
-        let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|span| line_of(text, span.start));
-            config_error(path, line, &e.message().replace('`', "'"))
-        })?;
-        let at = |span: Range<usize>| Some(line_of(text, span.start));
+        let raw = Raw::read(text).map_err(|(line, problem)| config_error(path, Some(line), &problem))?;
         let mut config = Config { path: path.to_path_buf(), ..Config::default() };
-        if let Some(fallback) = file.fallback {
-            let span = fallback.span();
-            let name = fallback.into_inner();
-            check_fallback(&name).map_err(|problem| config_error(path, at(span), &problem))?;
+        if let Some((name, line)) = raw.fallback {
+            check_fallback(&name).map_err(|problem| config_error(path, Some(line), &problem))?;
             config.fallback = Some(name);
         }
-        for raw in file.registry {
-            let span = raw.span();
-            let rule = check_rule(raw.into_inner(), line_of(text, span.start))
-                .map_err(|problem| config_error(path, at(span), &problem))?;
-            config.rules.push(rule);
+        for rule in raw.rules {
+            let line = rule.line;
+            config.rules.push(check_rule(rule).map_err(|problem| config_error(path, Some(line), &problem))?);
         }
-        let alias_hosts: Vec<String> = file.alias.iter().map(|a| normal_host(&a.get_ref().host)).collect();
-        for raw in file.alias {
-            let span = raw.span();
-            let alias = check_alias(raw.get_ref(), &alias_hosts, &config.aliases)
-                .map_err(|problem| config_error(path, at(span), &problem))?;
-            config.aliases.push(alias);
+        let alias_hosts: Vec<String> = raw.aliases.iter().filter_map(|a| a.host.as_deref()).map(normal_host).collect();
+        for alias in &raw.aliases {
+            let checked = check_alias(alias, &alias_hosts, &config.aliases)
+                .map_err(|problem| config_error(path, Some(alias.line), &problem))?;
+            config.aliases.push(checked);
         }
         Ok(config)
     }
@@ -250,11 +391,6 @@ fn config_error(path: &Path, line: Option<usize>, problem: &str) -> Error {
     Error::Config { path: path.to_path_buf(), line, problem: problem.to_string() }
 }
 
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |before| before.bytes().filter(|b| *b == b'\n').count() + 1)
-}
-
 fn check_fallback(name: &str) -> Result<(), String> {
     let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if !valid || name.starts_with('.') {
@@ -270,7 +406,8 @@ fn check_fallback(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_rule(raw: RawRule, line: usize) -> Result<Rule, String> {
+fn check_rule(raw: RawRule) -> Result<Rule, String> {
+    let line = raw.line;
     if raw.host_pattern.is_none() && raw.account.is_none() {
         return Err("a [[registry]] rule needs match (a host pattern) or account; use match = \"*\" for every \
                     registry"
@@ -316,17 +453,20 @@ fn check_rule(raw: RawRule, line: usize) -> Result<Rule, String> {
 }
 
 fn check_alias(raw: &RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
-    let host = normal_host(&raw.host);
+    let host = normal_host(raw.host.as_deref().unwrap_or_default());
     if host.is_empty() {
         return Err("an [[alias]] needs a host".into());
     }
+    let Some(registry_text) = raw.registry.as_deref() else {
+        return Err(format!("alias {} needs registry, the ECR registry it stands for", quote(&host)));
+    };
     if registry::parse(&host).is_ok() {
         return Err(format!("alias host {} is an ECR host already; an alias is another name for one", quote(&host)));
     }
     if earlier.iter().any(|a| a.host == host) {
         return Err(format!("alias host {} is defined twice", quote(&host)));
     }
-    let target = normal_host(&raw.registry);
+    let target = normal_host(registry_text);
     if alias_hosts.contains(&target) {
         return Err(format!(
             "alias {} points at {}, which is itself an alias; point it at the ECR registry",
@@ -334,13 +474,13 @@ fn check_alias(raw: &RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Res
             quote(&target)
         ));
     }
-    match registry::parse(&raw.registry) {
+    match registry::parse(registry_text) {
         Ok(registry) => Ok(Alias { host, registry: registry.host().to_string() }),
         Err(_) => Err(format!(
             "alias {} points at {}, which is not an ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com or \
              public.ecr.aws)",
             quote(&host),
-            quote(&clip(&raw.registry))
+            quote(&clip(registry_text))
         )),
     }
 }
@@ -452,6 +592,7 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     #[test]
     fn errors_name_the_file_the_line_and_the_key() {
         let unknown = problem("fallback = \"pass\"\n\n[[registry]]\naccount = \"210987654321\"\nprofle = \"x\"\n");
+        assert!(unknown.contains("unknown key \"profle\" in [[registry]]; the keys are match, account"), "{unknown}");
         assert!(
             unknown.contains("config.toml") && unknown.contains("line 5") && unknown.contains("profle"),
             "{unknown}"
@@ -480,6 +621,45 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
             let message = problem(text);
             assert!(message.contains(needle), "{text}: {message}");
             assert!(message.contains("line "), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_toml_subset_reads_as_the_toml_crate_reads_it() {
+        // Strings (basic with escapes, literal), comments after values, spaces in headers, blank
+        // lines and indentation: each value must come out as a real TOML parser reads it.
+        let text = "# comment\nfallback = 'secret-service.v2'   # after\n\n[[ registry ]]  # header comment\n  \
+                    match = \"*.dkr.ecr.*.amazonaws.com\"\n  profile = \"a\\\"b\\\\c\\u00e9\"\n\
+                    role_arn = 'arn:aws:iam::210987654321:role/x#y'\n[[alias]]\nhost=\"r.example\"\n\
+                    registry = \"123456789012.dkr.ecr.us-east-1.amazonaws.com\"\n";
+        let ours = parse(text).unwrap();
+        let theirs: toml::Table = toml::from_str(text).unwrap();
+        assert_eq!(ours.fallback.as_deref(), theirs["fallback"].as_str());
+        let rule = &theirs["registry"].as_array().unwrap()[0];
+        assert_eq!(ours.rules[0].host_pattern.as_deref(), rule["match"].as_str());
+        assert_eq!(ours.rules[0].profile.as_deref(), rule["profile"].as_str());
+        assert_eq!(ours.rules[0].profile.as_deref(), Some("a\"b\\cé"));
+        assert_eq!(ours.rules[0].role.as_ref().map(|r| r.arn.as_str()), rule["role_arn"].as_str());
+        assert_eq!(ours.aliases[0].host, theirs["alias"].as_array().unwrap()[0]["host"].as_str().unwrap());
+        assert_eq!(ours.rules[0].line, 4);
+    }
+
+    #[test]
+    fn toml_beyond_the_subset_is_refused_with_its_line() {
+        for (text, line, needle) in [
+            ("[registry]\n", 1, "not a table of this file"),
+            ("[[registry]]\nmatch = \"*\"\nprofile = \"\"\"x\"\"\"\n", 3, "must be a string"),
+            ("[[registry]]\nmatch = [\"*\"]\n", 2, "must be a string"),
+            ("[[registry]]\nmatch = \"*\" extra\n", 2, "after the value"),
+            ("[[registry]]\nmatch = \"*\nprofile = \"p\"\n", 2, "not closed"),
+            ("[[registry]]\nmatch = \"*\"\nmatch = \"x\"\n", 3, "set twice"),
+            ("fallback = \"a\"\nfallback = \"b\"\n", 2, "set twice"),
+            ("[[alias]]\nhost = \"r.example\"\nregistri = \"x\"\n", 3, "unknown key \"registri\" in [[alias]]"),
+            ("just words\n", 1, "expected key = "),
+            ("[[registry]]\nmatch = \"\\q\"\n", 2, "unknown escape"),
+        ] {
+            let message = problem(text);
+            assert!(message.contains(&format!("line {line}:")) && message.contains(needle), "{text:?}: {message}");
         }
     }
 

@@ -145,6 +145,7 @@ fn every_readme_config_example_loads_with_what_it_declares() {
         let path = sandbox.write_home_file("example.toml", block);
         sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
         let run = sandbox.run(&["doctor", "123456789012.dkr.ecr.us-east-1.amazonaws.com"], b"");
+        toml::from_str::<toml::Table>(block).unwrap_or_else(|e| panic!("not TOML: {e}\n{block}"));
         let (rules, aliases) = (block.matches("[[registry]]").count(), block.matches("[[alias]]").count());
         let line = format!("{} ({rules} rule(s), {aliases} alias(es))", path.display());
         assert!(run.stdout.contains(&line), "{block}\n{run:?}");
