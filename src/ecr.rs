@@ -540,7 +540,7 @@ async fn describe_caller(
         let source = credentials
             .get_property::<Vec<AwsCredentialFeature>>()
             .filter(|features| !features.is_empty())
-            .map_or_else(|| "unknown".to_string(), |features| format!("{features:?}"));
+            .map_or_else(|| principal_source(principal), |features| format!("{features:?}"));
         let access_key_id = credentials.access_key_id().to_string();
         let sts = aws_sdk_sts::config::Builder::from(&config).credentials_provider(credentials).build();
         let arn = aws_sdk_sts::Client::from_conf(sts)
@@ -554,6 +554,20 @@ async fn describe_caller(
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
         Err(_) => Err(Error::TimedOut { registry: registry.to_string(), after: timeout }),
+    }
+}
+
+/// How doctor names the credentials of `principal` when the SDK recorded no source for them (the
+/// ones we make ourselves).
+fn principal_source(principal: &Principal) -> String {
+    let base = match &principal.base {
+        Base::Session(_) => "an MFA session",
+        Base::WebIdentity(_) => "a service account token",
+        Base::Profile(_) | Base::DefaultChain => "the credential chain",
+    };
+    match &principal.role {
+        Some(role) => format!("{base}, then AssumeRole {}", role.arn),
+        None => base.to_string(),
     }
 }
 
