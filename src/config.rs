@@ -144,7 +144,7 @@ impl Raw {
         let mut table = Table::Top;
         for (index, full) in text.lines().enumerate() {
             let line = index + 1;
-            let content = full.trim();
+            let content = full.trim_ascii();
             if content.is_empty() || content.starts_with('#') {
                 continue;
             }
@@ -218,11 +218,11 @@ fn header(content: &str) -> Result<Table, String> {
 fn key_value(content: &str) -> Result<(&str, String), String> {
     let (key, rest) =
         content.split_once('=').ok_or_else(|| format!("expected key = \"value\", found {}", quote(content)))?;
-    let key = key.trim();
+    let key = key.trim_ascii();
     if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(format!("{} is not a key", quote(key)));
     }
-    let rest = rest.trim_start();
+    let rest = rest.trim_ascii_start();
     let (value, after) = match rest.as_bytes().first() {
         Some(b'"') if !rest.starts_with("\"\"\"") => basic_string(&rest[1..]),
         Some(b'\'') if !rest.starts_with("'''") => {
@@ -234,7 +234,7 @@ fn key_value(content: &str) -> Result<(&str, String), String> {
         _ => Err(format!("{key} must be a string in double quotes")),
     }
     .map_err(|e| format!("{key}: {e}"))?;
-    let after = after.trim_start();
+    let after = after.trim_ascii_start();
     if !(after.is_empty() || after.starts_with('#')) {
         return Err(format!("{key}: unexpected {} after the value", quote(after)));
     }
@@ -244,6 +244,13 @@ fn key_value(content: &str) -> Result<(&str, String), String> {
 /// The body of a basic string after its opening quote: its value, and what follows the closing
 /// quote. TOML's escapes are understood.
 fn basic_string(body: &str) -> Result<(String, &str), String> {
+    // Most values have no escape: one scan for the closing quote, one copy.
+    let special = body.bytes().position(|b| b == b'"' || b == b'\\' || (b.is_ascii_control() && b != b'\t'));
+    if let Some(end) = special
+        && body.as_bytes()[end] == b'"'
+    {
+        return Ok((body[..end].to_string(), &body[end + 1..]));
+    }
     let mut value = String::new();
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -378,8 +385,12 @@ impl Rule {
 }
 
 fn read(path: &Path) -> std::io::Result<String> {
-    let file = trust::open_config(path)?;
-    let mut text = String::new();
+    let (file, len) = trust::open_config(path)?;
+    if len > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other(format!("it is larger than {MAX_CONFIG_BYTES} bytes")));
+    }
+    // Sized from fstat: one read and the one that sees the end, not a series of growing ones.
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
     file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
     if text.len() as u64 > MAX_CONFIG_BYTES {
         return Err(std::io::Error::other(format!("it is larger than {MAX_CONFIG_BYTES} bytes")));

@@ -223,8 +223,9 @@ pub mod trust {
 
     /// Opens a configuration file that decides whose credentials are used: links are followed
     /// (dotfile managers link it), but the file itself must belong to us or root and be writable
-    /// by no one else, or another user could send our credentials anywhere.
-    pub fn open_config(path: &Path) -> io::Result<File> {
+    /// by no one else, or another user could send our credentials anywhere. Returns its length,
+    /// so that it is read in one call.
+    pub fn open_config(path: &Path) -> io::Result<(File, u64)> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         if !meta.is_file() {
@@ -243,7 +244,7 @@ pub mod trust {
                 meta.mode() & 0o7777
             )));
         }
-        Ok(file)
+        Ok((file, meta.len()))
     }
 
     /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
@@ -284,8 +285,10 @@ pub mod trust {
         Ok(())
     }
 
-    pub fn open_config(path: &Path) -> io::Result<File> {
-        File::open(path)
+    pub fn open_config(path: &Path) -> io::Result<(File, u64)> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok((file, len))
     }
 
     pub fn open_entry(path: &Path) -> io::Result<File> {

@@ -194,3 +194,24 @@ fn a_request_without_an_image_is_refused_rather_than_answered_empty() {
     }
     assert_eq!(ecr.calls(), 0);
 }
+
+#[test]
+fn the_standard_irsa_annotation_is_accepted_and_the_ecr_one_wins_over_it() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let irsa = "arn:aws:iam::123456789012:role/irsa";
+    let pull = "arn:aws:iam::123456789012:role/ecr-pull";
+    let token = "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature";
+    let annotated = |annotations: &str| {
+        format!(
+            r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest","image":"{HOST}/a:1","serviceAccountToken":"{token}","serviceAccountAnnotations":{{{annotations}}}}}"#
+        )
+    };
+    let only_irsa = annotated(&format!(r#""eks.amazonaws.com/role-arn":"{irsa}""#));
+    provider(&sandbox, &only_irsa).assert_clean_success();
+    let both =
+        annotated(&format!(r#""eks.amazonaws.com/role-arn":"{irsa}","eks.amazonaws.com/ecr-role-arn":"{pull}""#));
+    provider(&sandbox, &both).assert_clean_success();
+    let roles: Vec<Option<String>> = ecr.sts_requests().into_iter().map(|r| r.role_arn).collect();
+    assert_eq!(roles, [Some(irsa.to_string()), Some(pull.to_string())]);
+}
