@@ -245,11 +245,11 @@ fn key_value(content: &str) -> Result<(&str, String), String> {
 /// quote. TOML's escapes are understood.
 fn basic_string(body: &str) -> Result<(String, &str), String> {
     // Most values have no escape: one scan for the closing quote, one copy.
-    let special = body.bytes().position(|b| b == b'"' || b == b'\\' || (b.is_ascii_control() && b != b'\t'));
-    if let Some(end) = special
-        && body.as_bytes()[end] == b'"'
-    {
-        return Ok((body[..end].to_string(), &body[end + 1..]));
+    if let Some(end) = body.find('"') {
+        let value = &body[..end];
+        if !value.contains('\\') && value.bytes().all(|b| b >= b' ' || b == b'\t') {
+            return Ok((value.to_string(), &body[end + 1..]));
+        }
     }
     let mut value = String::new();
     let mut chars = body.char_indices();

@@ -168,7 +168,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     // The rule, the shared files and the profile.
     let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
     let identity = Identity::load_for(env, rule, config.as_ref().map(|c| c.path.as_path()));
-    match &identity.rule_description {
+    match identity.rule_description() {
         Some(description) => f.fact("rule", description.clone()),
         None if config.is_some() => f.fact("rule", "none matches: the default credential chain"),
         None => {}
@@ -186,7 +186,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             None => f.fact(label, "no HOME"),
         }
     }
-    let from = if identity.profile_from_env { format!("from {}", identity.profile_origin) } else { "default".into() };
+    let from = if identity.profile_from_env { format!("from {}", identity.profile_origin()) } else { "default".into() };
     if identity.profile_from_env && !identity.profile_defined {
         f.problem(
             "profile",

@@ -347,7 +347,7 @@ async fn resolve_credentials(
     let no_credentials = || {
         let (registry, profile) = (cx.registry.to_string(), identity.profile.clone());
         if unknown_profile {
-            Error::UnknownProfile { registry, profile, origin: identity.profile_origin.clone() }
+            Error::UnknownProfile { registry, profile, origin: identity.profile_origin() }
         } else {
             Error::NoCredentials { registry, profile }
         }

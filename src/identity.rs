@@ -91,14 +91,13 @@ pub struct Identity {
     pub endpoint_configured: bool,
     /// The region the environment or the profile configures, if any.
     pub configured_region: Option<String>,
-    /// What chose the profile, for messages: `AWS_PROFILE`, or a configuration rule.
-    pub profile_origin: String,
+
     /// Whether the profile is an SSO profile (`sso_session` or `sso_start_url`).
     pub sso: bool,
     /// The configuration rule that selected this identity, if any.
     pub rule: Option<Rule>,
-    /// That rule, described for messages and doctor.
-    pub rule_description: Option<String>,
+    /// The configuration file the rule is in, to describe it.
+    pub config_path: Option<PathBuf>,
 }
 
 /// Environment variables that carry credentials, which a rule's profile overrides.
@@ -260,43 +259,56 @@ impl Identity {
     /// share a token. Still no credentials are resolved.
     pub fn load_for(env: &Env, rule: Option<&Rule>, config_path: Option<&Path>) -> Identity {
         let Some(rule) = rule else { return Identity::load(env) };
-        let mut identity = match &rule.profile {
-            Some(profile) => {
-                let mut own = env.clone();
-                for name in CREDENTIAL_VARIABLES {
-                    own.set(name, "");
-                }
-                own.set("AWS_PROFILE", profile);
-                Identity::load(&own)
-            }
-            None => Identity::load(env),
-        };
+        let mut identity = Identity::read(env, rule.profile.as_deref());
         let mut hasher = Sha256::new();
         hasher.update(format!("ecr-login identity v1\nbase {}\n{}", identity.fingerprint, rule.fingerprint_input()));
         identity.fingerprint = fingerprint_of(hasher);
-        let description = config_path.map_or_else(|| "a configuration rule".to_string(), |p| rule.describe(p));
-        if rule.profile.is_some() {
-            identity.profile_origin.clone_from(&description);
-        }
         identity.rule = Some(rule.clone());
-        identity.rule_description = Some(description);
+        identity.config_path = config_path.map(Path::to_path_buf);
         identity
+    }
+
+    /// The rule that selected this identity, described for messages and doctor.
+    pub fn rule_description(&self) -> Option<String> {
+        let rule = self.rule.as_ref()?;
+        Some(self.config_path.as_deref().map_or_else(|| "a configuration rule".to_string(), |p| rule.describe(p)))
+    }
+
+    /// What chose the profile, for messages: a configuration rule, else `AWS_PROFILE`.
+    pub fn profile_origin(&self) -> String {
+        match self.rule.as_ref().filter(|r| r.profile.is_some()) {
+            Some(_) => self.rule_description().unwrap_or_default(),
+            None => "AWS_PROFILE".to_string(),
+        }
     }
 
     /// Reads the environment and the shared files and fingerprints them.
     pub fn load(env: &Env) -> Identity {
+        Identity::read(env, None)
+    }
+
+    /// [`Identity::load`], or with `profile_override` (a rule's profile) the identity of that
+    /// profile as if `AWS_PROFILE` named it and no credentials were in the environment: the
+    /// variables that carry credentials or choose a profile are left out of the fingerprint,
+    /// without copying the environment (this runs on every cache hit).
+    fn read(env: &Env, profile_override: Option<&str>) -> Identity {
         let config_path = config_file_path(env);
         let credentials_path = credentials_file_path(env);
         let config = config_path.as_deref().map(SharedFile::read).unwrap_or_default();
         let credentials = credentials_path.as_deref().map(SharedFile::read).unwrap_or_default();
 
-        let profile_from_env = env.get("AWS_PROFILE").is_some();
-        let profile = env.get("AWS_PROFILE").unwrap_or("default").to_string();
+        let profile_from_env = profile_override.is_some() || env.get("AWS_PROFILE").is_some();
+        let profile = profile_override.or_else(|| env.get("AWS_PROFILE")).unwrap_or("default").to_string();
 
         let mut hasher = Sha256::new();
         hasher.update(b"ecr-login identity v1\n");
+        if let Some(profile) = profile_override {
+            hasher.update(format!("env AWS_PROFILE={profile}\n"));
+        }
         for name in IDENTITY_VARIABLES {
-            if let Some(v) = env.get(name) {
+            let overridden = profile_override.is_some()
+                && (CREDENTIAL_VARIABLES.contains(name) || *name == "AWS_PROFILE" || *name == "AWS_DEFAULT_PROFILE");
+            if let (Some(v), false) = (env.get(name), overridden) {
                 hasher.update(format!("env {name}={v}\n"));
             }
         }
@@ -353,10 +365,9 @@ impl Identity {
                 .or_else(|| env.get("AWS_DEFAULT_REGION"))
                 .map(str::to_string)
                 .or(configured_region),
-            profile_origin: "AWS_PROFILE".to_string(),
             sso,
             rule: None,
-            rule_description: None,
+            config_path: None,
         }
     }
 }

@@ -61,7 +61,7 @@ pub fn choose<A: Aws>(
     world: &World<'_, A>,
 ) -> Result<Principal, Error> {
     let rule = identity.rule.as_ref();
-    let describe = identity.rule_description.clone();
+    let describe = identity.rule_description();
     if let Some(web_identity) = web_identity {
         return Ok(Principal { base: Base::WebIdentity(web_identity.clone()), role: None, rule: describe });
     }
