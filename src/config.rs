@@ -27,6 +27,7 @@
 //! registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 //! ```
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -54,14 +55,17 @@ pub struct Config {
     pub path: PathBuf,
     /// The `docker-credential-<NAME>` helper that answers hosts that are neither ECR nor aliases.
     pub fallback: Option<String>,
-    /// The `[[registry]]` rules, in file order.
-    pub rules: Vec<Rule>,
     /// The `[[alias]]` entries, in file order.
     pub aliases: Vec<Alias>,
+    /// The file's text, which the rules' values point into.
+    text: String,
+    /// The `[[registry]]` rules, in file order: checked, and made into [`Rule`]s only when one
+    /// is used (a `get` reads the file on every call and uses one rule at most).
+    rules: Vec<RawRule>,
 }
 
 /// One `[[registry]]` rule: which registries it selects and whose identity they get.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rule {
     /// The line of its `[[registry]]` header, to name it in messages and in doctor.
     pub line: usize,
@@ -95,16 +99,44 @@ pub struct Alias {
     pub registry: String,
 }
 
+/// A string value of the file: where it lies in the text, or its decoded text when it had
+/// escapes (rare), so that reading the file allocates nothing per value.
+#[derive(Debug, Clone)]
+enum Value {
+    At(usize, usize),
+    Decoded(String),
+}
+
+impl Value {
+    fn of(text: &str, value: Cow<'_, str>) -> Value {
+        match value {
+            // A borrowed value is a slice of `text`: its offset is its distance from the start.
+            Cow::Borrowed(slice) => {
+                let start = slice.as_ptr() as usize - text.as_ptr() as usize;
+                Value::At(start, start + slice.len())
+            }
+            Cow::Owned(decoded) => Value::Decoded(decoded),
+        }
+    }
+
+    fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Value::At(start, end) => text.get(*start..*end).unwrap_or_default(),
+            Value::Decoded(decoded) => decoded,
+        }
+    }
+}
+
 /// One `[[registry]]` table as written: its keys, and the line of its header.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct RawRule {
     line: usize,
-    host_pattern: Option<String>,
-    account: Option<String>,
-    profile: Option<String>,
-    role_arn: Option<String>,
-    external_id: Option<String>,
-    role_session_name: Option<String>,
+    host_pattern: Option<Value>,
+    account: Option<Value>,
+    profile: Option<Value>,
+    role_arn: Option<Value>,
+    external_id: Option<Value>,
+    role_session_name: Option<Value>,
 }
 
 /// One `[[alias]]` table as written.
@@ -158,7 +190,8 @@ impl Raw {
                 continue;
             }
             let (key, value) = key_value(content).map_err(|e| (line, e))?;
-            let target: &mut Option<String> = match (&table, raw.rules.last_mut(), raw.aliases.last_mut()) {
+            let value = Value::of(text, value);
+            let target: &mut Option<Value> = match (&table, raw.rules.last_mut(), raw.aliases.last_mut()) {
                 (Table::Top, _, _) => {
                     if key != "fallback" {
                         return Err((line, unknown_key(key, "at the top", TOP_KEYS)));
@@ -166,7 +199,7 @@ impl Raw {
                     if raw.fallback.is_some() {
                         return Err((line, "fallback is set twice".into()));
                     }
-                    raw.fallback = Some((value, line));
+                    raw.fallback = Some((value.get(text).to_string(), line));
                     continue;
                 }
                 (Table::Rule, Some(rule), _) => match key {
@@ -178,11 +211,18 @@ impl Raw {
                     "role_session_name" => &mut rule.role_session_name,
                     _ => return Err((line, unknown_key(key, "in [[registry]]", RULE_KEYS))),
                 },
-                (Table::Alias, _, Some(alias)) => match key {
-                    "host" => &mut alias.host,
-                    "registry" => &mut alias.registry,
-                    _ => return Err((line, unknown_key(key, "in [[alias]]", ALIAS_KEYS))),
-                },
+                (Table::Alias, _, Some(alias)) => {
+                    let slot = match key {
+                        "host" => &mut alias.host,
+                        "registry" => &mut alias.registry,
+                        _ => return Err((line, unknown_key(key, "in [[alias]]", ALIAS_KEYS))),
+                    };
+                    if slot.is_some() {
+                        return Err((line, format!("{key} is set twice in the same table")));
+                    }
+                    *slot = Some(value.get(text).to_string());
+                    continue;
+                }
                 _ => return Err((line, "a key outside any table".into())),
             };
             if target.is_some() {
@@ -215,7 +255,7 @@ fn header(content: &str) -> Result<Table, String> {
 }
 
 /// `key = "value"` (or a 'literal'), with a comment allowed after it.
-fn key_value(content: &str) -> Result<(&str, String), String> {
+fn key_value(content: &str) -> Result<(&str, Cow<'_, str>), String> {
     let (key, rest) =
         content.split_once('=').ok_or_else(|| format!("expected key = \"value\", found {}", quote(content)))?;
     let key = key.trim_ascii();
@@ -228,7 +268,7 @@ fn key_value(content: &str) -> Result<(&str, String), String> {
         Some(b'\'') if !rest.starts_with("'''") => {
             let body = &rest[1..];
             body.find('\'')
-                .map(|end| (body[..end].to_string(), &body[end + 1..]))
+                .map(|end| (Cow::Borrowed(&body[..end]), &body[end + 1..]))
                 .ok_or_else(|| "the string is not closed".to_string())
         }
         _ => Err(format!("{key} must be a string in double quotes")),
@@ -243,19 +283,19 @@ fn key_value(content: &str) -> Result<(&str, String), String> {
 
 /// The body of a basic string after its opening quote: its value, and what follows the closing
 /// quote. TOML's escapes are understood.
-fn basic_string(body: &str) -> Result<(String, &str), String> {
+fn basic_string(body: &str) -> Result<(Cow<'_, str>, &str), String> {
     // Most values have no escape: one scan for the closing quote, one copy.
     if let Some(end) = body.find('"') {
         let value = &body[..end];
         if !value.contains('\\') && value.bytes().all(|b| b >= b' ' || b == b'\t') {
-            return Ok((value.to_string(), &body[end + 1..]));
+            return Ok((Cow::Borrowed(value), &body[end + 1..]));
         }
     }
     let mut value = String::new();
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => return Ok((value, &body[i + 1..])),
+            '"' => return Ok((Cow::Owned(value), &body[i + 1..])),
             '\\' => {
                 let escaped = match chars.next().map(|(_, e)| e) {
                     Some('"') => '"',
@@ -313,13 +353,13 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         let raw = Raw::read(text).map_err(|(line, problem)| config_error(path, Some(line), &problem))?;
         let mut config = Config { path: path.to_path_buf(), ..Config::default() };
+        for rule in &raw.rules {
+            check_rule(rule, text).map_err(|problem| config_error(path, Some(rule.line), &problem))?;
+        }
+        config.rules = raw.rules;
         if let Some((name, line)) = raw.fallback {
             check_fallback(&name).map_err(|problem| config_error(path, Some(line), &problem))?;
             config.fallback = Some(name);
-        }
-        for rule in raw.rules {
-            let line = rule.line;
-            config.rules.push(check_rule(rule).map_err(|problem| config_error(path, Some(line), &problem))?);
         }
         let alias_hosts: Vec<String> = raw.aliases.iter().filter_map(|a| a.host.as_deref()).map(normal_host).collect();
         for alias in &raw.aliases {
@@ -327,12 +367,28 @@ impl Config {
                 .map_err(|problem| config_error(path, Some(alias.line), &problem))?;
             config.aliases.push(checked);
         }
+        config.text = text.to_string();
         Ok(config)
     }
 
     /// The first rule that selects `registry`, if any.
-    pub fn rule_for(&self, registry: &Registry) -> Option<&Rule> {
-        self.rules.iter().find(|rule| rule.selects(registry))
+    pub fn rule_for(&self, registry: &Registry) -> Option<Rule> {
+        self.rule_index_for(registry).map(|index| self.rule(index))
+    }
+
+    /// The position of the first rule that selects `registry`, if any.
+    pub fn rule_index_for(&self, registry: &Registry) -> Option<usize> {
+        self.rules.iter().position(|raw| raw.selects(registry, &self.text))
+    }
+
+    /// How many rules there are.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The rule at `index` (in file order), as the rest of the crate uses it.
+    pub fn rule(&self, index: usize) -> Rule {
+        self.rules.get(index).map(|raw| raw.rule(&self.text)).unwrap_or_default()
     }
 
     /// The alias whose host `server` names (a host, or a URL whose host it is), if any.
@@ -347,19 +403,41 @@ impl Config {
     }
 }
 
-impl Rule {
+impl RawRule {
+    fn value<'a>(value: Option<&'a Value>, text: &'a str) -> Option<&'a str> {
+        value.map(|v| v.get(text))
+    }
+
     /// Whether this rule selects `registry`: every selector it has must agree.
-    pub fn selects(&self, registry: &Registry) -> bool {
-        let account_ok = match (&self.account, registry) {
+    fn selects(&self, registry: &Registry, text: &str) -> bool {
+        let account_ok = match (RawRule::value(self.account.as_ref(), text), registry) {
             (None, _) => true,
-            (Some(account), Registry::Private(r)) => *account == r.account,
+            (Some(account), Registry::Private(r)) => account == r.account,
             (Some(_), Registry::Public(_)) => false,
         };
-        let host_ok =
-            self.host_pattern.as_deref().is_none_or(|pattern| glob(pattern.as_bytes(), registry.host().as_bytes()));
+        let pattern = RawRule::value(self.host_pattern.as_ref(), text);
+        let host_ok = pattern.is_none_or(|pattern| glob(pattern.as_bytes(), registry.host().as_bytes()));
         account_ok && host_ok
     }
 
+    /// The checked rule as the rest of the crate uses it.
+    fn rule(&self, text: &str) -> Rule {
+        let get = |value: &Option<Value>| RawRule::value(value.as_ref(), text).map(str::to_string);
+        Rule {
+            line: self.line,
+            host_pattern: get(&self.host_pattern).map(|p| p.to_ascii_lowercase()),
+            account: get(&self.account),
+            profile: get(&self.profile),
+            role: get(&self.role_arn).map(|arn| Role {
+                arn,
+                external_id: get(&self.external_id),
+                session_name: get(&self.role_session_name).unwrap_or_else(|| DEFAULT_ROLE_SESSION_NAME.to_string()),
+            }),
+        }
+    }
+}
+
+impl Rule {
     /// How doctor and messages name this rule.
     pub fn describe(&self, path: &Path) -> String {
         let selector = match (&self.host_pattern, &self.account) {
@@ -417,50 +495,40 @@ fn check_fallback(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_rule(raw: RawRule) -> Result<Rule, String> {
-    let line = raw.line;
-    if raw.host_pattern.is_none() && raw.account.is_none() {
+fn check_rule(raw: &RawRule, text: &str) -> Result<(), String> {
+    let (pattern, account, profile) = (
+        RawRule::value(raw.host_pattern.as_ref(), text),
+        RawRule::value(raw.account.as_ref(), text),
+        RawRule::value(raw.profile.as_ref(), text),
+    );
+    if pattern.is_none() && account.is_none() {
         return Err("a [[registry]] rule needs match (a host pattern) or account; use match = \"*\" for every \
                     registry"
             .into());
     }
-    if let Some(account) = &raw.account
+    if let Some(account) = account
         && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(format!("account {} is not a 12-digit AWS account id", quote(account)));
     }
-    if let Some(pattern) = &raw.host_pattern
+    if let Some(pattern) = pattern
         && (pattern.is_empty() || pattern.contains(['/', ' ']))
     {
         return Err(format!("match {} must be a host pattern such as \"*.dkr.ecr.*.amazonaws.com\"", quote(pattern)));
     }
-    if raw.profile.as_deref().is_some_and(str::is_empty) {
+    if profile.is_some_and(str::is_empty) {
         return Err("profile is empty; name a profile of ~/.aws/config or leave the key out".into());
     }
-    if raw.profile.is_none() && raw.role_arn.is_none() {
-        return Err("a [[registry]] rule needs profile, role_arn or both".into());
-    }
-    let role = match raw.role_arn {
-        Some(arn) if arn.starts_with("arn:") && arn.contains(":role/") => Some(Role {
-            arn,
-            external_id: raw.external_id,
-            session_name: raw.role_session_name.unwrap_or_else(|| DEFAULT_ROLE_SESSION_NAME.to_string()),
-        }),
-        Some(arn) => {
-            return Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(&arn)));
-        }
+    match RawRule::value(raw.role_arn.as_ref(), text) {
+        None if profile.is_none() => Err("a [[registry]] rule needs profile, role_arn or both".into()),
         None if raw.external_id.is_some() || raw.role_session_name.is_some() => {
-            return Err("external_id and role_session_name go with role_arn, which this rule does not have".into());
+            Err("external_id and role_session_name go with role_arn, which this rule does not have".into())
         }
-        None => None,
-    };
-    Ok(Rule {
-        line,
-        host_pattern: raw.host_pattern.map(|p| p.to_ascii_lowercase()),
-        account: raw.account,
-        profile: raw.profile,
-        role,
-    })
+        Some(arn) if !(arn.starts_with("arn:") && arn.contains(":role/")) => {
+            Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(arn)))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_alias(raw: &RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
@@ -573,8 +641,8 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
         )
         .unwrap();
         assert_eq!(config.fallback.as_deref(), Some("pass"));
-        assert_eq!(config.rules.len(), 2);
-        assert_eq!(config.rules[0].line, 4);
+        assert_eq!(config.rule_count(), 2);
+        assert_eq!(config.rule(0).line, 4);
         let rule = config.rule_for(&registry(PRIVATE)).unwrap();
         assert_eq!(rule.profile.as_deref(), Some("prod-pull"));
         assert_eq!(rule.role.as_ref().unwrap().session_name, DEFAULT_ROLE_SESSION_NAME);
@@ -647,12 +715,13 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
         let theirs: toml::Table = toml::from_str(text).unwrap();
         assert_eq!(ours.fallback.as_deref(), theirs["fallback"].as_str());
         let rule = &theirs["registry"].as_array().unwrap()[0];
-        assert_eq!(ours.rules[0].host_pattern.as_deref(), rule["match"].as_str());
-        assert_eq!(ours.rules[0].profile.as_deref(), rule["profile"].as_str());
-        assert_eq!(ours.rules[0].profile.as_deref(), Some("a\"b\\cé"));
-        assert_eq!(ours.rules[0].role.as_ref().map(|r| r.arn.as_str()), rule["role_arn"].as_str());
+        let first = ours.rule(0);
+        assert_eq!(first.host_pattern.as_deref(), rule["match"].as_str());
+        assert_eq!(first.profile.as_deref(), rule["profile"].as_str());
+        assert_eq!(first.profile.as_deref(), Some("a\"b\\cé"));
+        assert_eq!(first.role.as_ref().map(|r| r.arn.as_str()), rule["role_arn"].as_str());
         assert_eq!(ours.aliases[0].host, theirs["alias"].as_array().unwrap()[0]["host"].as_str().unwrap());
-        assert_eq!(ours.rules[0].line, 4);
+        assert_eq!(first.line, 4);
     }
 
     #[test]

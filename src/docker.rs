@@ -113,8 +113,9 @@ fn cached_hosts<A, I, O, E: Write>(
 ) -> Vec<(String, Vec<String>)> {
     let path = config.map(|c| c.path.as_path());
     let mut identities = vec![(Identity::load(world.env), None)];
-    for rule in config.map(|c| c.rules.as_slice()).unwrap_or_default() {
-        identities.push((Identity::load_for(world.env, Some(rule), path), Some(rule)));
+    for index in 0..config.map_or(0, Config::rule_count) {
+        let rule = config.map(|c| c.rule(index));
+        identities.push((Identity::load_for(world.env, rule, path), Some(index)));
     }
     let mut found = Vec::new();
     for (identity, rule) in identities {
@@ -124,7 +125,7 @@ fn cached_hosts<A, I, O, E: Write>(
         });
         for host in cache.map(|c| c.hosts((world.now)())).unwrap_or_default() {
             // A host is served by the identity of the first rule that selects it.
-            let chosen = registry::parse(&host).ok().and_then(|r| config.and_then(|c| c.rule_for(&r)));
+            let chosen = registry::parse(&host).ok().and_then(|r| config.and_then(|c| c.rule_index_for(&r)));
             if chosen != rule {
                 continue;
             }

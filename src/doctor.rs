@@ -115,7 +115,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
                 format!(
                     "{} ({} rule(s), {} alias(es))",
                     config.path.display(),
-                    config.rules.len(),
+                    config.rule_count(),
                     config.aliases.len()
                 ),
             );
@@ -168,6 +168,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     // The rule, the shared files and the profile.
     let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
     let identity = Identity::load_for(env, rule, config.as_ref().map(|c| c.path.as_path()));
+    let rule = identity.rule.as_ref();
     match identity.rule_description() {
         Some(description) => f.fact("rule", description.clone()),
         None if config.is_some() => f.fact("rule", "none matches: the default credential chain"),

@@ -257,13 +257,13 @@ impl Identity {
     /// rule's profile is used as if `AWS_PROFILE` named it with no credentials in the environment,
     /// since the rule must win over them; the rule itself is hashed in, so that two rules never
     /// share a token. Still no credentials are resolved.
-    pub fn load_for(env: &Env, rule: Option<&Rule>, config_path: Option<&Path>) -> Identity {
+    pub fn load_for(env: &Env, rule: Option<Rule>, config_path: Option<&Path>) -> Identity {
         let Some(rule) = rule else { return Identity::load(env) };
         let mut identity = Identity::read(env, rule.profile.as_deref());
         let mut hasher = Sha256::new();
         hasher.update(format!("ecr-login identity v1\nbase {}\n{}", identity.fingerprint, rule.fingerprint_input()));
         identity.fingerprint = fingerprint_of(hasher);
-        identity.rule = Some(rule.clone());
+        identity.rule = Some(rule);
         identity.config_path = config_path.map(Path::to_path_buf);
         identity
     }
