@@ -396,14 +396,21 @@ async fn assume_rule_role(
         .set_external_id(role.external_id.clone())
         .send()
         .await
-        .map_err(|e| match classify(&e, cx) {
-            Error::AccessDenied { detail, .. }
-            | Error::CredentialsRejected { detail, .. }
-            | Error::Service { detail, .. } => failed(detail),
-            other => other,
-        })?;
+        .map_err(|e| refused_by_sts(classify(&e, cx), failed))?;
     let issued = output.credentials().ok_or_else(|| failed("STS answered no credentials".into()))?;
     Ok(sts_credentials(issued, "AssumeRole"))
+}
+
+/// An STS refusal (access denied, rejected credentials, any other service error) as the error of
+/// the step that asked (`refused` wraps AWS's code and message); anything else (timeouts, an
+/// unreachable endpoint) stays as it is.
+fn refused_by_sts(error: Error, refused: impl FnOnce(String) -> Error) -> Error {
+    match error {
+        Error::AccessDenied { detail, .. }
+        | Error::CredentialsRejected { detail, .. }
+        | Error::Service { detail, .. } => refused(detail),
+        other => other,
+    }
 }
 
 fn sts_credentials(issued: &aws_sdk_sts::types::Credentials, source: &'static str) -> Credentials {
@@ -437,46 +444,37 @@ async fn start_session(request: SessionRequest<'_>) -> Result<SessionCredentials
         profile: request.profile.to_string(),
         detail,
     };
-    let refusal = |e: Error| match e {
-        Error::AccessDenied { detail, .. }
-        | Error::CredentialsRejected { detail, .. }
-        | Error::Service { detail, .. } => refused(detail),
-        other => other,
-    };
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&config).credentials_provider(source).build(),
     );
     let duration = request.duration_seconds.and_then(|d| i32::try_from(d).ok());
     let issued = match request.role {
-        Some((arn, external_id, session_name)) => sts
-            .assume_role()
-            .role_arn(arn)
-            .role_session_name(session_name)
-            .set_external_id(external_id.map(str::to_string))
-            .serial_number(request.serial)
-            .token_code(request.code)
-            .set_duration_seconds(duration)
-            .send()
-            .await
-            .map_err(|e| refusal(classify(&e, &cx)))?
-            .credentials
-            .ok_or_else(|| refused("STS answered no credentials".into()))?,
-        None => sts
-            .get_session_token()
-            .serial_number(request.serial)
-            .token_code(request.code)
-            .set_duration_seconds(duration)
-            .send()
-            .await
-            .map_err(|e| refusal(classify(&e, &cx)))?
-            .credentials
-            .ok_or_else(|| refused("STS answered no credentials".into()))?,
+        Some((arn, external_id, session_name)) => {
+            sts.assume_role()
+                .role_arn(arn)
+                .role_session_name(session_name)
+                .set_external_id(external_id.map(str::to_string))
+                .serial_number(request.serial)
+                .token_code(request.code)
+                .set_duration_seconds(duration)
+                .send()
+                .await
+                .map_err(|e| refused_by_sts(classify(&e, &cx), refused))?
+                .credentials
+        }
+        None => {
+            sts.get_session_token()
+                .serial_number(request.serial)
+                .token_code(request.code)
+                .set_duration_seconds(duration)
+                .send()
+                .await
+                .map_err(|e| refused_by_sts(classify(&e, &cx), refused))?
+                .credentials
+        }
     };
-    let expires_at = SystemTime::try_from(*issued.expiration())
-        .ok()
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .ok_or_else(|| refused("STS answered no expiry".into()))?;
+    let issued = issued.ok_or_else(|| refused("STS answered no credentials".into()))?;
+    let expires_at = to_unix(issued.expiration()).ok_or_else(|| refused("STS answered no expiry".into()))?;
     Ok(SessionCredentials {
         access_key_id: issued.access_key_id().to_string(),
         secret_access_key: Secret::new(issued.secret_access_key().to_string()),
@@ -504,12 +502,7 @@ async fn assume_role_with_web_identity(
         .web_identity_token(web_identity.token.expose())
         .send()
         .await
-        .map_err(|e| match classify(&e, cx) {
-            Error::AccessDenied { detail, .. }
-            | Error::CredentialsRejected { detail, .. }
-            | Error::Service { detail, .. } => failed(detail),
-            other => other,
-        })?;
+        .map_err(|e| refused_by_sts(classify(&e, cx), failed))?;
     let issued = output.credentials().ok_or_else(|| failed("STS answered no credentials".into()))?;
     Ok(sts_credentials(issued, "WebIdentityToken"))
 }
