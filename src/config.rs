@@ -143,8 +143,8 @@ struct RawRule {
 #[derive(Default)]
 struct RawAlias {
     line: usize,
-    host: Option<String>,
-    registry: Option<String>,
+    host: Option<Value>,
+    registry: Option<Value>,
 }
 
 /// The keys of each table, for the unknown-key message.
@@ -211,18 +211,11 @@ impl Raw {
                     "role_session_name" => &mut rule.role_session_name,
                     _ => return Err((line, unknown_key(key, "in [[registry]]", RULE_KEYS))),
                 },
-                (Table::Alias, _, Some(alias)) => {
-                    let slot = match key {
-                        "host" => &mut alias.host,
-                        "registry" => &mut alias.registry,
-                        _ => return Err((line, unknown_key(key, "in [[alias]]", ALIAS_KEYS))),
-                    };
-                    if slot.is_some() {
-                        return Err((line, format!("{key} is set twice in the same table")));
-                    }
-                    *slot = Some(value.get(text).to_string());
-                    continue;
-                }
+                (Table::Alias, _, Some(alias)) => match key {
+                    "host" => &mut alias.host,
+                    "registry" => &mut alias.registry,
+                    _ => return Err((line, unknown_key(key, "in [[alias]]", ALIAS_KEYS))),
+                },
                 _ => return Err((line, "a key outside any table".into())),
             };
             if target.is_some() {
@@ -361,9 +354,10 @@ impl Config {
             check_fallback(&name).map_err(|problem| config_error(path, Some(line), &problem))?;
             config.fallback = Some(name);
         }
-        let alias_hosts: Vec<String> = raw.aliases.iter().filter_map(|a| a.host.as_deref()).map(normal_host).collect();
+        let alias_hosts: Vec<String> =
+            raw.aliases.iter().filter_map(|a| a.host.as_ref()).map(|h| normal_host(h.get(text))).collect();
         for alias in &raw.aliases {
-            let checked = check_alias(alias, &alias_hosts, &config.aliases)
+            let checked = check_alias(alias, text, &alias_hosts, &config.aliases)
                 .map_err(|problem| config_error(path, Some(alias.line), &problem))?;
             config.aliases.push(checked);
         }
@@ -531,12 +525,12 @@ fn check_rule(raw: &RawRule, text: &str) -> Result<(), String> {
     }
 }
 
-fn check_alias(raw: &RawAlias, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
-    let host = normal_host(raw.host.as_deref().unwrap_or_default());
+fn check_alias(raw: &RawAlias, text: &str, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
+    let host = normal_host(raw.host.as_ref().map_or("", |h| h.get(text)));
     if host.is_empty() {
         return Err("an [[alias]] needs a host".into());
     }
-    let Some(registry_text) = raw.registry.as_deref() else {
+    let Some(registry_text) = raw.registry.as_ref().map(|r| r.get(text)) else {
         return Err(format!("alias {} needs registry, the ECR registry it stands for", quote(&host)));
     };
     if registry::parse(&host).is_ok() {
