@@ -216,9 +216,8 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         DEFAULT_TIMEOUT
     });
     // An MFA profile's session: doctor never asks for a code, it says how to start one.
-    let env_keys = rule.and_then(|r| r.profile.as_ref()).is_none() && env.get("AWS_ACCESS_KEY_ID").is_some();
-    let settings = identity::profile_settings(env, &identity.profile);
-    if let (Some(serial), false) = (&settings.mfa_serial, env_keys) {
+    if let Some(settings) = principal::mfa_settings(&identity, env) {
+        let serial = settings.mfa_serial.as_deref().unwrap_or_default();
         let now = (world.now)();
         match mfa::cached_expiry(world, &identity.profile, &settings) {
             Some(expiry) if expiry > now + mfa::SESSION_MARGIN_SECS => {

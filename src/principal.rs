@@ -7,8 +7,9 @@
 
 use crate::config::Role;
 use crate::ecr::Aws;
+use crate::env::Env;
 use crate::error::Error;
-use crate::identity::{self, Identity, WebIdentity};
+use crate::identity::{self, Identity, ProfileSettings, WebIdentity};
 use crate::mfa;
 use crate::registry::Registry;
 use crate::secret::Secret;
@@ -52,6 +53,19 @@ pub struct SessionCredentials {
     pub expires_at: UnixSeconds,
 }
 
+/// The settings of the profile in use when its `mfa_serial` asks for a code: a rule's profile,
+/// or the one the default chain reaches (`identity.profile`) when no keys in the environment come
+/// first. `None` when no MFA code is needed.
+pub fn mfa_settings(identity: &Identity, env: &Env) -> Option<ProfileSettings> {
+    let rule_profile = identity.rule.as_ref().is_some_and(|r| r.profile.is_some());
+    if !rule_profile && env.get("AWS_ACCESS_KEY_ID").is_some() {
+        return None;
+    }
+    // A rule's profile is `identity.profile` (`Identity::load_for`).
+    let settings = identity::profile_settings(env, &identity.profile);
+    settings.mfa_serial.is_some().then_some(settings)
+}
+
 /// Decides who signs the request for `registry`, asking for an MFA code (or reading a cached
 /// session) when the profile in use has `mfa_serial`.
 pub fn choose<A: Aws>(
@@ -65,18 +79,10 @@ pub fn choose<A: Aws>(
     if let Some(web_identity) = web_identity {
         return Ok(Principal { base: Base::WebIdentity(web_identity.clone()), role: None, rule: describe });
     }
-    let rule_profile = rule.and_then(|r| r.profile.clone());
-    // The default chain takes keys in the environment first; only a profile it would reach
-    // (or a rule's) can need an MFA code.
-    let env_keys = world.env.get("AWS_ACCESS_KEY_ID").is_some();
-    let profile = rule_profile.clone().or_else(|| (!env_keys).then(|| identity.profile.clone()));
-    let settings = profile.as_deref().map(|p| (p, identity::profile_settings(world.env, p)));
-    let base = match (settings, rule_profile) {
-        (Some((name, settings)), _) if settings.mfa_serial.is_some() => {
-            Base::Session(mfa::session(name, &settings, registry, identity, world)?)
-        }
-        (_, Some(profile)) => Base::Profile(profile),
-        (_, None) => Base::DefaultChain,
+    let base = match (mfa_settings(identity, world.env), rule.and_then(|r| r.profile.clone())) {
+        (Some(settings), _) => Base::Session(mfa::session(&identity.profile, &settings, registry, identity, world)?),
+        (None, Some(profile)) => Base::Profile(profile),
+        (None, None) => Base::DefaultChain,
     };
     Ok(Principal { base, role: rule.and_then(|r| r.role.clone()), rule: describe })
 }
