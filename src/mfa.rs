@@ -273,13 +273,15 @@ impl Terminal {
     }
 
     fn say(&mut self, line: &str) {
-        let _ = writeln!(self.0, "ecr-login: {line}");
+        // One write, so that the terminal's echo of the code cannot land inside the line.
+        let _ = self.0.write_all(format!("ecr-login: {line}\n").as_bytes());
     }
 
     /// Asks for the code of `serial` and reads one line within [`PROMPT_LIMIT`].
     fn ask(&mut self, serial: &str, profile: &str) -> Result<String, Error> {
         let no_code = |reason: &str| Error::MfaNoCode { profile: profile.to_string(), reason: reason.to_string() };
-        write!(self.0, "ecr-login: MFA code for {serial} (profile {profile}): ")
+        self.0
+            .write_all(format!("ecr-login: MFA code for {serial} (profile {profile}): ").as_bytes())
             .and_then(|()| self.0.flush())
             .map_err(|e| no_code(&format!("cannot write to the terminal: {e}")))?;
         let line = self.read_line(Instant::now() + PROMPT_LIMIT).map_err(|e| no_code(&e))?;

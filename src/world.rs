@@ -57,7 +57,7 @@ impl<I, O: Write, E: Write> Streams<I, O, E> {
     /// A protocol failure: the line `Error::outcome` chooses on stdout, the cause on stderr, and
     /// the failure exit code.
     pub fn fail(&mut self, error: &Error) -> u8 {
-        let _ = writeln!(self.stdout, "{}", error.stdout_line());
+        let _ = self.stdout.write_all(format!("{}\n", error.stdout_line()).as_bytes());
         self.fail_on_stderr(error)
     }
 }
@@ -71,12 +71,14 @@ impl<I, O, E: Write> Streams<I, O, E> {
 
     /// One line on stderr.
     pub fn say(&mut self, message: impl Display) {
-        let _ = writeln!(self.stderr, "{STDERR_PREFIX}: {message}");
+        // One write per line: unbuffered stderr would get one per piece of the format, and
+        // concurrent helpers on one terminal (or a terminal's echo) could land between them.
+        let _ = self.stderr.write_all(format!("{STDERR_PREFIX}: {message}\n").as_bytes());
     }
 
     /// One warning line on stderr.
     pub fn warn(&mut self, message: impl Display) {
-        let _ = writeln!(self.stderr, "{STDERR_PREFIX}: warning: {message}");
+        self.say(format_args!("warning: {message}"));
     }
 }
 
