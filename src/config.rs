@@ -558,6 +558,15 @@ fn check_alias(raw: &RawAlias, text: &str, alias_hosts: &[String], earlier: &[Al
     }
 }
 
+/// The ECR registry `server` names, directly or through an alias of `config`.
+pub fn resolve(config: Option<&Config>, server: &str) -> Result<Registry, registry::NotEcr> {
+    match config.and_then(|c| c.alias_for(server)) {
+        // A checked alias always names an ECR registry.
+        Some(alias) => registry::parse(&alias.registry),
+        None => registry::parse(server),
+    }
+}
+
 /// A server string reduced to the host (and port) that aliases are matched on: no scheme, no
 /// path, no user info, lower case.
 pub fn normal_host(server: &str) -> String {

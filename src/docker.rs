@@ -11,12 +11,12 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::ecr::Aws;
 use crate::error::Error;
 use crate::fallback;
 use crate::identity::Identity;
-use crate::registry::{self, NotEcr, Registry};
+use crate::registry::{self, NotEcr};
 use crate::token::AuthToken;
 use crate::tokens;
 use crate::world::{Streams, World};
@@ -33,14 +33,13 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
         Ok(request) => request,
         Err(e) => return streams.fail(&e),
     };
-    let registry = match resolve(&server, config.as_ref()) {
+    let registry = match config::resolve(config.as_ref(), &server) {
         Ok(registry) => registry,
         Err(NotEcr(host)) => {
             return not_ours(Action::Get, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
         }
     };
-    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
-    let identity = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
+    let identity = Identity::for_registry(world.env, config.as_ref(), &registry);
     let served = tokens::token_for(&registry, &identity, None, world);
     for warning in &served.warnings {
         streams.warn(warning);
@@ -68,7 +67,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
         Err(_) if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") => return 0,
         Err(e) => return streams.fail(&e),
     };
-    let result = match (resolve(&server, config.as_ref()), action) {
+    let result = match (config::resolve(config.as_ref(), &server), action) {
         (Ok(_), _) => Ok(()),
         (Err(NotEcr(host)), _) if config.as_ref().is_some_and(|c| c.fallback.is_some()) => {
             return not_ours(action, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
@@ -173,15 +172,6 @@ fn request<A, I: Read, O, E>(
     let server = read_server(&input)?;
     let config = Config::load(world.env)?;
     Ok((input, server, config))
-}
-
-/// The ECR registry `server` names, directly or through an alias.
-fn resolve(server: &str, config: Option<&Config>) -> Result<Registry, NotEcr> {
-    match config.and_then(|c| c.alias_for(server)) {
-        // A checked alias always names an ECR registry.
-        Some(alias) => registry::parse(&alias.registry),
-        None => registry::parse(server),
-    }
 }
 
 /// A host that is neither ECR nor an alias: handed to the fallback store when there is one, its

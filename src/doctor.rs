@@ -135,8 +135,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     if let (Some(alias), Some(config)) = (alias, &config) {
         f.fact("alias", format!("{} stands for {} ({})", alias.host, alias.registry, config.path.display()));
     }
-    let target = alias.map_or(server.as_str(), |a| a.registry.as_str());
-    let Ok(registry) = registry::parse(target) else {
+    let Ok(registry) = config::resolve(config.as_ref(), &server) else {
         match config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
             Some((name, config)) => {
                 f.fact("registry", format!("{} is not ECR: the fallback store answers for it", quote(&server)));
@@ -166,8 +165,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     };
 
     // The rule, the shared files and the profile.
-    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
-    let identity = Identity::load_for(env, rule, config.as_ref().map(|c| c.path.as_path()));
+    let identity = Identity::for_registry(env, config.as_ref(), &registry);
     let rule = identity.rule.as_ref();
     match identity.rule_description() {
         Some(description) => f.fact("rule", description.clone()),

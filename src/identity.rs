@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::config::Rule;
+use crate::config::{Config, Rule};
 use crate::env::Env;
+use crate::registry::Registry;
 use crate::secret::Secret;
 
 /// Environment variables that decide who the caller is, or where the request goes.
@@ -266,6 +267,13 @@ impl Identity {
         identity.rule = Some(rule);
         identity.config_path = config_path.map(Path::to_path_buf);
         identity
+    }
+
+    /// The identity that serves `registry`: the first rule of `config` that selects it, else the
+    /// caller's own.
+    pub fn for_registry(env: &Env, config: Option<&Config>, registry: &Registry) -> Identity {
+        let rule = config.and_then(|c| c.rule_for(registry));
+        Identity::load_for(env, rule, config.map(|c| c.path.as_path()))
     }
 
     /// The rule that selected this identity, described for messages and doctor.

@@ -12,11 +12,11 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::ecr::Aws;
 use crate::error::{Error, quote};
 use crate::identity::{Identity, WebIdentity};
-use crate::registry::{self, Registry};
+use crate::registry::Registry;
 use crate::secret::Secret;
 use crate::tokens;
 use crate::world::{Streams, World};
@@ -47,8 +47,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     let key = request.registry();
     let config = Config::load(world.env)?;
     // An alias host keys the answer by the host the image names, with its registry's token.
-    let target = config.as_ref().and_then(|c| c.alias_for(key)).map_or(key, |alias| alias.registry.as_str());
-    let Ok(registry) = registry::parse(target) else {
+    let Ok(registry) = config::resolve(config.as_ref(), key) else {
         // Not ours: no credentials, and the kubelet need not ask again for a while.
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
     };
@@ -57,8 +56,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
         (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
         (None, _) => None,
     };
-    let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
-    let node = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
+    let node = Identity::for_registry(world.env, config.as_ref(), &registry);
     let identity = match &web_identity {
         Some(w) => node.for_role(&w.role_arn),
         None => node,

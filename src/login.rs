@@ -4,11 +4,10 @@
 
 use std::io::Write;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::ecr::Aws;
 use crate::error::{EXIT_FAILURE, Error, quote};
 use crate::identity::Identity;
-use crate::registry;
 use crate::token;
 use crate::tokens;
 use crate::world::{Streams, World};
@@ -25,21 +24,19 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
     };
     let mut failed = false;
     for host in hosts {
-        let alias = config.as_ref().and_then(|c| c.alias_for(host));
-        let target = alias.map_or(host.as_str(), |a| a.registry.as_str());
-        let Ok(registry) = registry::parse(target) else {
+        let Ok(registry) = config::resolve(config.as_ref(), host) else {
             streams.say(Error::NotEcr { host: host.clone() });
             failed = true;
             continue;
         };
-        let rule = config.as_ref().and_then(|c| c.rule_for(&registry));
-        let identity = Identity::load_for(world.env, rule, config.as_ref().map(|c| c.path.as_path()));
+        let identity = Identity::for_registry(world.env, config.as_ref(), &registry);
         let served = tokens::token_for(&registry, &identity, None, world);
         for warning in &served.warnings {
             streams.warn(warning);
         }
         match served.token {
             Ok(token) => {
+                let alias = config.as_ref().and_then(|c| c.alias_for(host));
                 let through = alias.map(|a| format!(" (alias of {})", a.registry)).unwrap_or_default();
                 let _ = writeln!(
                     streams.stdout,
