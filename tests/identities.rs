@@ -25,11 +25,6 @@ fn write_config(sandbox: &Sandbox, text: &str) -> std::path::PathBuf {
     sandbox.write_home_file(".config/ecr-login/config.toml", text)
 }
 
-/// The access keys that signed the ECR token requests so far.
-fn ecr_signers(stand_in: &StandIn) -> Vec<String> {
-    stand_in.requests().into_iter().filter(|r| r.target == "ecr").map(|r| r.access_key).collect()
-}
-
 #[test]
 fn a_rules_profile_signs_even_with_keys_in_the_environment() {
     let stand_in = StandIn::start();
@@ -37,7 +32,7 @@ fn a_rules_profile_signs_even_with_keys_in_the_environment() {
     write_config(&sandbox, "[[registry]]\naccount = \"210987654321\"\nprofile = \"prod-pull\"\n");
     sandbox.get(B_HOST).assert_clean_success();
     sandbox.get(HOST).assert_clean_success();
-    assert_eq!(ecr_signers(&stand_in), ["AKIAPRODPULL", "AKIDSANDBOX"]);
+    assert_eq!(stand_in.ecr_signers(), ["AKIAPRODPULL", "AKIDSANDBOX"]);
 }
 
 #[test]
@@ -57,7 +52,7 @@ fn a_rules_role_is_assumed_on_the_profile_and_its_key_signs() {
     assert_eq!(sts[0].target, "sts:AssumeRole");
     assert_eq!((sts[0].access_key.as_str(), sts[0].role_arn.as_deref()), ("AKIAPRODPULL", Some(ROLE)));
     assert_eq!(sts[0].external_id.as_deref(), Some("ext-7"));
-    assert_eq!(ecr_signers(&stand_in), [access_key_for_role(ROLE)]);
+    assert_eq!(stand_in.ecr_signers(), [access_key_for_role(ROLE)]);
 }
 
 #[test]
@@ -67,7 +62,7 @@ fn a_role_without_a_profile_is_assumed_on_the_default_chain() {
     write_config(&sandbox, &format!("[[registry]]\naccount = \"210987654321\"\nrole_arn = \"{ROLE}\"\n"));
     sandbox.get(B_HOST).assert_clean_success();
     assert_eq!(stand_in.sts_requests()[0].access_key, "AKIDSANDBOX");
-    assert_eq!(ecr_signers(&stand_in), [access_key_for_role(ROLE)]);
+    assert_eq!(stand_in.ecr_signers(), [access_key_for_role(ROLE)]);
 }
 
 #[test]
@@ -266,7 +261,7 @@ fn the_kubelet_keys_an_alias_by_the_host_the_image_names_and_follows_the_rules()
     run.assert_clean_success();
     let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(answer["auth"]["registry.example.com"]["password"], "210987654321-token-1", "{answer}");
-    assert_eq!(ecr_signers(&stand_in), ["AKIAPRODPULL"]);
+    assert_eq!(stand_in.ecr_signers(), ["AKIAPRODPULL"]);
 }
 
 #[test]

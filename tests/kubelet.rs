@@ -163,7 +163,7 @@ fn service_account_roles_are_assumed_with_the_pods_token_and_cached_per_role() {
     assert_eq!(sts[0].role_arn.as_deref(), Some(role_a));
     assert_eq!(sts[0].web_identity_token.as_deref(), Some(token));
     assert_eq!(sts[1].role_arn.as_deref(), Some(role_b));
-    let keys: Vec<String> = ecr.requests().iter().filter(|r| r.target == "ecr").map(|r| r.access_key.clone()).collect();
+    let keys = ecr.ecr_signers();
     assert_eq!(keys, [access_key_for_role(role_a), access_key_for_role(role_b), "AKIDSANDBOX".to_string()]);
 }
 

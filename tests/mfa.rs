@@ -59,9 +59,14 @@ fn without_terminal(mut command: Command, input: &[u8]) -> Run {
 /// Runs `argv` on a pseudo-terminal that types the code after each MFA prompt; returns what the
 /// terminal showed and the exit code.
 fn on_terminal(sandbox: &Sandbox, argv: &[&str]) -> Run {
+    answering(CODE, sandbox, argv)
+}
+
+/// [`on_terminal`], typing `code`.
+fn answering(code: &str, sandbox: &Sandbox, argv: &[&str]) -> Run {
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
     let mut command = Command::new("python3");
-    command.arg(driver).args([CODE, "60"]).args(argv).env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
+    command.arg(driver).args([code, "60"]).args(argv).env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     command.env("PATH", std::env::var("PATH").unwrap_or_default());
     run_command(command, b"")
 }
@@ -110,9 +115,7 @@ fn eight_concurrent_gets_ask_once_and_start_one_session() {
     assert_eq!(sts[0].target, "sts:AssumeRole");
     assert_eq!((sts[0].serial_number.as_deref(), sts[0].token_code.as_deref()), (Some(SERIAL), Some(CODE)));
     assert_eq!(sts[0].access_key, "AKIABASE");
-    assert!(
-        stand_in.requests().iter().filter(|r| r.target == "ecr").all(|r| r.access_key == access_key_for_role(ROLE))
-    );
+    assert!(stand_in.ecr_signers().iter().all(|key| *key == access_key_for_role(ROLE)));
 
     // The session is in the AWS CLI's cache, private, in botocore's format.
     let files = session_files(&sandbox);
@@ -150,8 +153,7 @@ fn a_profile_without_a_role_gets_a_session_token_with_the_code() {
     assert_eq!(sts.len(), 1, "{sts:?}");
     assert_eq!((sts[0].target.as_str(), sts[0].access_key.as_str()), ("sts:GetSessionToken", "AKIAMFASESSION"));
     assert_eq!(sts[0].token_code.as_deref(), Some(CODE));
-    let ecr: Vec<_> = stand_in.requests().into_iter().filter(|r| r.target == "ecr").collect();
-    assert_eq!(ecr[0].access_key, access_key_for_session(1));
+    assert_eq!(stand_in.ecr_signers()[0], access_key_for_session(1));
     // login warmed the cache: a get without a terminal is a hit.
     without_terminal(sandbox.command(&["get"]), HOST.as_bytes()).assert_clean_success();
     assert_eq!(stand_in.calls(), 1);
@@ -163,12 +165,7 @@ fn a_wrong_code_is_reported_as_refused() {
     stand_in.require_mfa();
     let sandbox = sandbox(&stand_in.url());
     // The stand-in takes any code; a code that is not six digits never reaches STS.
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
-    let mut command = Command::new("python3");
-    command.arg(driver).args(["12ab", "60", BINARY, "login", HOST]);
-    command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
-    command.env("PATH", std::env::var("PATH").unwrap_or_default());
-    let run = run_command(command, b"");
+    let run = answering("12ab", &sandbox, &[BINARY, "login", HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("no MFA code for profile \"mfa\": an MFA code is 6 digits"), "{run:?}");
     assert!(stand_in.sts_requests().is_empty());

@@ -169,10 +169,8 @@ fn the_readme_many_accounts_example_assumes_its_role_with_its_profile() {
     assert_eq!(sts.len(), 2, "{sts:?}");
     assert_eq!((sts[0].access_key.as_str(), sts[0].external_id.as_deref()), ("AKIAPRODPULL", Some("ci-pulls")));
     assert_eq!(sts[1].access_key, "AKIDSANDBOX");
-    let signers: Vec<String> =
-        stand_in.requests().into_iter().filter(|r| r.target == "ecr").map(|r| r.access_key).collect();
     assert_eq!(
-        signers,
+        stand_in.ecr_signers(),
         [
             access_key_for_role("arn:aws:iam::210987654321:role/ecr-pull"),
             access_key_for_role("arn:aws:iam::111122223333:role/ecr-pull")

@@ -158,6 +158,11 @@ impl StandIn {
         self.state.lock().unwrap().requests.iter().filter(|r| r.target.starts_with("ecr")).count()
     }
 
+    /// The access keys that signed the ECR token requests so far, in order.
+    pub fn ecr_signers(&self) -> Vec<String> {
+        self.requests().into_iter().filter(|r| r.target == "ecr").map(|r| r.access_key).collect()
+    }
+
     /// The STS requests so far.
     pub fn sts_requests(&self) -> Vec<Request> {
         self.requests().into_iter().filter(|r| r.target.starts_with("sts:")).collect()
