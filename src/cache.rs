@@ -26,7 +26,7 @@
 //! fails these checks is not used at all: the caller says so once on stderr and fetches without it.
 
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -138,30 +138,29 @@ impl Cache {
     /// Stores a token for `host`, replacing the old entry atomically.
     pub fn store(&self, host: &str, token: &AuthToken) -> io::Result<()> {
         self.ensure_dir()?;
-        let entry = Entry {
-            host: host.to_string(),
-            username: token.username.clone(),
-            password: token.password.expose().clone(),
-            issued_at: token.issued_at,
-            expires_at: token.expires_at,
-        };
-        let json = serde_json::to_vec(&entry).map_err(io::Error::other)?;
-        write_atomic(&self.entry_path(host), &json, 0o600)
+        write_atomic(&self.entry_path(host), &encode_entry(host, token)?, 0o600)
     }
 
     /// Takes the lock for `host`, waiting until `deadline` while another process holds it; the
     /// caller bounds that wait, so that a stuck or stopped holder costs a few seconds, not the
     /// whole fetch deadline. `Ok(None)`: no lock, silently, because the file system has none, the
-    /// wait ran out, or the directory cannot be made (storing will say so). `Err`: the lock file
-    /// failed in another way, which the caller reports. Either way the caller goes on without a
-    /// lock, at the cost of an extra API call at worst.
+    /// wait ran out, or the directory cannot be made or takes no new file (storing will say so).
+    /// `Err`: the lock file failed in another way, which the caller reports. Either way the caller
+    /// goes on without a lock, at the cost of an extra API call at worst.
     pub fn lock(&self, host: &str, deadline: Instant) -> Result<Option<CacheLock>, LockError> {
         if self.ensure_dir().is_err() {
             return Ok(None);
         }
         let path = self.dir.join(format!("{host}.lock"));
         let failed = |source| LockError { path: path.clone(), source };
-        let file = trust::open_lock(&path).map_err(failed)?;
+        let file = match trust::open_lock(&path) {
+            Ok(file) => file,
+            // A file system that takes no new file: storing the token will say so, in one line.
+            Err(e) if matches!(e.kind(), io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::StorageFull) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(failed(e)),
+        };
         match files::lock_until(&file, deadline).map_err(failed)? {
             Locked::Held => Ok(Some(CacheLock { _file: file })),
             Locked::Unsupported | Locked::Contended => Ok(None),
@@ -244,10 +243,18 @@ impl Cache {
 
 fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
     let file = trust::open_entry(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_ENTRY_BYTES {
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    decode_entry(&bytes)
+}
+
+/// An entry file's bytes → its host and token; `None` for anything this version did not write
+/// (too large, not JSON, a field missing or of another type).
+pub fn decode_entry(bytes: &[u8]) -> Option<(String, AuthToken)> {
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
         return None;
     }
-    let entry: Entry = serde_json::from_reader(io::BufReader::new(file)).ok()?;
+    let entry: Entry = serde_json::from_slice(bytes).ok()?;
     let token = AuthToken {
         username: entry.username,
         password: Secret::new(entry.password),
@@ -255,6 +262,18 @@ fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
         expires_at: entry.expires_at,
     };
     Some((entry.host, token))
+}
+
+/// The bytes of the entry file for `host`: what [`decode_entry`] reads back.
+pub fn encode_entry(host: &str, token: &AuthToken) -> io::Result<Vec<u8>> {
+    let entry = Entry {
+        host: host.to_string(),
+        username: token.username.clone(),
+        password: token.password.expose().clone(),
+        issued_at: token.issued_at,
+        expires_at: token.expires_at,
+    };
+    serde_json::to_vec(&entry).map_err(io::Error::other)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
-use crate::error::{Error, clip, quote};
+use crate::error::{Error, clip, printable, quote};
 use crate::files::trust;
 use crate::registry::{self, Registry};
 
@@ -305,9 +305,12 @@ fn basic_string(body: &str) -> Result<(Cow<'_, str>, &str), String> {
                             .ok()
                             .filter(|_| hex.len() == digits)
                             .and_then(char::from_u32)
-                            .ok_or_else(|| format!("\\{u}{hex} is not a character"))?
+                            .ok_or_else(|| format!("{} is not a character", printable(&format!("\\{u}{hex}"))))?
                     }
-                    other => return Err(format!("unknown escape \\{}", other.map(String::from).unwrap_or_default())),
+                    other => {
+                        let other = other.map(String::from).unwrap_or_default();
+                        return Err(format!("unknown escape {}", printable(&format!("\\{other}"))));
+                    }
                 };
                 value.push(escaped);
             }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{self, Config};
 use crate::env::Env;
-use crate::error::Error;
+use crate::error::{Error, json_problem};
 use crate::files::{create_private_dir, write_atomic};
 use crate::registry;
 
@@ -172,7 +172,7 @@ impl JsonFile {
             None | Some("") => Map::new(),
             Some(text) => serde_json::from_str(text).map_err(|e| Error::BadConfigFile {
                 path: path.to_path_buf(),
-                problem: format!("is not a JSON object ({e})"),
+                problem: format!("is not a JSON object ({})", json_problem(&e)),
             })?,
         };
         Ok(JsonFile { path: path.to_path_buf(), target, existing, config })

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{self, Config};
 use crate::ecr::Aws;
-use crate::error::Error;
+use crate::error::{Error, json_problem};
 use crate::fallback;
 use crate::identity::Identity;
 use crate::registry::{self, NotEcr};
@@ -261,7 +261,7 @@ pub fn server_url(input: &str) -> Result<String, Error> {
 /// The server URL of a `store` request, after the protocol's checks.
 pub fn store_server_url(input: &str) -> Result<String, Error> {
     let request: StoreRequest = serde_json::from_str(input.trim())
-        .map_err(|e| Error::BadInput { reason: format!("store expects a JSON object: {e}") })?;
+        .map_err(|e| Error::BadInput { reason: format!("store expects a JSON object: {}", json_problem(&e)) })?;
     if request.server_url.trim().is_empty() {
         return Err(Error::NoServerUrl);
     }

@@ -24,13 +24,25 @@ pub const MAX_QUOTED_CHARS: usize = 100;
 /// of how much was left out. A message never repeats a megabyte of stdin or puts a terminal escape
 /// sequence on someone's screen.
 pub fn clip(input: &str) -> String {
-    let mut out = String::with_capacity(input.len().min(MAX_QUOTED_CHARS));
+    clip_to(input, MAX_QUOTED_CHARS, |c| c == '"' || c == '\\')
+}
+
+/// [`clip`] without quotes: for text that is part of a sentence, such as a TOML escape that is
+/// not one (a control character in it once went into the message as it was).
+pub fn printable(input: &str) -> String {
+    clip_to(input, MAX_QUOTED_CHARS, |_| false)
+}
+
+/// At most `max` characters of `input`, backticks and control characters escaped, and those that
+/// `escape` names too, then how much was left out.
+fn clip_to(input: &str, max: usize, escape: fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(input.len().min(max));
     let mut chars = input.chars();
-    for c in chars.by_ref().take(MAX_QUOTED_CHARS) {
+    for c in chars.by_ref().take(max) {
         if c == '`' {
             // docker wraps helper output in backticks of its own.
             out.extend(c.escape_unicode());
-        } else if c.is_control() || c == '"' || c == '\\' {
+        } else if c.is_control() || escape(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -41,6 +53,17 @@ pub fn clip(input: &str) -> String {
         let _ = write!(out, "... ({rest} more bytes)");
     }
     out
+}
+
+/// A JSON parser's complaint, safe to repeat: serde_json quotes the offending value whole
+/// (`invalid type: string "…", expected a map` repeated a megabyte of stdin once), so its text
+/// is clipped like caller input; the place (line and column) is kept.
+pub fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = text.rsplit_once(" at line ").map_or(text.as_str(), |(what, _)| what);
+    let place = if e.line() > 0 { format!(" at line {} column {}", e.line(), e.column()) } else { String::new() };
+    // serde_json quotes in backticks; plain quotes read the same and need no escape.
+    format!("{}{place}", clip_to(&what.replace('`', "'"), 2 * MAX_QUOTED_CHARS, |_| false))
 }
 
 /// [`clip`] in double quotes.

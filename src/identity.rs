@@ -148,8 +148,8 @@ pub fn profile_settings(env: &Env, profile: &str) -> ProfileSettings {
 
 /// The two shared files' sections, by their header as written (`profile dev`, `default`, `dev`).
 #[derive(Debug, Default)]
-struct SharedFile {
-    sections: BTreeMap<String, Vec<(String, String)>>,
+pub(crate) struct SharedFile {
+    pub(crate) sections: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl SharedFile {
@@ -159,7 +159,7 @@ impl SharedFile {
 
     /// A forgiving INI reader with the shared files' rules: `#` and `;` start comments, keys are
     /// case-insensitive, and indented lines continue the previous value (for `s3 =` style blocks).
-    fn parse(text: &str) -> SharedFile {
+    pub(crate) fn parse(text: &str) -> SharedFile {
         let mut file = SharedFile::default();
         let mut current: Option<String> = None;
         for raw in text.lines() {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{self, Config};
 use crate::ecr::Aws;
-use crate::error::{Error, quote};
+use crate::error::{Error, json_problem, quote};
 use crate::identity::{Identity, WebIdentity};
 use crate::registry::Registry;
 use crate::secret::Secret;
@@ -158,7 +158,7 @@ impl<'a> Response<'a> {
 /// Parses and checks a request.
 pub fn parse_request(input: &str) -> Result<Request, Error> {
     let request: Request = serde_json::from_str(input.trim())
-        .map_err(|e| Error::BadInput { reason: format!("not a CredentialProviderRequest: {e}") })?;
+        .map_err(|e| Error::BadInput { reason: format!("not a CredentialProviderRequest: {}", json_problem(&e)) })?;
     if !API_VERSIONS.contains(&request.api_version.as_str()) {
         return Err(Error::BadInput {
             reason: format!("apiVersion {} is not one of {}", quote(&request.api_version), API_VERSIONS.join(", ")),

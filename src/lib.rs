@@ -33,6 +33,7 @@
 //!   error.rs     every outcome, its message beside it, and Error::outcome for stdout
 //!   world.rs     World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
 //!   env.rs       the environment snapshot;  secret.rs  Secret<T>
+//!   fuzz.rs      the fuzz targets' bodies and properties (for fuzz/ and its seed test)
 //! ```
 //!
 //! No module imports from the crate root; `lib.rs` re-exports what the binary and tests use.
@@ -74,6 +75,8 @@ mod env;
 mod error;
 mod fallback;
 mod files;
+#[doc(hidden)]
+pub mod fuzz;
 mod identity;
 mod kubelet;
 mod login;

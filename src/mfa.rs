@@ -234,9 +234,14 @@ struct CachedCredentials {
 }
 
 fn read_session(path: &std::path::Path) -> Option<SessionCredentials> {
-    let mut text = String::new();
-    trust::open_entry(path).ok()?.take(MAX_SESSION_BYTES).read_to_string(&mut text).ok()?;
-    let cached: CachedResponse = serde_json::from_str(&text).ok()?;
+    let mut bytes = Vec::new();
+    trust::open_entry(path).ok()?.take(MAX_SESSION_BYTES).read_to_end(&mut bytes).ok()?;
+    decode_session(&bytes)
+}
+
+/// An AWS CLI cache file's bytes → the session in it; `None` for anything else.
+pub fn decode_session(bytes: &[u8]) -> Option<SessionCredentials> {
+    let cached: CachedResponse = serde_json::from_slice(bytes).ok()?;
     let c = cached.credentials;
     Some(SessionCredentials {
         expires_at: token::parse_utc(&c.expiration)?,
@@ -252,6 +257,11 @@ fn write_session(path: &std::path::Path, session: &SessionCredentials) -> std::i
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
+    write_atomic(path, &encode_session(session), 0o600)
+}
+
+/// The bytes botocore's cache would hold for `session`: what [`decode_session`] reads back.
+pub fn encode_session(session: &SessionCredentials) -> Vec<u8> {
     let expiration = token::format_utc(session.expires_at).replace('Z', "UTC");
     let json = serde_json::json!({
         "Credentials": {
@@ -261,7 +271,7 @@ fn write_session(path: &std::path::Path, session: &SessionCredentials) -> std::i
             "Expiration": expiration,
         }
     });
-    write_atomic(path, json.to_string().as_bytes(), 0o600)
+    json.to_string().into_bytes()
 }
 
 /// The controlling terminal, opened for the prompt.

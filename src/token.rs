@@ -135,7 +135,10 @@ pub fn parse_utc(text: &str) -> Option<UnixSeconds> {
     let (year, month, day) = (d.next()??, d.next()??, d.next()??);
     let mut t = time.splitn(3, ':').map(number);
     let (hour, minute, second) = (t.next()??, t.next()??, t.next()??);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    // Years of four digits only: a cache file claiming the year 4099276460824344802 (found by the
+    // fuzzer) made the day count overflow.
+    let plausible = (1970..=9999).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
+    if !plausible || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
@@ -202,7 +205,14 @@ mod tests {
         assert_eq!(parse_utc(&text.replace('Z', "+00:00")), Some(t));
         assert_eq!(parse_utc(&text.replace('Z', ".123Z")), Some(t));
         assert_eq!(parse_utc("2024-02-29T00:00:00Z"), Some(1_709_164_800));
-        for bad in ["", "2024-13-01T00:00:00Z", "yesterday", "2024-01-01T00:00"] {
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "yesterday",
+            "2024-01-01T00:00",
+            "4099276460824344802-11-28T12:00:00UTC",
+            "1969-12-31T23:59:59Z",
+        ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
     }

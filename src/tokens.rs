@@ -132,7 +132,12 @@ fn fresh_or_fetched<A: Aws>(
     match fetch(registry, identity, &principal, (deadline, timeout), world) {
         Ok(token) => {
             let now = (world.now)();
-            if token.freshness(now) == Freshness::Unusable {
+            if token.freshness(now) == Freshness::Unusable && token.expires_at == token.issued_at {
+                // `token::select` dates a token without `expiresAt` to the moment it arrived.
+                warnings.push(format!(
+                    "ECR's answer for {host} gives the token no expiry; using it once without caching it"
+                ));
+            } else if token.freshness(now) == Freshness::Unusable {
                 warnings.push(format!(
                     "the token ECR just issued for {host} expires at {}, which this machine's clock puts within {} \
                      minutes or in the past; using it once without caching it (check the system clock)",
