@@ -129,6 +129,18 @@ impl Sandbox {
         children.into_iter().map(|child| to_run(child.wait_with_output().expect("wait for the helper"))).collect()
     }
 
+    /// Rewrites the one cache entry's times, as if it had been fetched `age` seconds ago with
+    /// `life` seconds of life.
+    pub fn age_entry(&self, age: u64, life: u64) {
+        let entries = self.cache_entries();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let mut entry: serde_json::Value = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+        let issued = unix_now() - age;
+        entry["issued_at"] = issued.into();
+        entry["expires_at"] = (issued + life).into();
+        std::fs::write(&entries[0], entry.to_string()).unwrap();
+    }
+
     /// Every cache entry file under the cache directory.
     pub fn cache_entries(&self) -> Vec<PathBuf> {
         let mut found = Vec::new();
@@ -136,6 +148,11 @@ impl Sandbox {
         found.retain(|p| p.extension().is_some_and(|e| e == "json"));
         found
     }
+}
+
+/// The wall clock in Unix seconds.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 fn collect(dir: &Path, found: &mut Vec<PathBuf>) {

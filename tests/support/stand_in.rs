@@ -5,6 +5,14 @@
 //! counts calls, records each request's region, service, signing key, registry ids and role, and
 //! can be told to answer with errors, expired tokens or delays.
 //!
+//! It also stands in for the credential sources of nodes and CI runners, each handing out keys
+//! that name it (`access_key_for_source`), so that the ECR request's signer shows which source the
+//! helper used: the EC2 instance metadata service (IMDSv2: `PUT /latest/api/token`, then the role
+//! and its credentials under `/latest/meta-data/iam/security-credentials/`), the container
+//! credentials endpoint of ECS, CodeBuild and EKS Pod Identity (`GET /container-credentials`, which
+//! wants `Authorization`), and IAM Identity Center's portal (`GET /federation/credentials`, which
+//! wants `x-amz-sso_bearer_token`).
+//!
 //! Passwords are `<account>-token-<n>` (ECR) and `public-token-<n>` (ECR Public), where `n` is the
 //! call's number, so a test can tell a cached token from a fresh one.
 
@@ -32,6 +40,9 @@ pub enum Answer {
     /// Anything else on the wire: HTTP status, content type and body as given (a load balancer's
     /// HTML page, a truncated answer).
     Raw { status: u16, content_type: String, body: String },
+    /// A 12-hour token's answer, cut off half way through its body: the connection closes with
+    /// the promised length unsent, as when a proxy or the network drops it mid-response.
+    HangUp,
 }
 
 impl Answer {
@@ -47,7 +58,7 @@ impl Answer {
 }
 
 /// One request the stand-in received.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     /// `ecr` or `ecr-public`.
     pub target: String,
@@ -69,6 +80,9 @@ pub struct Request {
     pub token_code: Option<String>,
     /// `ExternalId` of an STS AssumeRole.
     pub external_id: Option<String>,
+    /// The bearer a credential source request carried: the IMDSv2 session token, the container
+    /// endpoint's `Authorization`, or the SSO access token.
+    pub bearer: Option<String>,
 }
 
 struct State {
@@ -163,6 +177,12 @@ impl StandIn {
         self.requests().into_iter().filter(|r| r.target == "ecr").map(|r| r.access_key).collect()
     }
 
+    /// The credential source requests so far (`source:imds-token`, `source:imds`,
+    /// `source:container`, `source:sso`).
+    pub fn source_requests(&self) -> Vec<Request> {
+        self.requests().into_iter().filter(|r| r.target.starts_with("source:")).collect()
+    }
+
     /// The STS requests so far.
     pub fn sts_requests(&self) -> Vec<Request> {
         self.requests().into_iter().filter(|r| r.target.starts_with("sts:")).collect()
@@ -212,6 +232,28 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             return;
         }
         let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let mut request_line = headers.first().map(String::as_str).unwrap_or_default().split(' ');
+        let (method, path) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
+        if let Some(source) = credential_source(method, path) {
+            let bearer = ["x-aws-ec2-metadata-token", "authorization", "x-amz-sso_bearer_token"]
+                .iter()
+                .find_map(|name| header(name));
+            state.lock().unwrap().requests.push(Request {
+                target: format!("source:{source}"),
+                bearer,
+                ..Request::default()
+            });
+            let (status, extra, body) = respond_source(source, path);
+            let response = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+                if status == 200 { "OK" } else { "Error" },
+                body.len()
+            );
+            if writer.write_all(response.as_bytes()).is_err() || close {
+                return;
+            }
+            continue;
+        }
         let target = header("x-amz-target").unwrap_or_default();
         let credential = header("authorization")
             .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split(',').next().unwrap_or("").to_string()))
@@ -237,6 +279,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             serial_number: field("SerialNumber"),
             token_code: field("TokenCode"),
             external_id: field("ExternalId"),
+            bearer: None,
             region: scope.get(2).unwrap_or(&"").to_string(),
             service: scope.get(3).unwrap_or(&"").to_string(),
             access_key: scope.first().unwrap_or(&"").to_string(),
@@ -284,6 +327,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             if status == 200 { "OK" } else { "Error" },
             body.len()
         );
+        if matches!(state.lock().unwrap().answer, Answer::HangUp) && !request.target.starts_with("sts:") {
+            let _ = writer.write_all(&response.as_bytes()[..response.len() - body.len() / 2]);
+            return;
+        }
         if writer.write_all(response.as_bytes()).is_err() || close {
             return;
         }
@@ -300,6 +347,7 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
         Answer::Raw { status, content_type, body } => {
             (*status, format!("Content-Type: {content_type}\r\n"), body.clone())
         }
+        Answer::HangUp => respond(&Answer::twelve_hours(), request, n),
         Answer::OtherAccount { account } => {
             let mut body = respond(&Answer::twelve_hours(), request, n).2;
             for requested in &request.registry_ids {
@@ -412,4 +460,62 @@ fn respond_sts(request: &Request, require_mfa: bool, sessions: usize) -> (u16, S
          <ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></{action}Response>"
     );
     (200, String::new(), body)
+}
+
+/// The role name the metadata service reports for the instance.
+pub const INSTANCE_ROLE: &str = "node-role";
+
+/// The session token the metadata service hands out for `PUT /latest/api/token`.
+pub const IMDS_SESSION_TOKEN: &str = "imds-session-token";
+
+/// The access key id a credential source hands out: it names the source (`imds`, `container`,
+/// `sso`), so that the ECR requests signed with it show where the keys came from.
+pub fn access_key_for_source(source: &str) -> String {
+    format!("ASIA{}", source.to_ascii_uppercase())
+}
+
+/// Which credential source a plain HTTP request is for, if any.
+fn credential_source(method: &str, path: &str) -> Option<&'static str> {
+    match method {
+        "PUT" if path == "/latest/api/token" => Some("imds-token"),
+        "GET" if path.starts_with("/latest/meta-data/iam/security-credentials") => Some("imds"),
+        "GET" if path.starts_with("/container-credentials") => Some("container"),
+        "GET" if path.starts_with("/federation/credentials") => Some("sso"),
+        _ => None,
+    }
+}
+
+/// The answer of a credential source: credentials that expire in an hour, named after it.
+fn respond_source(source: &str, path: &str) -> (u16, String, String) {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let expiration = ecr_login::format_utc(now + 3600);
+    let key = access_key_for_source(source);
+    match source {
+        // The SDK refuses a token answer without its lifetime header.
+        "imds-token" => (200, "X-aws-ec2-metadata-token-ttl-seconds: 21600\r\n".into(), IMDS_SESSION_TOKEN.into()),
+        // `.../security-credentials/` (and the `-extended` form) lists the role; with the role, its keys.
+        "imds" if path.ends_with('/') => (200, String::new(), INSTANCE_ROLE.into()),
+        "imds" => {
+            let body = serde_json::json!({
+                "Code": "Success", "Type": "AWS-HMAC", "LastUpdated": ecr_login::format_utc(now),
+                "AccessKeyId": key, "SecretAccessKey": "imds-secret", "Token": "imds-session",
+                "Expiration": expiration, "AccountId": "123456789012",
+            });
+            (200, String::new(), body.to_string())
+        }
+        "container" => {
+            let body = serde_json::json!({
+                "AccessKeyId": key, "SecretAccessKey": "container-secret", "Token": "container-session",
+                "Expiration": expiration, "AccountId": "123456789012",
+            });
+            (200, String::new(), body.to_string())
+        }
+        _ => {
+            let body = serde_json::json!({ "roleCredentials": {
+                "accessKeyId": key, "secretAccessKey": "sso-secret", "sessionToken": "sso-session",
+                "expiration": (now + 3600) * 1000,
+            }});
+            (200, String::new(), body.to_string())
+        }
+    }
 }

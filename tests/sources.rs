@@ -1,0 +1,167 @@
+//! Every credential source that nodes and CI runners have, through the binary against loopback
+//! stand-ins: the source's key signs the ECR call (the stand-in's keys name their source), and a
+//! cache hit contacts the source not at all (no request of any kind reaches the stand-in).
+//!
+//! | source                                        | what the node or runner sets                              |
+//! |-----------------------------------------------|-----------------------------------------------------------|
+//! | EC2 or EKS node (IMDSv2)                      | nothing; here `AWS_EC2_METADATA_SERVICE_ENDPOINT`         |
+//! | ECS task role, CodeBuild, EKS Pod Identity    | `AWS_CONTAINER_CREDENTIALS_FULL_URI`, `..._AUTHORIZATION_TOKEN_FILE` |
+//! | web identity (IRSA, GitHub or GitLab OIDC)    | `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`             |
+//! | IAM Identity Center                           | an `sso_session` profile and the token `aws sso login` leaves |
+//! | `credential_process`                          | a profile naming a program                                |
+
+mod support;
+
+use sha1::{Digest, Sha1};
+use support::stand_in::{IMDS_SESSION_TOKEN, StandIn, access_key_for_role, access_key_for_source};
+use support::{HOST, Sandbox, unix_now};
+
+/// A sandbox with no keys anywhere, every AWS endpoint at the stand-in.
+fn keyless(stand_in: &StandIn) -> Sandbox {
+    let mut sandbox = Sandbox::bare();
+    sandbox.set("AWS_ENDPOINT_URL", &stand_in.url());
+    sandbox
+}
+
+/// A get, then three more: the first is signed by `signer`; the others are answered from the cache
+/// without a single request to the stand-in, source or ECR. Returns the first's requests.
+fn first_signed_by_then_hits(stand_in: &StandIn, sandbox: &Sandbox, signer: &str) -> Vec<support::stand_in::Request> {
+    let before = stand_in.requests().len();
+    let secret = sandbox.get(HOST).assert_clean_success().secret();
+    let requests = stand_in.requests().split_off(before);
+    let ecr: Vec<_> = requests.iter().filter(|r| r.target == "ecr").map(|r| r.access_key.as_str()).collect();
+    assert_eq!(ecr, [signer], "{requests:?}");
+    for _ in 0..3 {
+        assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), secret);
+    }
+    assert_eq!(stand_in.requests().len(), before + requests.len(), "a cache hit contacted the stand-in");
+    requests
+}
+
+fn targets(requests: &[support::stand_in::Request]) -> Vec<&str> {
+    requests.iter().map(|r| r.target.as_str()).collect()
+}
+
+#[test]
+fn an_ec2_or_eks_node_signs_with_the_instance_role_from_imdsv2() {
+    let stand_in = StandIn::start();
+    let mut sandbox = keyless(&stand_in);
+    sandbox.unset("AWS_EC2_METADATA_DISABLED");
+    sandbox.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", &stand_in.url());
+    let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_source("imds"));
+    // IMDSv2: a session token first, then every metadata read carries it.
+    let sources: Vec<_> = requests.iter().filter(|r| r.target.starts_with("source:")).collect();
+    assert_eq!(sources.first().map(|r| r.target.as_str()), Some("source:imds-token"), "{requests:?}");
+    assert!(sources.iter().skip(1).all(|r| r.bearer.as_deref() == Some(IMDS_SESSION_TOKEN)), "{requests:?}");
+    assert!(targets(&requests).contains(&"source:imds"), "{requests:?}");
+}
+
+#[test]
+fn a_container_role_signs_with_the_endpoints_keys_and_sends_the_token_files_authorization() {
+    let stand_in = StandIn::start();
+    let mut sandbox = keyless(&stand_in);
+    // Without a trailing newline, as EKS writes it: the SDK sends the file's bytes as they are, and
+    // a newline makes it refuse the header ("the auth token could not be used as an HTTP header").
+    let token_file = sandbox.write_home_file("pod-identity-token", "pod-identity-authorization");
+    sandbox.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &format!("{}/container-credentials/v1", stand_in.url()));
+    sandbox.set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file.to_str().unwrap());
+    let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_source("container"));
+    let container: Vec<_> = requests.iter().filter(|r| r.target == "source:container").collect();
+    assert_eq!(container.len(), 1, "{requests:?}");
+    assert_eq!(container[0].bearer.as_deref(), Some("pod-identity-authorization"));
+}
+
+#[test]
+fn web_identity_signs_with_the_role_it_assumes_and_two_roles_never_share_a_token() {
+    let stand_in = StandIn::start();
+    let mut sandbox = keyless(&stand_in);
+    let token_file = sandbox.write_home_file("oidc-token", "github-oidc-jwt");
+    sandbox.set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap());
+    let (role_a, role_b) = ("arn:aws:iam::123456789012:role/ci-build", "arn:aws:iam::123456789012:role/ci-deploy");
+
+    sandbox.set("AWS_ROLE_ARN", role_a);
+    let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_role(role_a));
+    let sts: Vec<_> = requests.iter().filter(|r| r.target == "sts:AssumeRoleWithWebIdentity").collect();
+    assert_eq!(sts.len(), 1, "{requests:?}");
+    assert_eq!(
+        (sts[0].role_arn.as_deref(), sts[0].web_identity_token.as_deref()),
+        (Some(role_a), Some("github-oidc-jwt"))
+    );
+    let token_a = sandbox.get(HOST).secret();
+
+    sandbox.set("AWS_ROLE_ARN", role_b);
+    first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_role(role_b));
+    let token_b = sandbox.get(HOST).secret();
+    assert_ne!(token_a, token_b);
+
+    sandbox.set("AWS_ROLE_ARN", role_a);
+    assert_eq!(sandbox.get(HOST).secret(), token_a, "role A's token is still its own");
+    assert_eq!(stand_in.calls(), 2);
+}
+
+/// An `sso_session` profile and the token file `aws sso login` leaves for it, expiring at `expires_at`.
+fn sso_sandbox(stand_in: &StandIn, expires_at: u64) -> Sandbox {
+    let mut sandbox = keyless(stand_in);
+    sandbox.set("AWS_ENDPOINT_URL_SSO", &stand_in.url());
+    sandbox.set("AWS_PROFILE", "corp-sso");
+    sandbox.write_home_file(
+        ".aws/config",
+        "[profile corp-sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Pull\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.example/start\nsso_region = us-east-1\n",
+    );
+    // The CLI names the file after the SHA-1 of the session's name.
+    let name = format!("{:x}", Sha1::digest(b"corp"));
+    let token = serde_json::json!({
+        "startUrl": "https://corp.example/start",
+        "region": "us-east-1",
+        "accessToken": "sso-access-token",
+        "expiresAt": ecr_login::format_utc(expires_at),
+    });
+    sandbox.write_home_file(&format!(".aws/sso/cache/{name}.json"), &token.to_string());
+    sandbox
+}
+
+#[test]
+fn iam_identity_center_signs_with_the_role_credentials_its_token_buys() {
+    let stand_in = StandIn::start();
+    let sandbox = sso_sandbox(&stand_in, unix_now() + 8 * 3600);
+    let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_source("sso"));
+    let sso: Vec<_> = requests.iter().filter(|r| r.target == "source:sso").collect();
+    assert_eq!(sso.len(), 1, "{requests:?}");
+    assert_eq!(sso[0].bearer.as_deref(), Some("sso-access-token"));
+}
+
+#[test]
+fn an_expired_identity_center_token_names_aws_sso_login_and_calls_nothing() {
+    let stand_in = StandIn::start();
+    let sandbox = sso_sandbox(&stand_in, unix_now() - 60);
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert!(run.stderr.contains("run 'aws sso login --profile corp-sso'"), "{run:?}");
+    assert_eq!(targets(&stand_in.requests()), Vec::<&str>::new());
+}
+
+#[test]
+fn credential_process_signs_and_is_not_run_on_a_hit() {
+    let stand_in = StandIn::start();
+    let mut sandbox = keyless(&stand_in);
+    let marker = sandbox.dir.path().join("credential-process-ran");
+    let script = sandbox.dir.path().join("creds.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> {}\necho '{{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS\",\"SecretAccessKey\":\"s\"}}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sandbox.write_home_file(".aws/config", &format!("[profile proc]\ncredential_process = {}\n", script.display()));
+    sandbox.set("AWS_PROFILE", "proc");
+    first_signed_by_then_hits(&stand_in, &sandbox, "AKIDPROCESS");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap().lines().count(), 1, "credential_process ran on a hit");
+}
