@@ -28,7 +28,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -206,6 +206,12 @@ impl Cache {
         let Ok(identities) = fs::read_dir(&self.root) else {
             return;
         };
+        // Temporary files are aged by the file system's clock, not ours: our own directory was
+        // changed just now by the store that comes before every prune. Aged by our clock, a clock
+        // ahead of the file system's (a resumed VM, a file server, libfaketime in the soak) made
+        // every writer's temporary file look stale, and one process removed another's before its
+        // rename (found by tests/soak).
+        let fs_now = fs::metadata(&self.dir).and_then(|m| m.modified()).ok();
         for identity in identities.filter_map(Result::ok) {
             let Ok(files) = fs::read_dir(identity.path()) else {
                 continue;
@@ -217,10 +223,10 @@ impl Cache {
                 let remove = if name.ends_with(".json") {
                     read_entry(&path).is_none_or(|(_, token)| token.expires_at <= now)
                 } else if name.ends_with(".tmp") {
-                    file.metadata()
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+                    let modified = file.metadata().and_then(|m| m.modified()).ok();
+                    fs_now
+                        .zip(modified)
+                        .and_then(|(fs_now, modified)| fs_now.duration_since(modified).ok())
                         .is_some_and(|age| age > STALE_TEMP_AGE)
                 } else {
                     false
@@ -376,6 +382,19 @@ mod tests {
         assert!(!a.entry_path("dead.example").exists());
         assert!(!b.entry_path("dead.example").exists());
         assert!(!b.entry_path("junk.example").exists());
+    }
+
+    #[test]
+    fn a_temporary_file_is_aged_by_the_file_systems_clock_not_ours() {
+        let base = tempfile::tempdir().unwrap();
+        let cache = Cache::new(base.path(), &fingerprint("A"));
+        cache.store(HOST, &token("pw", NOW + 43_200)).unwrap();
+        let in_flight = cache.dir().join(format!(".{HOST}.json.4242.0.tmp"));
+        fs::write(&in_flight, b"{").unwrap();
+        // Our clock a day ahead: the file is seconds old all the same, and another writer's.
+        cache.store("other.example", &token("pw", NOW + 43_200 + 86_400)).unwrap();
+        cache.prune(NOW + 86_400);
+        assert!(in_flight.exists(), "a writer's temporary file was removed under it");
     }
 
     #[test]

@@ -533,6 +533,11 @@ fn check_alias(raw: &RawAlias, text: &str, alias_hosts: &[String], earlier: &[Al
     if host.is_empty() {
         return Err("an [[alias]] needs a host".into());
     }
+    // What a client can send for it: a host name or address, with a port. Anything else (white
+    // space, '#' inside) could never be looked up, as `alias_for` reads the host again (fuzzing).
+    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b)) {
+        return Err(format!("alias host {} is not a host name (with a port, if any)", quote(&host)));
+    }
     let Some(registry_text) = raw.registry.as_ref().map(|r| r.get(text)) else {
         return Err(format!("alias {} needs registry, the ECR registry it stands for", quote(&host)));
     };
@@ -764,6 +769,8 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
             "[[alias]]\nhost = \"a.example\"\nregistry = \"{PRIVATE}\"\n[[alias]]\nhost = \"A.example\"\nregistry = \"{PRIVATE}\"\n"
         ));
         assert!(twice.contains("defined twice"), "{twice}");
+        let spaced = problem(&format!("[[alias]]\nhost = \"r.e NN # x\"\nregistry = \"{PRIVATE}\"\n"));
+        assert!(spaced.contains("is not a host name"), "{spaced}");
     }
 
     #[test]

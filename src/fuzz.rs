@@ -30,8 +30,9 @@ use crate::partition::{PRIVATE_SUFFIXES, PUBLIC_HOSTS};
 use crate::registry::{Registry, parse};
 use crate::token::{format_utc, parse_utc};
 
-/// The longest a message about caller input may be: a clipped quote plus its surroundings.
-const MAX_MESSAGE_CHARS: usize = 600;
+/// The longest a message about caller input may be: two clipped quotes of 100 characters, each
+/// of which may be escaped to six (`\u{60}` for a backtick), plus the sentence around them.
+const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// A target's body: panics when a property fails for `data`.
 pub type Target = fn(data: &[u8]);

@@ -83,6 +83,8 @@ pub struct Request {
     /// The bearer a credential source request carried: the IMDSv2 session token, the container
     /// endpoint's `Authorization`, or the SSO access token.
     pub bearer: Option<String>,
+    /// How far the stand-in's clock was ahead of the real one when the request arrived.
+    pub clock_offset: i64,
 }
 
 struct State {
@@ -93,6 +95,9 @@ struct State {
     /// Accounts whose token requests are refused with AccessDeniedException, whatever `answer` says.
     denied: Vec<String>,
     delay: Duration,
+    /// Seconds added to the real clock for the tokens' expiry: the soak moves time forward for
+    /// the helpers (libfaketime) and for the stand-in together.
+    clock_offset: i64,
     requests: Vec<Request>,
 }
 
@@ -119,6 +124,7 @@ impl StandIn {
             require_mfa: false,
             denied: Vec::new(),
             delay: Duration::ZERO,
+            clock_offset: 0,
             requests: Vec::new(),
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -160,6 +166,11 @@ impl StandIn {
     /// Delays every following answer.
     pub fn delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
+    }
+
+    /// Moves the stand-in's clock `seconds` ahead of the real one for the following tokens.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.state.lock().unwrap().clock_offset = seconds;
     }
 
     /// Every request so far.
@@ -280,6 +291,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             token_code: field("TokenCode"),
             external_id: field("ExternalId"),
             bearer: None,
+            clock_offset: 0,
             region: scope.get(2).unwrap_or(&"").to_string(),
             service: scope.get(3).unwrap_or(&"").to_string(),
             access_key: scope.first().unwrap_or(&"").to_string(),
@@ -287,6 +299,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
         };
         let (status, extra, body) = {
             let mut state = state.lock().unwrap();
+            let request = Request { clock_offset: state.clock_offset, ..request.clone() };
             state.requests.push(request.clone());
             // Token numbers count token requests only, not STS calls.
             let n = state.requests.iter().filter(|r| r.target.starts_with("ecr")).count();
@@ -358,7 +371,7 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
         Answer::Token { lifetime_secs } => {
             let now =
                 i64::try_from(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()).unwrap();
-            let expires_at = now + lifetime_secs;
+            let expires_at = now + request.clock_offset + lifetime_secs;
             let body = if request.target == "ecr-public" {
                 let token = STANDARD.encode(format!("AWS:public-token-{n}"));
                 serde_json::json!({ "authorizationData": { "authorizationToken": token, "expiresAt": expires_at } })
