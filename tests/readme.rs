@@ -20,6 +20,8 @@ const CI_SCRIPTS: &[&str] = &[
     "packaging/test-name-resolution",
     "packaging/test-packages",
     "bench/run",
+    "fuzz/run",
+    "tests/soak",
 ];
 
 /// README commands that cannot run here, each with why and what runs in its place.
