@@ -141,9 +141,12 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
     Ok(hosts)
 }
 
-/// `version`'s line.
+/// The commit the binary was built from: twelve hex digits, or `unknown` (see build.rs).
+pub const COMMIT: &str = env!("ECR_LOGIN_COMMIT");
+
+/// `version`'s line: the version and the commit it was built from.
 pub fn version_line() -> String {
-    format!("docker-credential-ecr-login (ecr-login) {}", env!("CARGO_PKG_VERSION"))
+    format!("docker-credential-ecr-login (ecr-login) {} (commit {COMMIT})", env!("CARGO_PKG_VERSION"))
 }
 
 /// `help`'s text.

@@ -96,6 +96,8 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
 /// Runs every check for `host` (or the first routed one).
 pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let mut f = Findings::default();
+    // Which build this is, first: a bug report starts with it.
+    f.fact("version", format!("{} (commit {})", env!("CARGO_PKG_VERSION"), crate::command::COMMIT));
     let env = world.env;
     let docker = docker_config(env);
     let Some(server) = choose_host(host_arg, docker.as_ref().and_then(|(_, c)| c.as_ref())) else {
@@ -455,8 +457,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let aws = FakeAws::default();
         let findings = doctor(&aws, &healthy_env(dir.path()), dir.path(), Some("ghcr.io"));
-        assert_eq!(findings.lines.len(), 2, "{findings:?}");
-        assert!(findings.lines[0].starts_with("ecr-login") && findings.lines[0].contains("(none"), "{findings:?}");
+        assert_eq!(findings.lines.len(), 3, "{findings:?}");
+        assert!(findings.lines[0].starts_with("version") && findings.lines[0].contains("(commit "), "{findings:?}");
+        assert!(findings.lines[1].starts_with("ecr-login") && findings.lines[1].contains("(none"), "{findings:?}");
         assert!(findings.problems[0].contains("\"ghcr.io\" is not an Amazon ECR registry host"), "{findings:?}");
     }
 }

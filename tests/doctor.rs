@@ -114,7 +114,7 @@ fn doctor_without_a_host_examines_the_first_routed_one() {
     let run = sandbox.run(&["doctor"], b"");
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.lines().nth(1).unwrap_or_default().starts_with(&format!("registry      {HOST}")),
+        run.stdout.lines().nth(2).unwrap_or_default().starts_with(&format!("registry      {HOST}")),
         "{}",
         run.stdout
     );

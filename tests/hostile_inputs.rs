@@ -138,7 +138,7 @@ const CASES: &[Case] = &[
     Case { name: "two actions", args: &["get", "list"], stdin: bytes!(""), code: 1, stdout: USAGE, stderr: Out::Like("got 2 argument") },
     Case { name: "an unknown flag", args: &["--verbose"], stdin: bytes!(""), code: 1, stdout: USAGE, stderr: Out::Like("--verbose") },
     Case { name: "an escape sequence as the action", args: &["\u{1b}]0;pwned\u{7}"], stdin: bytes!(""), code: 1, stdout: USAGE, stderr: Out::Like(r"\\u\{1b\}\]0;pwned\\u\{7\}") },
-    Case { name: "version", args: &["version"], stdin: bytes!(""), code: 0, stdout: Out::Like(r"^docker-credential-ecr-login \(ecr-login\) \d+\.\d+\.\d+\n$"), stderr: Out::Empty },
+    Case { name: "version", args: &["version"], stdin: bytes!(""), code: 0, stdout: Out::Like(r"^docker-credential-ecr-login \(ecr-login\) \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n$"), stderr: Out::Empty },
     Case { name: "configure without a target", args: &["configure"], stdin: bytes!(""), code: 1, stdout: Out::Empty, stderr: Out::Like("name what to configure") },
     Case { name: "configure --registry without a value", args: &["configure", "docker", "--registry"], stdin: bytes!(""), code: 1, stdout: Out::Empty, stderr: Out::Like("--registry needs a value") },
     Case { name: "configure --all-regions-of a non-account", args: &["configure", "docker", "--all-regions-of", "12ab"], stdin: bytes!(""), code: 1, stdout: Out::Empty, stderr: Out::Like("not a 12-digit AWS account id") },

@@ -125,7 +125,12 @@ fn version_and_help_answer_on_stdout() {
     for flag in ["version", "-v", "--version"] {
         let run = sandbox.run(&[flag], b"");
         run.assert_clean_success();
-        assert_eq!(run.stdout, format!("docker-credential-ecr-login (ecr-login) {}\n", env!("CARGO_PKG_VERSION")));
+        let commit = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().unwrap();
+        let commit = String::from_utf8_lossy(&commit.stdout)[..12].to_string();
+        assert_eq!(
+            run.stdout,
+            format!("docker-credential-ecr-login (ecr-login) {} (commit {commit})\n", env!("CARGO_PKG_VERSION"))
+        );
     }
     for flag in ["-h", "--help"] {
         let run = sandbox.run(&[flag], b"");
