@@ -22,6 +22,8 @@ const CI_SCRIPTS: &[&str] = &[
     "bench/run",
     "fuzz/run",
     "tests/soak",
+    "packaging/test-release",
+    "packaging/lint-workflows",
 ];
 
 /// README commands that cannot run here, each with why and what runs in its place.
