@@ -104,6 +104,7 @@ fn eight_concurrent_gets_ask_once_and_start_one_session() {
     assert_eq!(terminal.code, 0, "{terminal:?}");
     assert_eq!(terminal.stdout.matches("MFA code for").count(), 1, "{terminal:?}");
     assert!(terminal.stdout.contains(&format!("MFA code for {SERIAL} (profile mfa)")), "{terminal:?}");
+    assert!(!terminal.stdout.contains(CODE), "the typed code was echoed: {terminal:?}");
     for i in 1..=8 {
         let stdout = std::fs::read_to_string(out.join(format!("{i}.out"))).unwrap();
         let stderr = std::fs::read_to_string(out.join(format!("{i}.err"))).unwrap();
@@ -223,4 +224,22 @@ fn motos_sts_answers_get_session_token_with_a_code() {
     let terminal = on_terminal(&sandbox, &[BINARY, "login", HOST]);
     assert_eq!(terminal.code, 0, "{terminal:?}");
     assert!(terminal.stdout.contains("MFA session for profile mfa-session valid until"), "{terminal:?}");
+}
+
+#[test]
+fn the_prompt_does_not_echo_the_code_and_ctrl_c_leaves_the_terminal_echoing() {
+    let stand_in = StandIn::start();
+    stand_in.require_mfa();
+    let sandbox = sandbox(&stand_in.url());
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/interrupt-prompt.py");
+    let mut command = Command::new("python3");
+    command.arg(driver).args(["60", "sh", "-c", &format!("printf %s {HOST} | exec {BINARY} get")]);
+    command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
+    command.env("PATH", std::env::var("PATH").unwrap_or_default());
+    let run = run_command(command, b"");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("echo at the prompt: off\n"), "{run:?}");
+    assert!(run.stdout.contains("ended by: SIGINT\n"), "{run:?}");
+    assert!(run.stdout.contains("echo after: on\n"), "the terminal was left without echo: {run:?}");
+    assert!(stand_in.sts_requests().is_empty());
 }

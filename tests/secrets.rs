@@ -8,7 +8,7 @@
 //! | the session token             | nowhere the helper writes                                     |
 //! | the secret `docker login` sends to store | nowhere                                            |
 //! | a service-account token       | nowhere (it goes to STS only)                                 |
-//! | an MFA code                   | nowhere (it goes to STS only; the terminal echoes what is typed) |
+//! | an MFA code                   | nowhere (it goes to STS only; the prompt does not echo it)    |
 //! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout |
 //! | STS session keys              | the AWS CLI's session cache (0600), which the CLI shares      |
 
@@ -141,7 +141,7 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
 }
 
 /// A get as the `mfa` profile, the code typed on a pseudo-terminal; the helper's own stdout and
-/// stderr go to files, apart from the terminal (whose echo of the typed code is the terminal's).
+/// stderr go to files, apart from the terminal, whose screen must not show the code either.
 fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
     stand_in.require_mfa();
     let (out, err) = (sandbox.dir.path().join("mfa.out"), sandbox.dir.path().join("mfa.err"));
@@ -154,6 +154,7 @@ fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
     command.env("AWS_PROFILE", "mfa").env("PATH", std::env::var("PATH").unwrap_or_default());
     let terminal = with_umask(command, umask, b"");
     assert_eq!(terminal.code, 0, "the MFA get failed: {terminal:?}");
+    assert!(!terminal.stdout.contains(MFA_CODE), "the terminal showed the typed code: {terminal:?}");
     let sts = stand_in.sts_requests();
     assert!(sts.iter().any(|r| r.token_code.as_deref() == Some(MFA_CODE)), "{sts:?}");
     let read = |path: &PathBuf| std::fs::read_to_string(path).unwrap();
