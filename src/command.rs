@@ -144,9 +144,14 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
 /// The commit the binary was built from: twelve hex digits, or `unknown` (see build.rs).
 pub const COMMIT: &str = env!("ECR_LOGIN_COMMIT");
 
-/// `version`'s line: the version and the commit it was built from.
+/// The version and the commit it was built from: `0.1.0 (commit 0123456789ab)`.
+pub fn version() -> String {
+    format!("{} (commit {COMMIT})", env!("CARGO_PKG_VERSION"))
+}
+
+/// `version`'s line.
 pub fn version_line() -> String {
-    format!("docker-credential-ecr-login (ecr-login) {} (commit {COMMIT})", env!("CARGO_PKG_VERSION"))
+    format!("docker-credential-ecr-login (ecr-login) {}", version())
 }
 
 /// `help`'s text.

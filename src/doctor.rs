@@ -97,7 +97,7 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
 pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let mut f = Findings::default();
     // Which build this is, first: a bug report starts with it.
-    f.fact("version", format!("{} (commit {})", env!("CARGO_PKG_VERSION"), crate::command::COMMIT));
+    f.fact("version", crate::command::version());
     let env = world.env;
     let docker = docker_config(env);
     let Some(server) = choose_host(host_arg, docker.as_ref().and_then(|(_, c)| c.as_ref())) else {

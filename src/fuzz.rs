@@ -15,7 +15,9 @@
 //! Linear time is checked by running the targets on inputs up to 64 KiB with a one-second limit
 //! per input (`fuzz/run`): anything quadratic in the input would take seconds there.
 //!
-//! Not part of the crate's interface: hidden from the docs, used by `fuzz/` and tests only.
+//! Not part of the crate's interface: compiled only for `fuzz/` (`--cfg fuzzing`) and the unit
+//! tests. Every `expect` here is a property, named by its message: a fuzz target reports a broken
+//! property by panicking.
 
 use std::path::Path;
 

@@ -75,6 +75,8 @@ mod env;
 mod error;
 mod fallback;
 mod files;
+// cargo-fuzz builds with `--cfg fuzzing`; the shipped library does without these bodies.
+#[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
 mod identity;

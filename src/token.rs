@@ -175,6 +175,12 @@ impl AuthToken {
         self.expires_at.saturating_sub(SAFETY_MARGIN.as_secs())
     }
 
+    /// Whether ECR gave this token no expiry: [`select`] dates such a token to the moment it
+    /// arrived, its issue time.
+    pub fn expiry_unknown(&self) -> bool {
+        self.expires_at == self.issued_at
+    }
+
     /// The moment after which a fresh token should be fetched: half the token's life.
     pub fn refresh_at(&self) -> UnixSeconds {
         let life = self.expires_at.saturating_sub(self.issued_at);
@@ -301,6 +307,7 @@ mod tests {
         public.expires_at = None;
         let t = select(&[public], None, T0).unwrap();
         assert_eq!(t.expires_at, T0);
+        assert!(t.expiry_unknown());
         assert_eq!(t.freshness(T0), Freshness::Unusable);
     }
 

@@ -132,8 +132,7 @@ fn fresh_or_fetched<A: Aws>(
     match fetch(registry, identity, &principal, (deadline, timeout), world) {
         Ok(token) => {
             let now = (world.now)();
-            if token.freshness(now) == Freshness::Unusable && token.expires_at == token.issued_at {
-                // `token::select` dates a token without `expiresAt` to the moment it arrived.
+            if token.freshness(now) == Freshness::Unusable && token.expiry_unknown() {
                 warnings.push(format!(
                     "ECR's answer for {host} gives the token no expiry; using it once without caching it"
                 ));
