@@ -18,30 +18,14 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use support::stand_in::{Answer, StandIn};
-use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, unix_now};
+use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, is_root, unix_now};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
 
 /// Nothing was damaged: every file in the cache is a complete entry or a lock, none a leftover
 /// temporary file, and every entry parses.
 fn assert_cache_intact(sandbox: &Sandbox) {
-    let mut files = Vec::new();
-    let mut dirs = vec![sandbox.cache_dir()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                dirs.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    for file in files {
+    for file in support::files_under(&sandbox.cache_dir()) {
         let extension = file.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
         assert_ne!(extension, "tmp", "a temporary file was left: {}", file.display());
         if extension == "json" {

@@ -12,18 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::stand_in::StandIn;
-use support::{HOST, Sandbox};
+use support::{HOST, Sandbox, is_root};
 
 /// A user id that is neither root nor the one running the tests: `nobody`.
 const OTHER_UID: u32 = 65534;
 
 /// A cache entry that someone else wrote, with a password we must never serve.
 const PLANTED: &str = r#"{"host":"123456789012.dkr.ecr.us-east-1.amazonaws.com","username":"AWS","password":"planted-password","issued_at":1,"expires_at":4102444800}"#;
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
 
 /// Runs one get so that the cache's directories exist, and returns the entry's path.
 fn warm(sandbox: &Sandbox) -> PathBuf {

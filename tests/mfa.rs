@@ -15,7 +15,7 @@ use std::process::Command;
 
 use support::moto::Moto;
 use support::stand_in::{StandIn, access_key_for_role, access_key_for_session};
-use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, run_command};
+use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, run_command, unix_now};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
 const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
@@ -64,11 +64,7 @@ fn on_terminal(sandbox: &Sandbox, argv: &[&str]) -> Run {
 
 /// [`on_terminal`], typing `code`.
 fn answering(code: &str, sandbox: &Sandbox, argv: &[&str]) -> Run {
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
-    let mut command = Command::new("python3");
-    command.arg(driver).args([code, "60"]).args(argv).env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
-    command.env("PATH", std::env::var("PATH").unwrap_or_default());
-    run_command(command, b"")
+    run_command(support::answering_prompts(code, &sandbox.env, argv), b"")
 }
 
 fn session_files(sandbox: &Sandbox) -> Vec<PathBuf> {
@@ -132,7 +128,7 @@ fn eight_concurrent_gets_ask_once_and_start_one_session() {
     assert_eq!(stand_in.sts_requests().len(), 1);
 
     // Within 15 minutes of its expiry it is over, as botocore has it.
-    let soon = ecr_login::format_utc(now() + 10 * 60).replace('Z', "UTC");
+    let soon = ecr_login::format_utc(unix_now() + 10 * 60).replace('Z', "UTC");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     let expiring = text.replace(session["Credentials"]["Expiration"].as_str().unwrap(), &soon);
     std::fs::write(&files[0], expiring).unwrap();
@@ -170,10 +166,6 @@ fn a_wrong_code_is_reported_as_refused() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("no MFA code for profile \"mfa\": an MFA code is 6 digits"), "{run:?}");
     assert!(stand_in.sts_requests().is_empty());
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// The AWS CLI as the tests run it: pip's `awscli`, named by `ECR_LOGIN_AWS_CLI`.

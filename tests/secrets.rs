@@ -145,14 +145,14 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
 fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
     stand_in.require_mfa();
     let (out, err) = (sandbox.dir.path().join("mfa.out"), sandbox.dir.path().join("mfa.err"));
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
-    let mut command = Command::new("python3");
-    command.arg(driver).args([MFA_CODE, "60", "/bin/sh", "-c", "printf %s \"$3\" | \"$0\" get >\"$1\" 2>\"$2\""]);
-    command.arg(BINARY).arg(&out).arg(&err).arg(OTHER.replace("eu-west-1", "us-east-2"));
-    command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
-    command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY").env_remove("AWS_SESSION_TOKEN");
-    command.env("AWS_PROFILE", "mfa").env("PATH", std::env::var("PATH").unwrap_or_default());
-    let terminal = with_umask(command, umask, b"");
+    let mut env = sandbox.env.clone();
+    env.retain(|(k, _)| !["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].contains(&k.as_str()));
+    env.push(("AWS_PROFILE".into(), "mfa".into()));
+    let host = OTHER.replace("eu-west-1", "us-east-2");
+    let (out_arg, err_arg) = (out.to_str().unwrap(), err.to_str().unwrap());
+    let script = "printf %s \"$3\" | \"$0\" get >\"$1\" 2>\"$2\"";
+    let argv = ["/bin/sh", "-c", script, BINARY, out_arg, err_arg, &host];
+    let terminal = with_umask(support::answering_prompts(MFA_CODE, &env, &argv), umask, b"");
     assert_eq!(terminal.code, 0, "the MFA get failed: {terminal:?}");
     assert!(!terminal.stdout.contains(MFA_CODE), "the terminal showed the typed code: {terminal:?}");
     let sts = stand_in.sts_requests();
@@ -164,21 +164,15 @@ fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
     Seen { name: "get, an MFA profile".into(), run, answer: true }
 }
 
-/// Every file under `dir`, with its mode.
+/// Every regular file under `dir`, with its mode.
 fn files_under(dir: &Path) -> Vec<(PathBuf, u32)> {
-    let mut found = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let meta = std::fs::symlink_metadata(entry.path()).unwrap();
-            if meta.is_dir() {
-                dirs.push(entry.path());
-            } else if meta.is_file() {
-                found.push((entry.path(), meta.permissions().mode() & 0o777));
-            }
-        }
-    }
-    found
+    support::files_under(dir)
+        .into_iter()
+        .filter_map(|path| {
+            let meta = std::fs::symlink_metadata(&path).ok().filter(std::fs::Metadata::is_file)?;
+            Some((path, meta.permissions().mode() & 0o777))
+        })
+        .collect()
 }
 
 #[test]

@@ -143,8 +143,7 @@ impl Sandbox {
 
     /// Every cache entry file under the cache directory.
     pub fn cache_entries(&self) -> Vec<PathBuf> {
-        let mut found = Vec::new();
-        collect(&self.cache_dir(), &mut found);
+        let mut found = files_under(&self.cache_dir());
         found.retain(|p| p.extension().is_some_and(|e| e == "json"));
         found
     }
@@ -153,6 +152,30 @@ impl Sandbox {
 /// The wall clock in Unix seconds.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Every file under `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    collect(dir, &mut found);
+    found
+}
+
+/// Whether the tests run as root (CI does): some faults and ownership checks need it.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The command that runs `argv` on a fresh pseudo-terminal (`tests/support/answer-prompts.py`)
+/// typing `code` after every MFA prompt, with exactly `env` and this process's PATH; its stdout is
+/// what the terminal showed.
+pub fn answering_prompts(code: &str, env: &[(String, String)], argv: &[&str]) -> Command {
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
+    let mut command = Command::new("python3");
+    command.arg(driver).args([code, "60"]).args(argv).env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+    command.env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
 }
 
 fn collect(dir: &Path, found: &mut Vec<PathBuf>) {

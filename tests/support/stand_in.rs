@@ -297,7 +297,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             access_key: scope.first().unwrap_or(&"").to_string(),
             registry_ids,
         };
-        let (status, extra, body) = {
+        let (status, extra, body, hang_up) = {
             let mut state = state.lock().unwrap();
             let request = Request { clock_offset: state.clock_offset, ..request.clone() };
             state.requests.push(request.clone());
@@ -310,6 +310,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
                 );
             }
             let delay = state.delay;
+            let hang_up = matches!(state.answer, Answer::HangUp) && !request.target.starts_with("sts:");
             let sessions = state.requests.iter().filter(|r| r.target == "sts:GetSessionToken").count();
             let answer = if request.target.starts_with("sts:") {
                 respond_sts(&request, state.require_mfa, sessions)
@@ -325,7 +326,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             };
             drop(state);
             std::thread::sleep(delay);
-            answer
+            (answer.0, answer.1, answer.2, hang_up)
         };
         let content_type = if request.target.starts_with("sts:") { "text/xml" } else { "application/x-amz-json-1.1" };
         // A raw answer names its own content type in `extra`.
@@ -340,7 +341,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             if status == 200 { "OK" } else { "Error" },
             body.len()
         );
-        if matches!(state.lock().unwrap().answer, Answer::HangUp) && !request.target.starts_with("sts:") {
+        if hang_up {
             let _ = writer.write_all(&response.as_bytes()[..response.len() - body.len() / 2]);
             return;
         }
