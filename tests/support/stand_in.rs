@@ -95,6 +95,9 @@ struct State {
     /// Accounts whose token requests are refused with AccessDeniedException, whatever `answer` says.
     denied: Vec<String>,
     delay: Duration,
+    /// Whether every ECR token carries the same password (`<account>-token-0`), so that a real
+    /// registry set up with it keeps accepting the tokens a refresh brings.
+    same_password: bool,
     /// Seconds added to the real clock for the tokens' expiry: the soak moves time forward for
     /// the helpers (libfaketime) and for the stand-in together.
     clock_offset: i64,
@@ -124,6 +127,7 @@ impl StandIn {
             require_mfa: false,
             denied: Vec::new(),
             delay: Duration::ZERO,
+            same_password: false,
             clock_offset: 0,
             requests: Vec::new(),
         }));
@@ -166,6 +170,13 @@ impl StandIn {
     /// Delays every following answer.
     pub fn delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
+    }
+
+    /// Gives every following ECR token the password `<account>-token-0` (ECR Public's stays
+    /// numbered): the end-to-end tests' registry accepts one password, and must go on accepting the
+    /// token that replaces an expired one.
+    pub fn same_password(&self) {
+        self.state.lock().unwrap().same_password = true;
     }
 
     /// Moves the stand-in's clock `seconds` ahead of the real one for the following tokens.
@@ -322,7 +333,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
                 );
                 respond(&Answer::error(400, "AccessDeniedException", &message), &request, n)
             } else {
-                respond(&state.answer, &request, n)
+                respond(&state.answer, &request, if state.same_password { 0 } else { n })
             };
             drop(state);
             std::thread::sleep(delay);
