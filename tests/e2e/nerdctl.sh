@@ -71,7 +71,8 @@ e2e_record_calls
 # host), which containerd reads too. Not a hosts.toml with `server = "https://HOST"`: nerdctl login
 # then fails, its check wants credentials asked for HOST:443 while that server entry asks for HOST
 # ("expected acArg to be HOST:443"). nerdctl hands only its first --hosts-dir to the daemon on the
-# transfer path, so everything is in one.
+# transfer path (seen: with the CA in a second one, pulls and transfer pushes fail with x509 while
+# nerdctl's own push works), so everything is in one.
 for name in "$good" "$bad"; do
   mkdir -p "$work/hosts.d/$name"
   cp "$work/ca.crt" "$work/hosts.d/$name/ca.crt"
@@ -132,6 +133,7 @@ log_offset() { echo $(($(stat -c %s "$work/containerd.log") + 1)); }
 pull_ok() { # $1: reference; $2: what this pull proves
   local out
   out=$(timeout "$hang_secs" "${nerdctl[@]}" pull -q "$1" 2>&1) || fail "$2: pull $1: $out"
+  # To a file: `nerdctl save` into a pipe once gave tar a truncated archive.
   out=$("${nerdctl[@]}" save -o "$work/saved.tar" "$1" 2>&1) || fail "$2: save $1: $out"
   tar -tf "$work/saved.tar" | grep -Fx "blobs/sha256/${layer#sha256:}" >/dev/null \
     || fail "$2: the image pulled from $1 lacks the seeded layer"
