@@ -162,9 +162,10 @@ calls_are oras "get $good"
 echo "-- helm $(helm version --template '{{.Version}}') (module v4.3.2)"
 # helm's own registry config (~/.config/helm/registry/config.json) is empty, so helm's oras-go
 # picks a default native store, docker-credential-pass (pass is on PATH), and asks it first; only
-# when that answers empty does it read docker's config. pass here is not initialised yet, and
-# docker-credential-pass 0.6.4 answers an unknown host with empty fields and exit 0, which helm
-# reads as "nothing here".
+# when that answers empty does it read docker's config. Debian's docker-credential-pass 0.6.4
+# answers a host it does not keep with empty fields and exit 0 (its store initialised or not),
+# which helm reads as "nothing here". A store that failed instead would stop helm there: oras-go's
+# chain of stores ends at the first error.
 run "helm push" helm push "$chart" "oci://$good/team" --ca-file "$work/ca.crt"
 landed "$work/registry-data" team/mychart 0.1.0 >/dev/null
 run "helm pull" helm pull "oci://$good/team/mychart" --version 0.1.0 --ca-file "$work/ca.crt" -d helm-pulled
@@ -266,6 +267,8 @@ run "crane push to $hub" crane push crane-oci-store "$hub/team/app:crane"
 [ "$(landed "$work/hub-data" team/app crane)" = "$seed_digest" ] || fail "crane push to $hub: another manifest landed"
 run "crane pull from $hub" crane pull --format oci "$hub/team/app:crane" crane-oci-hub
 ok "crane: push and pull on $hub with the login pass keeps"
+# pass keeps the login under the bare host, and answers host/repository with empty fields and exit
+# 0; ecr-login passes that through unchanged, and crane goes on to the bare host.
 calls_are crane "get $hub/team/app" "pass get $hub/team/app" "get $hub" "pass get $hub"
 run "crane auth logout $hub" crane auth logout "$hub"
 ! in_pass "$hub" || fail "crane auth logout: $hub is still in pass"
@@ -334,21 +337,25 @@ calls_are helm "erase $hub" "pass erase $hub"
 ok "helm registry logout erased $hub from pass"
 
 echo "== negative control: the registry accepts another password, so the helper's must fail with 401"
+# Each client still gets the helper's password (its calls are checked): only the registry changed.
 e2e_registry_stop
 e2e_registry "not-the-token"
 refused "crane pull" crane digest "$good/team/app:1"
 grep -iE '401|unauthorized' "$out" >/dev/null || fail "crane: refused for another reason: $(cat "$out")"
 ok "crane refused: $(tail -n 1 "$out")"
+calls_are crane "get $good/team/app"
 refused "oras pull" oras pull --ca-file "$work/ca.crt" -o oras-401 "$good/team/artifact:oras"
 grep -iE '401|unauthorized' "$out" >/dev/null || fail "oras: refused for another reason: $(cat "$out")"
 ok "oras refused: $(tail -n 1 "$out")"
+calls_are oras "get $good"
 refused "helm pull" helm pull "oci://$good/team/mychart" --version 0.1.0 --ca-file "$work/ca.crt" -d helm-401
 grep -iE '401|unauthorized' "$out" >/dev/null || fail "helm: refused for another reason: $(cat "$out")"
 ok "helm refused: $(tail -n 1 "$out")"
+calls_are helm "get $good"
 refused "regctl image digest" regctl image digest "$good/team/app:1"
 grep -iE '401|unauthorized' "$out" >/dev/null || fail "regctl: refused for another reason: $(cat "$out")"
 ok "regctl refused: $(tail -n 1 "$out")"
-: >"$work/calls.log"
+calls_are regctl "list" "pass list" "get $good"
 e2e_registry_stop
 e2e_registry "$token"
 
