@@ -46,7 +46,7 @@ denied="ecr-login: access denied getting a token for $bad"
 
 IFS=: read -r crane_dir oras_dir helm_dir regctl_dir <<<"${E2E_GO_BINS:?build the Go clients first}"
 crane() { SSL_CERT_FILE=$work/ca.crt "$crane_dir/crane" "$@"; }
-# oras and helm take --ca-file on every command that talks to a registry.
+# oras and helm get --ca-file on every command that talks to a registry; regctl reads certs.d.
 oras() { "$oras_dir/oras" "$@"; }
 helm() { "$helm_dir/helm" "$@"; }
 regctl() { "$regctl_dir/regctl" "$@"; }
@@ -124,6 +124,7 @@ seed_digest=$(landed "$work/registry-data" team/app 1)
 
 # A chart of our own, and an artifact file (oras refuses absolute paths, so both live in $work).
 helm create mychart >/dev/null
+# helm pull -d does not create its folder: it fails writing the chart into a missing one.
 mkdir helm-pulled helm-bad helm-pulled-store helm-pulled-hub helm-401
 helm package mychart -d "$work" >/dev/null
 chart=$work/mychart-0.1.0.tgz
