@@ -13,7 +13,8 @@
 #   credsStore ecr-login with `fallback = "pass"` (the real docker-credential-pass on a throwaway
 #   gpg key): the same pulls and pushes; crane, oras and helm log in to a second, non-ECR registry
 #   (registry.example.test:5443, its own htpasswd user), the login lands in pass through
-#   ecr-login's fallback, pushes and pulls there use it, and logout erases it.
+#   ecr-login's fallback, pushes and pulls there use it, and logout erases it; oras and helm log
+#   in to and out of the ECR host with the helper's token (store and erase succeed, pass gets none).
 #   The registry restarted on another password: every client fails with 401.
 #   Last, regctl with credsStore on a COLD cache and AWS_REGION set: regctl asks `list` first and
 #   `get` only for the hosts `list` returned, so this works only if `list` names the caller's
@@ -283,6 +284,13 @@ run "oras pull" oras pull --ca-file "$work/ca.crt" -o oras-pulled-store "$good/t
 cmp artifact.txt oras-pulled-store/artifact.txt || fail "oras pull: the file differs"
 ok "oras: push and pull with credsStore"
 calls_are oras "get $good"
+# `aws ecr get-login-password | oras login`: oras checks the password with the registry, then
+# stores it; ecr-login keeps nothing for an ECR host and succeeds, and logout likewise.
+printf '%s' "$token" | run "oras login $good" oras login --ca-file "$work/ca.crt" -u AWS --password-stdin "$good"
+run "oras logout $good" oras logout "$good"
+[ "$("$pass_helper" list </dev/null)" = "{}" ] || fail "oras login $good: something landed in pass"
+ok "oras login and logout $good: store and erase succeed, nothing reaches pass"
+calls_are oras "store $good" "erase $good"
 printf '%s' "$hub_pass" | run "oras login $hub" oras login --ca-file "$work/ca.crt" -u "$hub_user" --password-stdin "$hub"
 in_pass "$hub" || fail "oras login: $hub is not in pass"
 ok "oras login $hub landed in pass through ecr-login's fallback"
@@ -305,6 +313,12 @@ run "helm pull" helm pull "oci://$good/team/store/mychart" --version 0.1.0 --ca-
 cmp "$chart" helm-pulled-store/mychart-0.1.0.tgz || fail "helm pull: the chart differs"
 ok "helm: push and pull of a chart with credsStore"
 calls_are helm "get $good"
+printf '%s' "$token" | run "helm registry login $good" \
+  helm registry login "$good" -u AWS --password-stdin --ca-file "$work/ca.crt"
+run "helm registry logout $good" helm registry logout "$good"
+[ "$("$pass_helper" list </dev/null)" = "{}" ] || fail "helm registry login $good: something landed in pass"
+ok "helm registry login and logout $good: store and erase succeed, nothing reaches pass"
+calls_are helm "store $good" "erase $good"
 printf '%s' "$hub_pass" | run "helm registry login $hub" \
   helm registry login "$hub" -u "$hub_user" --password-stdin --ca-file "$work/ca.crt"
 in_pass "$hub" || fail "helm registry login: $hub is not in pass"
