@@ -57,10 +57,15 @@ fn legacy_docker_build_lists_then_gets_every_listed_and_configured_host() {
 }
 
 #[test]
-fn buildkit_asks_for_host_and_port() {
+fn buildkit_asks_for_the_host_as_the_image_reference_writes_it() {
+    // Seen with buildctl 0.34 and buildx 0.38 (tests/e2e/buildkit.sh): the bare host for
+    // `HOST/team/app:1`, and `HOST:443` only when the reference itself names the port.
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
-    sandbox.get(&format!("{HOST}:443")).assert_clean_success();
+    for form in [HOST.to_string(), format!("{HOST}:443")] {
+        assert_eq!(sandbox.get(&form).assert_clean_success().secret(), "123456789012-token-1");
+    }
+    assert_eq!(ecr.calls(), 1);
 }
 
 #[test]

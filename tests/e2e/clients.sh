@@ -81,6 +81,41 @@ done
 [ "$("$helper" list </dev/null)" = "{}" ] || fail "list"
 ok "list answers {} (moto's already-expired tokens are never cached)"
 
+# registries.conf `credential-helpers = ["ecr-login"]` sends every registry to the helper, so podman
+# asks it about a registry that is not ECR: the exact not-found answer lets podman go on without
+# credentials, and the anonymous pull works.
+open_image=$E2E_OPEN/library/open:1
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/image:latest" "docker://$open_image"
+printf '[[registry]]\nlocation = "%s"\ninsecure = true\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$ref" "$E2E_OPEN" \
+  >"$work/registries-helper.conf"
+echo 'credential-helpers = ["ecr-login"]' | cat - "$work/registries-helper.conf" >"$work/registries-every.conf"
+mkdir -p "$work/bin-logged" "$work/bin-old"
+cat >"$work/bin-logged/docker-credential-ecr-login" <<WRAP
+#!/usr/bin/env bash
+input=\$(cat)
+echo "\$1 \$input" >>"$work/every.log"
+printf '%s' "\$input" | exec "$helper" "\$@"
+WRAP
+# The answer ecr-login gave before it answered every failure with not-found: its cause on stdout.
+cat >"$work/bin-old/docker-credential-ecr-login" <<WRAP
+#!/usr/bin/env bash
+echo "no ECR registry in the host name"
+exit 1
+WRAP
+chmod +x "$work/bin-logged/docker-credential-ecr-login" "$work/bin-old/docker-credential-ecr-login"
+every=("${podman[@]}" pull --quiet --tls-verify=false "$open_image")
+CONTAINERS_REGISTRIES_CONF=$work/registries-every.conf \
+  PATH="$work/bin-logged:$PATH" "${every[@]}" >/dev/null || fail "podman could not pull $open_image with the helper asked for every registry"
+grep -x "get $E2E_OPEN" "$work/every.log" >/dev/null || fail "podman never asked the helper about $E2E_OPEN: $(cat "$work/every.log")"
+ok "podman with credential-helpers = [\"ecr-login\"] asked the helper about $E2E_OPEN, got not-found, pulled anonymously"
+"${podman[@]}" rmi "$open_image" >/dev/null
+if out=$(CONTAINERS_REGISTRIES_CONF=$work/registries-every.conf \
+  PATH="$work/bin-old:$PATH" "${every[@]}" 2>&1); then
+  fail "negative control: podman pulled although the helper answered with an error, so the test proves nothing"
+fi
+grep -F "no ECR registry in the host name" <<<"$out" >/dev/null || fail "negative control: podman failed for another reason: $out"
+ok "negative control: a helper that answers anything but not-found breaks podman's pull of a non-ECR registry"
+
 skopeo logout "$ref" >/dev/null
 "${podman[@]}" logout "$ref" >/dev/null
 ok "skopeo and podman logout (erase) succeed"
