@@ -301,6 +301,25 @@ mod tests {
     }
 
     #[test]
+    fn the_service_account_config_lets_the_kubelet_share_an_answer_per_service_account() {
+        let config: serde_norway::Value = serde_norway::from_str(CONFIGS[1]).unwrap();
+        let attributes = &config["providers"][0]["tokenAttributes"];
+        // Required since Kubernetes 1.34. The password belongs to the role the annotations name
+        // and lives as long as the ECR token, not as the pod's token that assumed the role, so
+        // the kubelet may key it by service account (tests/e2e/kubelet.sh runs the kubelet's code).
+        assert_eq!(attributes["cacheType"].as_str(), Some("ServiceAccount"));
+        assert_eq!(attributes["requireServiceAccount"].as_bool(), Some(false));
+        assert_eq!(attributes["serviceAccountTokenAudience"].as_str(), Some("sts.amazonaws.com"));
+        let keys: Vec<_> = attributes["optionalServiceAccountAnnotationKeys"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert_eq!(keys, [ROLE_ANNOTATION, IRSA_ANNOTATION]);
+    }
+
+    #[test]
     fn durations_print_as_go_does() {
         assert_eq!(go_duration(0), "0s");
         assert_eq!(go_duration(45), "45s");

@@ -76,14 +76,13 @@ fn configure_kubelet_prints_the_shipped_provider_config() {
     let sandbox = Sandbox::bare();
     let run = configure(&sandbox, &["kubelet"]);
     run.assert_clean_success();
-    let shipped = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/packaging/kubelet/credential-provider-config.yaml"
-    ))
-    .unwrap();
-    assert_eq!(run.stdout, shipped);
+    let shipped = |name: &str| {
+        std::fs::read_to_string(format!("{}/packaging/kubelet/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    assert_eq!(run.stdout, shipped("credential-provider-config.yaml"));
     let sa = configure(&sandbox, &["kubelet", "--service-accounts"]);
-    assert!(sa.stdout.contains("tokenAttributes"), "{sa:?}");
+    sa.assert_clean_success();
+    assert_eq!(sa.stdout, shipped("credential-provider-config.service-accounts.yaml"));
 }
 
 #[test]
