@@ -14,7 +14,9 @@
 //! wants `x-amz-sso_bearer_token`).
 //!
 //! Passwords are `<account>-token-<n>` (ECR) and `public-token-<n>` (ECR Public), where `n` is the
-//! call's number, so a test can tell a cached token from a fresh one.
+//! call's number, so a test can tell a cached token from a fresh one. A token request without
+//! `registryIds` is answered, as ECR answers it, with the caller's own registry: one entry for
+//! [`DEFAULT_ACCOUNT`] in the request's region.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -27,6 +29,10 @@ use base64::engine::general_purpose::STANDARD;
 
 const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
 const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";
+
+/// The caller's own account, as a request without `registryIds` gets it: ECR answers the
+/// caller's default registry, and moto answers this account.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
 /// How the stand-in answers token requests.
 #[derive(Debug, Clone)]
@@ -325,11 +331,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             let sessions = state.requests.iter().filter(|r| r.target == "sts:GetSessionToken").count();
             let answer = if request.target.starts_with("sts:") {
                 respond_sts(&request, state.require_mfa, sessions)
-            } else if request.registry_ids.iter().any(|id| state.denied.contains(id)) {
+            } else if accounts(&request).iter().any(|id| state.denied.contains(id)) {
                 let message = format!(
                     "User: arn:aws:iam::{}:user/stand-in is not authorized to perform: ecr:GetAuthorizationToken \
                      on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action",
-                    request.registry_ids.join(",")
+                    accounts(&request).join(",")
                 );
                 respond(&Answer::error(400, "AccessDeniedException", &message), &request, n)
             } else {
@@ -388,8 +394,7 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
                 let token = STANDARD.encode(format!("AWS:public-token-{n}"));
                 serde_json::json!({ "authorizationData": { "authorizationToken": token, "expiresAt": expires_at } })
             } else {
-                let entries: Vec<_> = request
-                    .registry_ids
+                let entries: Vec<_> = accounts(request)
                     .iter()
                     .map(|account| {
                         serde_json::json!({
@@ -404,6 +409,12 @@ fn respond(answer: &Answer, request: &Request, n: usize) -> (u16, String, String
             (200, String::new(), body.to_string())
         }
     }
+}
+
+/// The accounts an ECR token request is answered for: its `registryIds`, or with none the
+/// caller's own ([`DEFAULT_ACCOUNT`]).
+fn accounts(request: &Request) -> Vec<String> {
+    if request.registry_ids.is_empty() { vec![DEFAULT_ACCOUNT.to_string()] } else { request.registry_ids.clone() }
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body (awsQuery), percent-decoded.
