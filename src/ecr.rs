@@ -1,8 +1,9 @@
-//! The one seam around AWS: [`Aws`] is everything the rest of the crate asks of AWS (tokens, and
-//! doctor's questions: who the caller is, which endpoint a registry's calls go to), and [`AwsSdk`]
-//! answers it with the ECR, ECR Public and STS calls and turns their errors into ours. With
-//! `aws.rs` (the SDK's configuration) it is the only place that names AWS crates; it returns our
-//! own types. Tests answer the same trait with a hand-written fake.
+//! The one seam around AWS: [`Aws`] is everything the rest of the crate asks of AWS (tokens, for a
+//! registry or for the caller's own one that `list` names, and doctor's questions: who the caller
+//! is, which endpoint a registry's calls go to), and [`AwsSdk`] answers it with the ECR, ECR Public
+//! and STS calls and turns their errors into ours. With `aws.rs` (the SDK's configuration) it is
+//! the only place that names AWS crates; it returns our own types. Tests answer the same trait
+//! with a hand-written fake.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -44,11 +45,35 @@ const REJECTED_CREDENTIAL_CODES: &[&str] = &[
 const THROTTLING_CODES: &[&str] =
     &["ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded"];
 
+/// Which registry a token request asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// One registry, named by its host (for a private one, `registryIds` names its account).
+    Registry(&'a Registry),
+    /// The caller's own registry in `region`, not known yet (`list` on a cold cache): no
+    /// `registryIds`, so ECR answers the caller's account's registry and its `proxyEndpoint`
+    /// names the host.
+    Default {
+        /// The region whose registry is asked for.
+        region: &'a str,
+    },
+}
+
+impl Target<'_> {
+    /// How messages name the registry: its host, or what stands for it while it is not known.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Registry(registry) => registry.host().to_string(),
+            Target::Default { region } => format!("the default registry in {region}"),
+        }
+    }
+}
+
 /// What a token request needs besides the registry.
 #[derive(Debug, Clone, Copy)]
 pub struct FetchRequest<'a> {
     /// The registry to get a token for.
-    pub registry: &'a Registry,
+    pub target: Target<'a>,
     /// The caller's identity facts, for endpoint choice and error messages.
     pub identity: &'a Identity,
     /// The overall deadline for the whole fetch.
@@ -86,7 +111,7 @@ pub struct SessionRequest<'a> {
 /// What the crate asks of AWS: the SDK in the binary, a hand-written fake in tests.
 pub trait Aws {
     /// Fetches the tokens for one registry. Private registries may answer several entries (one per
-    /// registry id); ECR Public answers one.
+    /// registry id, each naming its host in `proxyEndpoint`); ECR Public answers one.
     fn fetch(&self, request: FetchRequest<'_>) -> impl Future<Output = Result<Vec<IssuedToken>, Error>>;
 
     /// Starts an MFA session with STS.
@@ -119,10 +144,9 @@ pub struct AwsSdk;
 
 impl Aws for AwsSdk {
     async fn fetch(&self, request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, Error> {
-        let registry = request.registry.host().to_string();
         match tokio::time::timeout(request.timeout, fetch_from_aws(request)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::TimedOut { registry, after: request.timeout }),
+            Err(_) => Err(Error::TimedOut { registry: request.target.label(), after: request.timeout }),
         }
     }
 
@@ -163,19 +187,23 @@ struct Context<'a> {
 }
 
 async fn fetch_from_aws(request: FetchRequest<'_>) -> Result<Vec<IssuedToken>, Error> {
-    let region = match request.registry {
-        Registry::Private(r) => r.region.as_str(),
-        Registry::Public(_) => PUBLIC_API_REGION,
+    let region = match request.target {
+        Target::Registry(Registry::Private(r)) => r.region.as_str(),
+        Target::Registry(Registry::Public(_)) => PUBLIC_API_REGION,
+        Target::Default { region } => region,
     };
-    let cx =
-        Context { registry: request.registry.host(), region, identity: request.identity, timeout: request.timeout };
+    let label = request.target.label();
+    let cx = Context { registry: &label, region, identity: request.identity, timeout: request.timeout };
     let config = load_config(region, request.timeout).await;
     let credentials = principal_credentials(&config, request.principal, &cx).await?;
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;
-    match request.registry {
-        Registry::Private(registry) => fetch_private(&config, credentials, registry, honour_host_flags, &cx).await,
-        Registry::Public(public) => {
+    match request.target {
+        Target::Registry(Registry::Private(registry)) => {
+            fetch_private(&config, credentials, registry, honour_host_flags, &cx).await
+        }
+        Target::Default { .. } => fetch_default(&config, credentials, &cx).await,
+        Target::Registry(Registry::Public(public)) => {
             let conf = aws_sdk_ecrpublic::config::Builder::from(&config)
                 .credentials_provider(credentials)
                 .use_dual_stack(honour_host_flags && public.dual_stack)
@@ -231,6 +259,27 @@ async fn fetch_private(
         .send()
         .await
         .map_err(|e| classify(&e, cx))?;
+    issued_tokens(&output, cx)
+}
+
+/// The caller's own registry in the configuration's region: GetAuthorizationToken with no
+/// `registryIds`, with the SDK's own endpoint settings (there is no host yet to take flags from).
+async fn fetch_default(
+    config: &aws_config::SdkConfig,
+    credentials: Credentials,
+    cx: &Context<'_>,
+) -> Result<Vec<IssuedToken>, Error> {
+    let conf = aws_sdk_ecr::config::Builder::from(config).credentials_provider(credentials).build();
+    let output =
+        aws_sdk_ecr::Client::from_conf(conf).get_authorization_token().send().await.map_err(|e| classify(&e, cx))?;
+    issued_tokens(&output, cx)
+}
+
+/// The tokens of a private GetAuthorizationToken answer; none is a bad answer.
+fn issued_tokens(
+    output: &aws_sdk_ecr::operation::get_authorization_token::GetAuthorizationTokenOutput,
+    cx: &Context<'_>,
+) -> Result<Vec<IssuedToken>, Error> {
     let issued: Vec<IssuedToken> = output
         .authorization_data()
         .iter()

@@ -1,5 +1,6 @@
 //! A hand-written fake of the AWS seam for unit tests: scripted token answers with a call count,
-//! a caller report, and an endpoint, so that `get`, the token path and doctor run without AWS.
+//! a caller report, and an endpoint, so that `get`, `list`, the token path and doctor run without
+//! AWS.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -44,7 +45,12 @@ impl FakeAws {
 
     /// Queues a failure.
     pub fn error(&self) {
-        self.answers.borrow_mut().push_back(Err(Error::Throttled { registry: HOST.into() }));
+        self.fail_with(Error::Throttled { registry: HOST.into() });
+    }
+
+    /// Queues `error` as the next answer.
+    pub fn fail_with(&self, error: Error) {
+        self.answers.borrow_mut().push_back(Err(error));
     }
 
     /// Makes `describe_caller` name a caller.

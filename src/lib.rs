@@ -18,7 +18,8 @@
 //!                MFA session; a rule's role on top (decided on a miss only)
 //!   mfa.rs       MFA sessions: the /dev/tty prompt, one asker at a time, the AWS CLI's session cache
 //!   fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
-//!   tokens.rs    the token path: fresh → lock → look again → fetch → store → stale; returns Served
+//!   tokens.rs    the token path: fresh → lock → look again → fetch → store → stale; returns Served;
+//!                a cold list's one question for the caller's own registry
 //!   cache.rs     entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!   files.rs     atomic writes, private files and dirs, lock classes, ownership checks, no-follow
 //!   ecr.rs       the AWS seam: trait Aws (tokens, caller, endpoint) and AwsSdk; error mapping

@@ -71,7 +71,7 @@ const MAX_LABEL: usize = 63;
 /// `[a-zA-Z0-9][a-zA-Z0-9-_]*` here, and every host it accepts must work with us too, so this is
 /// that rule (on the lower-cased host) plus the DNS limit on a label's length. A made-up region is
 /// harmless: the API call for it fails and says so.
-fn is_region(label: &str) -> bool {
+pub fn is_region(label: &str) -> bool {
     let bytes = label.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= MAX_LABEL

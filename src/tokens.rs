@@ -4,19 +4,23 @@
 //!
 //! It returns what it served together with its warnings ([`Served`]) rather than writing them,
 //! so that each command decides where they go.
+//!
+//! `list` on a cold cache has a path of its own beside it ([`default_registry`]): no host is known
+//! before ECR names the caller's own registry, so the question is locked by region instead, under
+//! a short deadline of its own, and the answer lands in the cache under the host ECR named.
 
 use std::time::{Duration, Instant};
 
 use crate::cache::Cache;
-use crate::ecr::{Aws, FetchRequest};
+use crate::ecr::{Aws, FetchRequest, Target};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files::Untrusted;
 use crate::identity::{Identity, WebIdentity};
 use crate::partition;
-use crate::principal::{self, Principal};
-use crate::registry::Registry;
-use crate::token::{self, AuthToken, Freshness};
+use crate::principal::{self, Base, Principal};
+use crate::registry::{self, Registry};
+use crate::token::{self, AuthToken, Freshness, IssuedToken, UnixSeconds};
 use crate::world::{World, block_on};
 
 /// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
@@ -32,6 +36,17 @@ const LOCK_WAIT_MAX: Duration = Duration::from_secs(3);
 
 /// At most this fraction (1/n) of the fetch deadline goes to waiting for another's lock.
 const LOCK_WAIT_SHARE: u32 = 4;
+
+/// The deadline of `list`'s question for the caller's own registry (or `ECR_LOGIN_TIMEOUT` when
+/// that is shorter). Every classic docker build and every regctl start runs `list`, and offline each
+/// pays this on a cold cache, so it stays far below a `get`'s; a token call takes well under a
+/// second, a credential source's round trip or two included.
+pub const DEFAULT_REGISTRY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// At most this fraction (1/n) of [`DEFAULT_REGISTRY_TIMEOUT`] goes to waiting for another
+/// `list` asking the same question. More than a `get`'s share: the holder is bound by the same
+/// short deadline, so the wait stays short whatever happens, and giving up early costs a call.
+const DEFAULT_REGISTRY_LOCK_WAIT_SHARE: u32 = 2;
 
 /// What the token path produced, and what the user should be told either way.
 #[derive(Debug)]
@@ -176,6 +191,96 @@ fn stale_or<A>(
     }
 }
 
+/// The caller's own registry in `region`, for `list` on a cold cache: ECR's answer to
+/// GetAuthorizationToken without `registryIds` names it. Asked once per identity and region however
+/// many processes list at the same time (the later ones find it cached), within
+/// [`DEFAULT_REGISTRY_TIMEOUT`], signed by the default chain (never an MFA prompt: `list` is no
+/// place for one), and its token cached under its host as a `get` caches it, so that the `get`
+/// that follows is a hit. `serves` says whether this identity is the one a `get` of a registry
+/// uses (no configuration rule selects it); a registry it does not serve is named but not cached.
+pub fn default_registry<A: Aws>(
+    region: &str,
+    identity: &Identity,
+    serves: impl Fn(&Registry) -> bool,
+    world: &World<'_, A>,
+    warnings: &mut Vec<String>,
+) -> Result<Registry, Error> {
+    // The region names the lock file: only a region's characters may go into a file name.
+    if !registry::is_region(region) {
+        return Err(Error::BadSetting {
+            name: "the configured region",
+            expected: "a region name such as us-east-1",
+            value: region.to_string(),
+        });
+    }
+    let timeout = fetch_timeout(world.env)?.min(DEFAULT_REGISTRY_TIMEOUT);
+    let deadline = Instant::now() + timeout;
+    // `list` has already said why a cache it cannot trust is not used.
+    let cache = open_cache(world, identity).ok().flatten();
+    let cached_in_region = |cache: &Cache| {
+        let now = (world.now)();
+        cache
+            .hosts(now)
+            .iter()
+            .filter_map(|host| registry::parse(host).ok())
+            .find(|r| matches!(r, Registry::Private(p) if p.region == region) && serves(r))
+    };
+    let lock_deadline = Instant::now() + timeout / DEFAULT_REGISTRY_LOCK_WAIT_SHARE;
+    let _lock = cache.as_ref().and_then(|c| match c.lock(&format!("default-registry.{region}"), lock_deadline) {
+        Ok(lock) => lock,
+        Err(e) => {
+            warnings.push(format!("{e}; asking without the lock"));
+            None
+        }
+    });
+    // A list that held the lock before us has cached the answer.
+    if let Some(registry) = cache.as_ref().and_then(cached_in_region) {
+        return Ok(registry);
+    }
+
+    let principal = Principal { base: Base::DefaultChain, role: None, rule: None };
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let target = Target::Default { region };
+    if remaining.is_zero() {
+        return Err(Error::TimedOut { registry: target.label(), after: timeout });
+    }
+    let request = FetchRequest { target, identity, timeout: remaining, principal: &principal };
+    let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
+        Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: timeout },
+        other => other,
+    })?;
+    let now = (world.now)();
+    let (registry, token) = select_default(&issued, region, now)
+        .map_err(|detail| Error::BadResponse { registry: target.label(), detail })?;
+    // A token the clock already puts inside the margin is not cached (the `get` says why).
+    if let Some(cache) = cache.as_ref().filter(|_| serves(&registry) && token.freshness(now) != Freshness::Unusable) {
+        if let Err(e) = cache.store(registry.host(), &token) {
+            warnings.push(format!("cannot cache the token in {}: {e}", cache.dir().display()));
+        }
+        cache.prune(now);
+    }
+    Ok(registry)
+}
+
+/// The registry and token of an answer without `registryIds`: the entry whose `proxyEndpoint` is a
+/// private registry in `region` (the one asked of); anything else is not an answer to the question.
+fn select_default(issued: &[IssuedToken], region: &str, now: UnixSeconds) -> Result<(Registry, AuthToken), String> {
+    let in_region = |token: &IssuedToken| {
+        let registry = registry::parse(token.proxy_endpoint.as_deref()?).ok()?;
+        let account = match &registry {
+            Registry::Private(p) if p.region == region => p.account.clone(),
+            _ => return None,
+        };
+        Some((registry, account))
+    };
+    let Some(((registry, account), chosen)) = issued.iter().find_map(|t| Some((in_region(t)?, t))) else {
+        let endpoints: Vec<&str> = issued.iter().filter_map(|t| t.proxy_endpoint.as_deref()).collect();
+        return Err(format!("no proxy endpoint names a registry in {region} (proxy endpoints: {endpoints:?})"));
+    };
+    let token = token::select(std::slice::from_ref(chosen), Some(&account), now).map_err(|e| e.to_string())?;
+    Ok((registry, token))
+}
+
 /// Asks the AWS seam, on a current-thread runtime started only now, for a token.
 pub fn fetch<A: Aws>(
     registry: &Registry,
@@ -194,12 +299,12 @@ pub fn fetch<A: Aws>(
     {
         return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
-    let issued =
-        block_on(world.aws.fetch(FetchRequest { registry, identity, timeout, principal }))?.map_err(|e| match e {
-            // Report the deadline the user set, not what was left of it after waiting for a lock.
-            Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
-            other => other,
-        })?;
+    let request = FetchRequest { target: Target::Registry(registry), identity, timeout, principal };
+    let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
+        // Report the deadline the user set, not what was left of it after waiting for a lock.
+        Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
+        other => other,
+    })?;
     let account = match registry {
         Registry::Private(r) => Some(r.account.as_str()),
         Registry::Public(_) => None,
@@ -265,6 +370,47 @@ mod tests {
         let (code, out, _) = get(&aws, dir.path(), T0 + 13 * HOUR);
         assert_eq!(code, 1);
         assert!(!out.contains("first"));
+    }
+
+    fn issued(endpoint: Option<&str>) -> super::IssuedToken {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode("AWS:pw");
+        super::IssuedToken {
+            authorization_token: crate::secret::Secret::new(encoded),
+            expires_at: Some(T0 + 12 * HOUR),
+            proxy_endpoint: endpoint.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_default_registry_is_the_answers_registry_in_the_region_asked_of() {
+        let answer = [
+            issued(None),
+            issued(Some("https://public.ecr.aws")),
+            issued(Some("https://111111111111.dkr.ecr.eu-west-1.amazonaws.com")),
+            issued(Some(&format!("https://{HOST}"))),
+        ];
+        let (registry, token) = super::select_default(&answer, "us-east-1", T0).unwrap();
+        assert_eq!(registry.host(), HOST);
+        assert_eq!((token.password.expose().as_str(), token.expires_at), ("pw", T0 + 12 * HOUR));
+        let err = super::select_default(&answer[..3], "us-east-1", T0).unwrap_err();
+        assert!(err.contains("no proxy endpoint names a registry in us-east-1"), "{err}");
+        assert!(!err.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn a_region_that_cannot_name_a_file_is_refused_before_anything_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = FakeAws::default();
+        let env: Env = [("AWS_ACCESS_KEY_ID", "AKIDUNIT")].into_iter().collect();
+        let clock = || T0;
+        let world =
+            crate::world::World { env: &env, cache_dir: Some(dir.path().to_path_buf()), now: &clock, aws: &aws };
+        let identity = crate::identity::Identity::load(&env);
+        let result = super::default_registry("../../x", &identity, |_| true, &world, &mut Vec::new());
+        assert!(matches!(result, Err(crate::error::Error::BadSetting { .. })), "{result:?}");
+        assert_eq!(aws.calls.get(), 0);
+        assert!(!dir.path().join("v1").exists());
     }
 
     #[test]
