@@ -20,15 +20,8 @@ source "$(dirname "$0")/lib.sh"
 
 if [ "${E2E_INSIDE:-}" != 1 ]; then
   # Outside the namespace, where the package mirror and the module proxy can be reached.
-  need=()
-  for tool in runc:runc busybox:busybox-static skopeo:skopeo docker-registry:docker-registry \
-    htpasswd:apache2-utils openssl:openssl ip:iproute2; do
-    command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
-  fi
+  e2e_need runc:runc busybox:busybox-static skopeo:skopeo docker-registry:docker-registry \
+    htpasswd:apache2-utils openssl:openssl ip:iproute2
   (cd "$(dirname "$0")/../.." && cargo build --locked --quiet --bin docker-credential-ecr-login --example ecr-stand-in)
   E2E_BUILDKIT_BIN=$("$(dirname "$0")/go/build" buildkit)
   # The binaries print v0.0.0+unknown (upstream sets the version by linker flags); the module

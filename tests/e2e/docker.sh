@@ -19,114 +19,45 @@
 # stdout), the 20.10 CLI's classic build loses every registry's credentials and fails; with the
 # registry restarted on another password, pulls fail with 401.
 # Run by tests/e2e/run (root; it installs the packages). Nothing listens outside the namespace.
-set -euo pipefail
-# No `producer | grep -q`: under pipefail, grep quitting early fails the producer with SIGPIPE.
+source "$(dirname "$0")/lib.sh"
+e2e_enter "$0" "$@"
 
-if [ "${1:-}" != inside ]; then
-  cd "$(dirname "$0")/../.."
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  E2E_ROOT=$PWD E2E_WORK=$work unshare --mount --net bash "$0" inside
-  exit
-fi
-
-root=$E2E_ROOT
-work=$E2E_WORK
 good=123456789012.dkr.ecr.us-east-1.amazonaws.com
 bad=210987654321.dkr.ecr.us-east-1.amazonaws.com
 alias_host=ecr.example.test          # a custom domain in front of $good, same registry
 hub=registry.example.test:5443       # a registry that is not ECR, with a login of its own
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-pids=()
 dockerd_pid=
-cleanup() {
-  # pass started a gpg-agent for the throwaway key.
-  [ -n "${GNUPGHOME:-}" ] && gpgconf --kill gpg-agent 2>/dev/null
-  [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-wait_port() {
-  for _ in $(seq 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  fail "nothing listens on 127.0.0.1:$1"
-}
+# pass started a gpg-agent for the throwaway key; the daemon goes before the registries.
+e2e_on_exit '[ -n "${GNUPGHOME:-}" ] && gpgconf --kill gpg-agent 2>/dev/null'
+e2e_on_exit '[ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null'
 
-ip link set lo up
-printf '127.0.0.1 localhost\n127.0.0.1 %s\n127.0.0.1 %s\n127.0.0.1 %s %s\n' "$good" "$bad" "$alias_host" "${hub%:*}" \
-  >"$work/hosts"
-mount --bind "$work/hosts" /etc/hosts
+e2e_hosts "$good" "$bad" "$alias_host" "${hub%:*}"
 
-# A CA, and a certificate for the registry's ECR host name.
+# A CA, a certificate for the registry's ECR host name and its alias, and one for the hub.
+e2e_certs "$good" "$alias_host"
 (
   cd "$work"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=ecr-login-e2e-ca
-  openssl req -newkey rsa:2048 -nodes -keyout registry.key -out registry.csr -subj "/CN=$good"
-  printf 'subjectAltName=DNS:%s,DNS:%s\n' "$good" "$alias_host" >san.ext
-  openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out registry.crt -days 2 -extfile san.ext
   openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr -subj "/CN=${hub%:*}"
   printf 'subjectAltName=DNS:%s\n' "${hub%:*}" >hub.ext
   openssl x509 -req -in hub.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out hub.crt -days 2 -extfile hub.ext
-) >/dev/null 2>&1 || fail "openssl could not make the registry's certificate"
+) >/dev/null 2>&1 || fail "openssl could not make the hub's certificate"
 # The daemon's certs.d, private to this namespace (docker.io and docker-registry create /etc/docker).
-mkdir -p /etc/docker
-mount -t tmpfs tmpfs /etc/docker
-for name in "$good" "$alias_host" "$hub"; do
-  mkdir -p "/etc/docker/certs.d/$name"
-  cp "$work/ca.crt" "/etc/docker/certs.d/$name/ca.crt"
-done
-
-"$root/target/debug/examples/ecr-stand-in" 0 --deny 210987654321 >"$work/stand-in.url" 2>"$work/stand-in.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/stand-in.url" ] && break; sleep 0.05; done
-endpoint=$(head -n 1 "$work/stand-in.url")
-[ -n "$endpoint" ] || fail "the ECR stand-in did not start"
+e2e_certs_d "$good" "$alias_host" "$hub"
+e2e_stand_in --deny 210987654321
 
 # The environment every docker CLI runs in, and so the helper it starts.
-mkdir -p "$work/bin" "$work/home" "$work/docker-config"
-ln -s "$root/target/debug/docker-credential-ecr-login" "$work/bin/docker-credential-ecr-login"
-export PATH="$work/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$work/home"
-export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDDOCKER AWS_SECRET_ACCESS_KEY=docker-e2e-secret
-export AWS_ENDPOINT_URL="$endpoint" AWS_ECR_CACHE_DIR="$work/cache"
+e2e_helper_env
+mkdir -p "$work/docker-config"
 export DOCKER_CONFIG="$work/docker-config" DOCKER_HOST="unix://$work/docker.sock"
-unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_SESSION_TOKEN DOCKER_BUILDKIT
+unset DOCKER_BUILDKIT
 printf '{"credHelpers":{"%s":"ecr-login","%s":"ecr-login"}}\n' "$good" "$bad" >"$DOCKER_CONFIG/config.json"
 
 # One get fetches the 12-hour token and caches it; the registry accepts that password only.
-token=$(printf '%s' "$good" | docker-credential-ecr-login get | python3 -c 'import json,sys; print(json.load(sys.stdin)["Secret"])')
+token=$(e2e_token "$good")
 [ -n "$token" ] || fail "no token from the helper"
 
-registry_pid=
-start_registry() { # $1: the password htpasswd accepts for user AWS
-  htpasswd -Bbn AWS "$1" >"$work/htpasswd"
-  cat >"$work/registry.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $work/registry-data
-http:
-  addr: 127.0.0.1:443
-  tls:
-    certificate: $work/registry.crt
-    key: $work/registry.key
-auth:
-  htpasswd:
-    realm: ecr-login-e2e
-    path: $work/htpasswd
-YAML
-  docker-registry serve "$work/registry.yml" >>"$work/registry.log" 2>&1 &
-  registry_pid=$!
-  pids+=($registry_pid)
-  wait_port 443
-}
-start_registry "$token"
+e2e_registry "$token"
 
 dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
   --data-root="$work/docker-data" --exec-root="$work/docker-exec" --pidfile="$work/docker.pid" \
@@ -332,9 +263,8 @@ if [ -x "$legacy_cli" ] && "$legacy_cli" version --format '{{.Client.Version}}' 
 fi
 
 echo "== negative control: the registry accepts another password, so the helper's must fail with 401"
-kill "$registry_pid"
-wait "$registry_pid" 2>/dev/null || true
-start_registry "not-the-token"
+e2e_registry_stop
+e2e_registry "not-the-token"
 for cli in $clis; do
   version=$("$cli" version --format '{{.Client.Version}}')
   image=$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")

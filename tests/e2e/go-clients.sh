@@ -21,16 +21,13 @@
 #   default registry when the cache is empty.
 #
 # Run as root from the checkout: bash tests/e2e/go-clients.sh. It installs the Debian packages it
-# needs (tests/e2e/run installs them), builds the helper, the stand-in and the four Go modules first (outside the namespace).
+# needs, builds the helper, the stand-in and the four Go modules first (outside the namespace).
 source "$(dirname "$0")/lib.sh"
 
 if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
   cd "$(dirname "$0")/../.."
-  missing=$(for tool in skopeo:skopeo docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl \
-    ip:iproute2 unshare:util-linux pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers; do
-    command -v "${tool%%:*}" >/dev/null || printf ' %s' "${tool#*:}"
-  done)
-  [ -z "$missing" ] || fail "missing Debian packages; install them with: apt-get install$missing"
+  e2e_need skopeo:skopeo docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl \
+    ip:iproute2 unshare:util-linux pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers
   cargo build --locked --quiet --bin docker-credential-ecr-login --example ecr-stand-in
   E2E_GO_BINS=$(tests/e2e/go/build crane oras helm regctl | paste -sd:)
   export E2E_GO_BINS

@@ -3,6 +3,7 @@
 #
 # A script starts with
 #     source "$(dirname "$0")/lib.sh"
+#     e2e_need TOOL:PACKAGE...   (outside the namespace: installs the Debian packages that are missing)
 #     e2e_enter "$0" "$@"
 # which re-executes it as root in a private mount and network namespace (only loopback exists
 # there, so nothing it starts can reach another address), with a fresh work folder that is removed
@@ -20,6 +21,17 @@
 set -euo pipefail
 # No `producer | grep -q` in these scripts: under pipefail, grep quitting early fails the producer
 # with SIGPIPE.
+
+e2e_need() { # TOOL:PACKAGE...: installs each Debian PACKAGE whose TOOL is not on PATH
+  local tool need=()
+  for tool; do
+    command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
+  fi
+}
 
 e2e_enter() { # $1: the script; the rest: its arguments
   local script=$1

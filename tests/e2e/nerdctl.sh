@@ -26,15 +26,8 @@ source "$(dirname "$0")/lib.sh"
 
 if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
   cd "$(dirname "$0")/../.."
-  need=()
-  for tool in skopeo:skopeo docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl \
-    ip:iproute2 unshare:util-linux; do
-    command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
-  fi
+  e2e_need skopeo:skopeo docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl \
+    ip:iproute2 unshare:util-linux
   cargo build --locked --quiet --bin docker-credential-ecr-login --example ecr-stand-in
   E2E_CONTAINERD_BIN=$(tests/e2e/go/build containerd)
   export E2E_CONTAINERD_BIN
