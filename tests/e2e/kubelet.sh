@@ -95,10 +95,8 @@ public_password=$(sha public-token-0)
 # the action, the access key that signed it (the stand-in's STS names its keys after the role, so
 # this shows which role made the ECR call), the region, the registry ids, and for STS the role and
 # whose token assumed it (the harness's tokens end with the pod's name; only that is logged).
-# One thing it adds: ECR answers a GetAuthorizationToken that names no registry with the caller's
-# own registry (registryIds is optional and deprecated); the stand-in answers only the ids it is
-# given. AWS's provider names none, so the recorder names the caller's account, 123456789012 (the
-# account of every identity here), as ECR would, and logs registryIds=default.
+# AWS's provider names no registry (registryIds is optional and deprecated), and ECR, like the
+# stand-in, then answers with the caller's own registry: those calls are logged registryIds=default.
 cat >"$work/recorder.py" <<'PY'
 import http.client, http.server, json, re, sys, urllib.parse
 upstream, log = sys.argv[1], sys.argv[2]
@@ -112,10 +110,8 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target", "")
         if target.endswith(".GetAuthorizationToken"):
             service = "ecr-public" if target.startswith("SpencerFrontendService") else "ecr"
-            ids = json.loads(body or b"{}").get("registryIds")
-            if service == "ecr" and not ids:
-                body, ids = json.dumps({"registryIds": ["123456789012"]}).encode(), "default"
-            line = f"{service} signer={signer} region={region} registryIds={ids if ids == 'default' else ','.join(ids or ['-'])}"
+            ids = ",".join(json.loads(body or b"{}").get("registryIds") or ["default"])
+            line = f"{service} signer={signer} region={region} registryIds={ids}"
         else:
             form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
             pod = form.get("WebIdentityToken", "-").rsplit(".", 1)[-1]
