@@ -146,7 +146,7 @@ good_build() { # $1: buildctl or buildx; $2: the tag to push; $3: the registry a
 
 echo "== buildctl"
 good_build buildctl buildctl "$good"
-# The form tests/clients.rs replays: BuildKit asks for host:443 only when the reference says :443.
+# BuildKit asks for host:443 only when the reference says :443.
 good_build buildctl buildctl-port "$good:443"
 
 echo "== buildx (standalone, remote driver to the same buildkitd)"
