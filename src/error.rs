@@ -183,6 +183,18 @@ pub enum Error {
         /// What named it: `AWS_PROFILE`, or a configuration rule.
         origin: String,
     },
+    /// A profile of the chain sets `endpoint_url` to nothing, which the AWS SDK cannot start with.
+    #[error(
+        "no token for {registry}: profile {} in the AWS config sets endpoint_url to nothing; give it a URL or \
+         remove the line",
+        quote(.profile)
+    )]
+    EmptyEndpoint {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile whose section (or services section) has the empty setting.
+        profile: String,
+    },
     /// No credential source in the chain produced credentials.
     #[error(
         "no AWS credentials for {registry} (profile {}): run 'aws configure', or set AWS_PROFILE to a profile \
@@ -488,6 +500,7 @@ mod tests {
             Error::BadSetting { name: "ECR_LOGIN_TIMEOUT", expected: "a number", value: text() },
             Error::UnknownProfile { registry: registry(), profile: text(), origin: "AWS_PROFILE".into() },
             Error::NoCredentials { registry: registry(), profile: text() },
+            Error::EmptyEndpoint { registry: registry(), profile: text() },
             Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
             Error::SsoLoginNeeded { registry: registry(), profile: text(), detail: "expired".into() },
             Error::MfaNeedsTerminal { registry: registry(), profile: text(), serial: text() },

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Rule};
 use crate::env::Env;
+use crate::error::Error;
 use crate::registry::Registry;
 use crate::secret::Secret;
 
@@ -92,6 +93,11 @@ pub struct Identity {
     pub endpoint_configured: bool,
     /// The region the environment or the profile configures, if any.
     pub configured_region: Option<String>,
+    /// The first profile of the chain whose section (or the services section it names) sets
+    /// `endpoint_url` to nothing. The AWS SDK for Rust panics building a client on an empty URL
+    /// (where the AWS CLI reads it as unset), also inside its own role provider and even with
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, so no AWS call may start: [`Identity::check_endpoints`].
+    pub empty_endpoint_in: Option<String>,
 
     /// Whether the profile is an SSO profile (`sso_session` or `sso_start_url`).
     pub sso: bool,
@@ -194,6 +200,21 @@ impl SharedFile {
     fn section(&self, name: &str) -> Option<&Vec<(String, String)>> {
         self.sections.get(name)
     }
+}
+
+/// Whether a profile's section, or the `services` section it names, sets `endpoint_url` to nothing.
+fn sets_empty_endpoint(config: &SharedFile, section: Option<&Vec<(String, String)>>) -> bool {
+    if value(section, "endpoint_url") == Some("") {
+        return true;
+    }
+    let Some(services) = value(section, "services") else { return false };
+    let empty_in = |block: &str| {
+        block.lines().any(|line| {
+            line.split_once('=')
+                .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("endpoint_url") && v.trim().is_empty())
+        })
+    };
+    config.section(&format!("services {services}")).is_some_and(|s| s.iter().any(|(_, block)| empty_in(block)))
 }
 
 fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
@@ -326,6 +347,7 @@ impl Identity {
         let mut next = Some(profile.clone());
         let mut profile_defined = false;
         let mut endpoint_in_profile = false;
+        let mut empty_endpoint_in = None;
         let mut configured_region = None;
         let mut sso = false;
         for depth in 0..MAX_PROFILE_DEPTH {
@@ -345,6 +367,9 @@ impl Identity {
                 sso =
                     value(config_section, "sso_session").is_some() || value(config_section, "sso_start_url").is_some();
             }
+            if empty_endpoint_in.is_none() && sets_empty_endpoint(&config, config_section) {
+                empty_endpoint_in = Some(name.clone());
+            }
             hash_section(&mut hasher, "config", &config_section_name, config_section);
             hash_section(&mut hasher, "credentials", &name, credentials_section);
             for (key, header) in [("sso_session", "sso-session"), ("services", "services")] {
@@ -360,8 +385,9 @@ impl Identity {
         }
 
         let fingerprint = fingerprint_of(hasher);
-        let endpoint_configured = !env.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            && (ENDPOINT_VARIABLES.iter().any(|v| env.get(v).is_some()) || endpoint_in_profile);
+        let ignore_endpoints = env.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+        let endpoint_configured =
+            !ignore_endpoints && (ENDPOINT_VARIABLES.iter().any(|v| env.get(v).is_some()) || endpoint_in_profile);
         Identity {
             fingerprint,
             profile,
@@ -374,8 +400,18 @@ impl Identity {
                 .map(str::to_string)
                 .or(configured_region),
             sso,
+            empty_endpoint_in,
             rule: None,
             config_path: None,
+        }
+    }
+
+    /// Refuses, before any AWS call, a profile chain with an empty `endpoint_url` (see
+    /// [`Identity::empty_endpoint_in`]); empty `AWS_ENDPOINT_URL*` variables are unset by `main`.
+    pub fn check_endpoints(&self, registry: &str) -> Result<(), Error> {
+        match &self.empty_endpoint_in {
+            Some(profile) => Err(Error::EmptyEndpoint { registry: registry.to_string(), profile: profile.clone() }),
+            None => Ok(()),
         }
     }
 }
@@ -506,6 +542,24 @@ aws_secret_access_key = default-secret
         let session_edited = CONFIG.replace("corp.example", "other.example");
         let sso_after = Home::new(&session_edited, CREDENTIALS).identity(&[("AWS_PROFILE", "sso")]).fingerprint;
         assert_ne!(sso_before, sso_after);
+    }
+
+    #[test]
+    fn an_empty_endpoint_url_anywhere_in_the_chain_is_found_and_a_set_one_is_not() {
+        let config = "[profile base]\nendpoint_url =\n[profile role]\nsource_profile = base\n\
+                      [profile svc]\nservices = s\n[services s]\necr =\n  endpoint_url =  \n\
+                      [profile set]\nendpoint_url = http://127.0.0.1:9\nservices = t\n\
+                      [services t]\nsts =\n  endpoint_url = http://127.0.0.1:9\n";
+        let home = Home::new(config, "");
+        let found = |profile: &str| home.identity(&[("AWS_PROFILE", profile)]).empty_endpoint_in;
+        assert_eq!(found("base").as_deref(), Some("base"));
+        assert_eq!(found("role").as_deref(), Some("base"), "found in the source profile");
+        assert_eq!(found("svc").as_deref(), Some("svc"), "found in the services section");
+        assert_eq!(found("set"), None);
+        assert!(matches!(
+            home.identity(&[("AWS_PROFILE", "role")]).check_endpoints("h"),
+            Err(Error::EmptyEndpoint { profile, .. }) if profile == "base"
+        ));
     }
 
     #[test]

@@ -10,7 +10,33 @@ fn now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// The endpoint variables the AWS SDK reads for the calls the helper makes (the global one, ECR,
+/// ECR Public, STS, and the SSO portal and token services).
+const ENDPOINT_VARIABLES: &[&str] = &[
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_ECR",
+    "AWS_ENDPOINT_URL_ECR_PUBLIC",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+];
+
+/// Unsets every endpoint variable that is set to nothing. The helper reads an empty variable as
+/// unset (as the AWS CLI and the Go SDK do), but the AWS SDK for Rust takes `AWS_ENDPOINT_URL=` as
+/// the URL `""` and panics building its client, also inside its own credential providers, which
+/// read the process environment themselves. A few `getenv`s, so a cache hit pays nothing to speak of.
+fn unset_empty_endpoint_variables() {
+    for name in ENDPOINT_VARIABLES {
+        if std::env::var_os(name).is_some_and(|value| value.is_empty()) {
+            // SAFETY: called first thing in `main`, before any thread exists that could read the
+            // environment concurrently.
+            unsafe { std::env::remove_var(name) };
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    unset_empty_endpoint_variables();
     let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
     let program = argv.next().unwrap_or_default();
     let args: Vec<String> = argv.collect();

@@ -74,6 +74,7 @@ pub fn choose<A: Aws>(
     web_identity: Option<&WebIdentity>,
     world: &World<'_, A>,
 ) -> Result<Principal, Error> {
+    identity.check_endpoints(registry.host())?;
     let rule = identity.rule.as_ref();
     let describe = identity.rule_description();
     if let Some(web_identity) = web_identity {

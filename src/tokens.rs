@@ -238,6 +238,7 @@ pub fn default_registry<A: Aws>(
         return Ok(registry);
     }
 
+    identity.check_endpoints(&format!("the default registry of {region}"))?;
     let principal = Principal { base: Base::DefaultChain, role: None, rule: None };
     let remaining = deadline.saturating_duration_since(Instant::now());
     let target = Target::Default { region };

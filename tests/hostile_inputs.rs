@@ -185,3 +185,65 @@ impl Out {
         matches!(self, Out::Is(text) if text.trim() == NOT_FOUND)
     }
 }
+
+/// An endpoint set to nothing. The AWS SDK for Rust takes it as the URL "" and panics building its
+/// client (also inside its own role provider); the helper reads an empty variable as unset, as the
+/// AWS CLI does, and refuses an empty `endpoint_url` in a profile with one line naming the profile.
+#[test]
+fn an_empty_endpoint_setting_is_unset_or_refused_never_a_panic() {
+    let stand_in = StandIn::start();
+    let mut sandbox = Sandbox::new(&stand_in.url());
+    sandbox.write_home_file(
+        ".aws/config",
+        "[profile base]\naws_access_key_id = AKIDSANDBOX\naws_secret_access_key = sandbox-secret-key-must-not-leak\n\
+         [profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+         [profile empty]\naws_access_key_id = AKIDSANDBOX\naws_secret_access_key = x\nendpoint_url =\n\
+         [profile empty-role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nendpoint_url =\n\
+         [profile empty-service]\nsource_profile = base\nrole_arn = arn:aws:iam::123456789012:role/r\nservices = s\n\
+         [services s]\necr =\n  endpoint_url =\n",
+    );
+    // Empty variables: the service's own falls back to the global one; all of them to the default.
+    for name in ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO"]
+    {
+        sandbox.set(name, "");
+    }
+    sandbox.get(support::HOST).assert_clean_success().assert_no_secret();
+    // The profiles' credentials, not the environment's, from here on.
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    sandbox.set("AWS_PROFILE", "role");
+    sandbox.get(support::HOST).assert_clean_success().assert_no_secret();
+    assert_eq!(stand_in.sts_requests().len(), 1, "the role profile went through STS at the global endpoint");
+
+    // Empty endpoint_url in a profile of the chain: refused before any call.
+    let before = stand_in.requests().len();
+    for profile in ["empty", "empty-role", "empty-service"] {
+        sandbox.set("AWS_PROFILE", profile);
+        let run = sandbox.get(support::HOST);
+        assert_eq!(run.code, 1, "{profile}: {run:?}");
+        assert_eq!(run.stdout.trim(), NOT_FOUND, "{profile}");
+        assert_eq!(
+            run.stderr,
+            format!(
+                "ecr-login: no token for {}: profile \"{profile}\" in the AWS config sets endpoint_url to nothing; \
+                 give it a URL or remove the line\n",
+                support::HOST
+            ),
+        );
+        run.assert_no_secret();
+        let listed = sandbox.run(&["list"], b"");
+        assert_eq!(listed.code, 0, "{profile}: {listed:?}");
+        assert!(!listed.stderr.contains("panicked"), "{profile}: {}", listed.stderr);
+    }
+    assert_eq!(stand_in.requests().len(), before, "no call was made for a refused profile");
+
+    // With every endpoint variable empty and nothing else, no panic either: the real AWS endpoint
+    // is chosen, so the sandbox stops the call at a closed proxy instead of letting it leave.
+    sandbox.set("AWS_PROFILE", "base");
+    sandbox.set("AWS_ENDPOINT_URL", "");
+    sandbox.set("HTTPS_PROXY", &support::closed_port_url());
+    sandbox.set("ECR_LOGIN_TIMEOUT", "2");
+    let run = sandbox.get(support::HOST);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains("panicked") && run.stderr.contains("cannot reach the ECR API"), "{}", run.stderr);
+}
