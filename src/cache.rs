@@ -55,7 +55,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 /// `~/.cache/ecr-login` on Linux). `None` when neither is known.
 pub fn base_dir(env: &Env) -> Option<PathBuf> {
     if let Some(dir) = env.get("AWS_ECR_CACHE_DIR") {
-        return Some(crate::identity::expand_home(dir, env.home().as_deref()));
+        return Some(env.expand_home(dir));
     }
     directories::ProjectDirs::from("", "", "ecr-login").map(|dirs| dirs.cache_dir().to_path_buf())
 }

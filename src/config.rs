@@ -324,7 +324,7 @@ fn basic_string(body: &str) -> Result<(Cow<'_, str>, &str), String> {
 /// Where the configuration file is looked for, and whether someone named it explicitly.
 pub fn location(env: &Env) -> Option<(PathBuf, bool)> {
     if let Some(path) = env.get("ECR_LOGIN_CONFIG") {
-        return (path != NO_FILE).then(|| (crate::identity::expand_home(path, env.home().as_deref()), true));
+        return (path != NO_FILE).then(|| (env.expand_home(path), true));
     }
     let base = match env.get("XDG_CONFIG_HOME").filter(|d| Path::new(d).is_absolute()) {
         Some(dir) => PathBuf::from(dir),

@@ -30,6 +30,15 @@ impl Env {
         self.get("HOME").map(PathBuf::from)
     }
 
+    /// `path` with a leading `~/` expanded to `HOME`, the way the SDK reads `AWS_CONFIG_FILE` and
+    /// friends; any other path, or no `HOME`, leaves it as it is.
+    pub fn expand_home(&self, path: &str) -> PathBuf {
+        match (path.strip_prefix("~/"), self.home()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        }
+    }
+
     /// Every variable, for a child process's environment.
     pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))

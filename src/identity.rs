@@ -221,14 +221,6 @@ fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'
     section?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-/// Expands a leading `~/` the way the SDK does for `AWS_CONFIG_FILE` and friends.
-pub(crate) fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~/"), home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
 /// The shared config file: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
 pub(crate) fn config_file_path(env: &Env) -> Option<PathBuf> {
     shared_file_path(env, "AWS_CONFIG_FILE", "config")
@@ -250,10 +242,9 @@ fn fingerprint_of(hasher: Sha256) -> Fingerprint {
 }
 
 fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<PathBuf> {
-    let home = env.home();
     match env.get(variable) {
-        Some(path) => Some(expand_home(path, home.as_deref())),
-        None => home.map(|h| h.join(".aws").join(default_name)),
+        Some(path) => Some(env.expand_home(path)),
+        None => env.home().map(|h| h.join(".aws").join(default_name)),
     }
 }
 
