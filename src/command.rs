@@ -2,12 +2,15 @@
 //! action, the kubelet provider, `doctor` or `configure`. A hand parser: the protocol is one word,
 //! and a cache hit must not pay for more.
 
+// TEMP until doctor uses crate::version directly.
 use crate::configure::{self, Client};
 use crate::docker::Action;
 use crate::error::Error;
 use crate::kubelet;
 use crate::partition::AWS_REGIONS;
 use crate::registry;
+pub use crate::version::version;
+use crate::version::version_line;
 
 /// The usage line, as the Go library prints it.
 pub const USAGE: &str = "Usage: docker-credential-ecr-login <store|get|erase|list|version>";
@@ -139,19 +142,6 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
     }
     hosts.dedup();
     Ok(hosts)
-}
-
-/// The commit the binary was built from: twelve hex digits, or `unknown` (see build.rs).
-pub const COMMIT: &str = env!("ECR_LOGIN_COMMIT");
-
-/// The version and the commit it was built from: `0.1.0 (commit 0123456789ab)`.
-pub fn version() -> String {
-    format!("{} (commit {COMMIT})", env!("CARGO_PKG_VERSION"))
-}
-
-/// `version`'s line.
-pub fn version_line() -> String {
-    format!("docker-credential-ecr-login (ecr-login) {}", version())
 }
 
 /// `help`'s text.

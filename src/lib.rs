@@ -91,6 +91,7 @@ mod resolve;
 mod secret;
 mod token;
 mod tokens;
+mod version;
 mod world;
 
 #[cfg(test)]
@@ -129,7 +130,7 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Command::Protocol(Action::Get) => docker::get(streams, world),
         Command::Protocol(action @ (Action::Store | Action::Erase)) => docker::store_or_erase(action, streams, world),
         Command::Protocol(Action::List) => docker::list(streams, world),
-        Command::Protocol(Action::Version) => print(streams, &command::version_line()),
+        Command::Protocol(Action::Version) => print(streams, &version::version_line()),
         Command::Protocol(Action::Help) => print(streams, &command::help_text(tokens::DEFAULT_TIMEOUT.as_secs())),
         Command::Usage(args) => {
             let _ = writeln!(streams.stdout, "{}", command::USAGE);
