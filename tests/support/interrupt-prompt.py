@@ -33,6 +33,10 @@ def main():
     master, slave = os.openpty()
 
     def controlling_terminal():
+        # A shell that starts a job in the background without job control leaves SIGINT ignored,
+        # and an ignored signal stays ignored across exec: the command would never see the Ctrl-C
+        # a person at a terminal sends. Give it the disposition a terminal session has.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setsid()
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
