@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::ecr::{Aws, CallerReport, FetchRequest, SessionRequest};
+use crate::aws::{Aws, CallerReport, FetchRequest, Principal, SessionCredentials, SessionRequest};
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::Identity;
-use crate::principal::{Principal, SessionCredentials};
 use crate::registry::PrivateRegistry;
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};
@@ -103,6 +102,6 @@ pub fn get_at(aws: &FakeAws, env: &Env, cache: &Path, now: UnixSeconds, input: &
     let clock = move || now;
     let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
     let mut streams = Streams { stdin: input.as_bytes(), stdout: Vec::new(), stderr: Vec::new() };
-    let code = crate::docker::get(&mut streams, &world);
+    let code = crate::cli::docker::get(&mut streams, &world);
     (code, String::from_utf8_lossy(&streams.stdout).into_owned(), String::from_utf8_lossy(&streams.stderr).into_owned())
 }

@@ -22,13 +22,13 @@
 use std::path::Path;
 
 use crate::cache::{decode_entry, encode_entry};
+use crate::cli::docker::{server_url, store_server_url};
+use crate::cli::kubelet::{Response, parse_request};
 use crate::config::Config;
-use crate::docker::{server_url, store_server_url};
 use crate::error::Error;
 use crate::identity::SharedFile;
-use crate::kubelet::{Response, parse_request};
-use crate::mfa::{decode_session, encode_session};
 use crate::partition::{PRIVATE_SUFFIXES, PUBLIC_HOSTS};
+use crate::principal::mfa::{decode_session, encode_session};
 use crate::registry::{Registry, parse};
 use crate::token::{format_utc, parse_utc};
 

@@ -66,28 +66,19 @@
 
 mod aws;
 mod cache;
-mod command;
+mod cli;
 mod config;
-mod configure;
-mod docker;
-mod doctor;
-mod ecr;
 mod env;
 mod error;
-mod fallback;
 mod files;
 // cargo-fuzz builds with `--cfg fuzzing`; the shipped library does without these bodies.
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
 mod identity;
-mod kubelet;
-mod login;
-mod mfa;
 mod partition;
 mod principal;
 mod registry;
-mod resolve;
 mod secret;
 mod token;
 mod tokens;
@@ -99,15 +90,16 @@ mod fake;
 
 use std::io::{Read, Write};
 
+pub use crate::aws::{Aws, AwsSdk};
 pub use crate::cache::base_dir as cache_dir;
-pub use crate::ecr::{Aws, AwsSdk};
 pub use crate::env::Env;
 pub use crate::registry::parse as parse_registry;
 pub use crate::token::{UnixSeconds, format_utc};
 pub use crate::world::{Streams, World};
 
-use crate::command::Command;
-use crate::docker::Action;
+use crate::cli::docker::{self, Action};
+use crate::cli::parse::{self, Command};
+use crate::cli::{configure, doctor, kubelet, login};
 use crate::error::{EXIT_FAILURE, Error, quote};
 
 /// How many of the arguments a usage error repeats.
@@ -131,9 +123,9 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Command::Protocol(action @ (Action::Store | Action::Erase)) => docker::store_or_erase(action, streams, world),
         Command::Protocol(Action::List) => docker::list(streams, world),
         Command::Protocol(Action::Version) => print(streams, &version::version_line()),
-        Command::Protocol(Action::Help) => print(streams, &command::help_text(tokens::DEFAULT_TIMEOUT.as_secs())),
+        Command::Protocol(Action::Help) => print(streams, &parse::help_text(tokens::DEFAULT_TIMEOUT.as_secs())),
         Command::Usage(args) => {
-            let _ = writeln!(streams.stdout, "{}", command::USAGE);
+            let _ = writeln!(streams.stdout, "{}", parse::USAGE);
             let got: Vec<String> = args.iter().take(MAX_ARGS_QUOTED).map(|a| quote(a)).collect();
             streams.say(format!(
                 "expected exactly one action (store, get, erase, list or version), got {} argument(s): {}",

@@ -11,14 +11,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::aws::{Aws, Base, FetchRequest, Principal, Target};
 use crate::cache::Cache;
-use crate::ecr::{Aws, FetchRequest, Target};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files::Untrusted;
 use crate::identity::{Identity, WebIdentity};
 use crate::partition;
-use crate::principal::{self, Base, Principal};
+use crate::principal;
 use crate::registry::{self, Registry};
 use crate::token::{self, AuthToken, Freshness, IssuedToken, UnixSeconds};
 use crate::world::{World, block_on};

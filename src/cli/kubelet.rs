@@ -12,8 +12,8 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::Aws;
 use crate::config::{self, Config};
-use crate::ecr::Aws;
 use crate::error::{Error, json_problem, quote};
 use crate::identity::{Identity, WebIdentity};
 use crate::registry::Registry;
@@ -247,8 +247,8 @@ mod tests {
     }
 
     const CONFIGS: &[&str] = &[
-        include_str!("../packaging/kubelet/credential-provider-config.yaml"),
-        include_str!("../packaging/kubelet/credential-provider-config.service-accounts.yaml"),
+        include_str!("../../packaging/kubelet/credential-provider-config.yaml"),
+        include_str!("../../packaging/kubelet/credential-provider-config.service-accounts.yaml"),
     ];
 
     #[test]

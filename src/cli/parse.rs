@@ -3,13 +3,12 @@
 //! and a cache hit must not pay for more.
 
 // TEMP until doctor uses crate::version directly.
-use crate::configure::{self, Client};
-use crate::docker::Action;
+use super::configure::{self, Client};
+use super::docker::Action;
+use super::kubelet;
 use crate::error::Error;
-use crate::kubelet;
 use crate::partition::AWS_REGIONS;
 use crate::registry;
-pub use crate::version::version;
 use crate::version::version_line;
 
 /// The usage line, as the Go library prints it.

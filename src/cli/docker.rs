@@ -11,10 +11,10 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::fallback;
+use crate::aws::Aws;
 use crate::config::{self, Config};
-use crate::ecr::Aws;
 use crate::error::{Error, json_problem};
-use crate::fallback;
 use crate::identity::Identity;
 use crate::principal;
 use crate::registry::{self, NotEcr, Registry};

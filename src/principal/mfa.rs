@@ -26,12 +26,11 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use sha1::{Digest, Sha1};
 
+use crate::aws::{Aws, SessionCredentials, SessionRequest};
 use crate::cache::Cache;
-use crate::ecr::{Aws, SessionRequest};
 use crate::error::Error;
 use crate::files::{create_private_dir, trust, write_atomic};
 use crate::identity::{Identity, ProfileSettings};
-use crate::principal::SessionCredentials;
 use crate::registry::Registry;
 use crate::secret::Secret;
 use crate::token::{self, UnixSeconds};

@@ -6,18 +6,19 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Instant;
 
+use super::configure;
+use super::fallback;
+use crate::aws::Aws;
 use crate::cache::Cache;
 use crate::config::{self, Config};
-use crate::configure;
-use crate::ecr::Aws;
 use crate::error::{EXIT_FAILURE, clip, quote};
 use crate::identity::{self, Identity};
 use crate::partition::PUBLIC_API_REGION;
+use crate::principal::{self, mfa};
 use crate::registry::{self, Registry};
 use crate::token::{self, Freshness};
 use crate::tokens::{self, DEFAULT_TIMEOUT};
 use crate::world::{Streams, World, block_on};
-use crate::{fallback, mfa, principal};
 
 /// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
 /// code: 0 when healthy, 1 when any problem was found.
@@ -97,7 +98,7 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
 pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let mut f = Findings::default();
     // Which build this is, first: a bug report starts with it.
-    f.fact("version", crate::command::version());
+    f.fact("version", crate::version::version());
     let env = world.env;
     let docker = docker_config(env);
     let Some(server) = choose_host(host_arg, docker.as_ref().and_then(|(_, c)| c.as_ref())) else {

@@ -30,9 +30,9 @@ const BACKUP_SUFFIX: &str = ".ecr-login.bak";
 const NEW_FILE_MODE: u32 = 0o600;
 
 /// The kubelet provider configurations shipped in packaging/kubelet.
-const KUBELET_CONFIG: &str = include_str!("../packaging/kubelet/credential-provider-config.yaml");
+const KUBELET_CONFIG: &str = include_str!("../../packaging/kubelet/credential-provider-config.yaml");
 const KUBELET_CONFIG_SERVICE_ACCOUNTS: &str =
-    include_str!("../packaging/kubelet/credential-provider-config.service-accounts.yaml");
+    include_str!("../../packaging/kubelet/credential-provider-config.service-accounts.yaml");
 
 /// What `configure` did, for its caller to print.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -132,7 +132,7 @@ pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
 
 /// Whether an executable named [`BINARY`] is in one of PATH's directories.
 pub(crate) fn on_path(env: &Env) -> bool {
-    crate::fallback::find_on_path(env, BINARY).is_some()
+    super::fallback::find_on_path(env, BINARY).is_some()
 }
 
 /// Every named host that is not ECR must be an alias of the configuration file.

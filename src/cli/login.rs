@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
+use crate::aws::Aws;
 use crate::config::{self, Config};
-use crate::ecr::Aws;
 use crate::error::{EXIT_FAILURE, Error, quote};
 use crate::identity::Identity;
 use crate::token;

@@ -1,0 +1,49 @@
+//! Who signs a token request, decided on a cache miss only: the default credential chain, a
+//! rule's profile (built from the shared files alone, so that keys in the environment do not
+//! win), a service account's role (kubelet), or an MFA session; and a rule's role assumed on top.
+//!
+//! A profile with `mfa_serial` is not left to the SDK, which ignores that key: its session comes
+//! from `mfa.rs`, which asks for the code once and shares the session with the AWS CLI.
+
+use super::mfa;
+use crate::aws::{Aws, Base, Principal};
+use crate::env::Env;
+use crate::error::Error;
+use crate::identity::{self, Identity, ProfileSettings, WebIdentity};
+use crate::registry::Registry;
+use crate::world::World;
+
+/// The settings of the profile in use when its `mfa_serial` asks for a code: a rule's profile,
+/// or the one the default chain reaches (`identity.profile`) when no keys in the environment come
+/// first. `None` when no MFA code is needed.
+pub fn mfa_settings(identity: &Identity, env: &Env) -> Option<ProfileSettings> {
+    let rule_profile = identity.rule.as_ref().is_some_and(|r| r.profile.is_some());
+    if !rule_profile && env.get("AWS_ACCESS_KEY_ID").is_some() {
+        return None;
+    }
+    // A rule's profile is `identity.profile` (`Identity::load_for`).
+    let settings = identity::profile_settings(env, &identity.profile);
+    settings.mfa_serial.is_some().then_some(settings)
+}
+
+/// Decides who signs the request for `registry`, asking for an MFA code (or reading a cached
+/// session) when the profile in use has `mfa_serial`.
+pub fn choose<A: Aws>(
+    registry: &Registry,
+    identity: &Identity,
+    web_identity: Option<&WebIdentity>,
+    world: &World<'_, A>,
+) -> Result<Principal, Error> {
+    identity.check_endpoints(registry.host())?;
+    let rule = identity.rule.as_ref();
+    let describe = identity.rule_description();
+    if let Some(web_identity) = web_identity {
+        return Ok(Principal { base: Base::WebIdentity(web_identity.clone()), role: None, rule: describe });
+    }
+    let base = match (mfa_settings(identity, world.env), rule.and_then(|r| r.profile.clone())) {
+        (Some(settings), _) => Base::Session(mfa::session(&identity.profile, &settings, registry, identity, world)?),
+        (None, Some(profile)) => Base::Profile(profile),
+        (None, None) => Base::DefaultChain,
+    };
+    Ok(Principal { base, role: rule.and_then(|r| r.role.clone()), rule: describe })
+}
