@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::identity::SharedFile;
 use crate::partition::{PRIVATE_SUFFIXES, PUBLIC_HOSTS};
-use crate::principal::mfa::{decode_session, encode_session};
+use crate::principal::{decode_session, encode_session};
 use crate::registry::{Registry, parse};
 use crate::token::{format_utc, parse_utc};
 
