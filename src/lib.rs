@@ -1,65 +1,97 @@
 //! ecr-login: an Amazon ECR credential helper that speaks the docker-credential-helpers protocol,
 //! and the kubelet's image credential provider protocol.
 //!
-//! # The house: one room per job, dependencies pointing down
+//! # The house: families in folders, every import pointing down
+//!
+//! The map below is the layer order: a module may import only modules listed below it (a folder
+//! counts as one unit to the rest of the house; its children keep the same rule among
+//! themselves). `tests/layers.rs` reads this block and fails on an import that points up, on a
+//! cycle, on a file the map does not list, on a child that takes its parent's items, and on a
+//! folder face that does more than declare and re-export.
 //!
 //! ```text
-//! main.rs        argv, environment, streams and clock in; exit code out
-//! lib.rs         these docs; `run`: parse the command line once, dispatch
+//! main.rs          argv, environment, streams and clock in; exit code out
+//! lib.rs           these docs; `run`: parse the command line once, dispatch
+//!  tests and fuzzing only
+//!   fuzz.rs        the fuzz targets' bodies and properties (for fuzz/ and its seed test)
+//!   fake.rs        the hand-written fake of the AWS seam that unit tests use
 //!  commands
-//!   command.rs   the command line → Command (protocol action, kubelet, doctor, configure, login); help
-//!   docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases, fallback
-//!   login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
-//!   kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
-//!   doctor.rs    checks everything a get depends on, through the same AWS seam
-//!   configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
+//!   cli/           the command line and one file per command
+//!     parse.rs     the command line → Command (protocol action, kubelet, doctor, configure, login); help
+//!     doctor.rs    checks everything a get depends on, in checklist order, through the same seam
+//!     login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
+//!     kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
+//!     docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases
+//!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
+//!     fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
 //!  mechanisms
-//!   principal.rs who signs a fetch: default chain, a rule's profile, a service account role, an
-//!                MFA session; a rule's role on top (decided on a miss only)
-//!   mfa.rs       MFA sessions: the /dev/tty prompt, one asker at a time, the AWS CLI's session cache
-//!   fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
-//!   tokens.rs    the token path: fresh → lock → look again → fetch → store → stale; returns Served;
-//!                a cold list's one question for the caller's own registry
-//!   cache.rs     entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
-//!   files.rs     atomic writes, private files and dirs, lock classes, ownership checks, no-follow
-//!   ecr.rs       the AWS seam: trait Aws (tokens, caller, endpoint) and AwsSdk; error mapping
-//!   aws.rs       SDK configuration: behaviour version, timeouts, retries, HTTP client, loader
-//!   resolve.rs   the static build's own name resolution (no glibc NSS)
+//!   tokens.rs      the token path: fresh → lock → look again → fetch → store → stale; returns Served;
+//!                  a cold list's one question for the caller's own registry
+//!   principal/     who signs a fetch, decided on a miss only
+//!     choose.rs    default chain, a rule's profile, a service account's role, an MFA session;
+//!                  a rule's role on top
+//!     mfa.rs       MFA sessions: cached, else asked for once (one asker at a time) and started
+//!     terminal.rs  the prompt on /dev/tty: echo off, Ctrl-C restores it, a limit of its own
+//!     cli_cache.rs the AWS CLI's session cache: botocore's key and file format, shared with it
+//!   aws/           everything that talks to AWS; the only place that names AWS crates
+//!     sdk.rs       AwsSdk: each question of the seam to the file that asks it, under its deadline
+//!     probe.rs     doctor's questions: who the caller is, which endpoint a registry's calls reach
+//!     ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
+//!     sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
+//!     classify.rs  SDK errors and times into ours
+//!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//!     resolve.rs   the static build's own name resolution (no glibc NSS)
+//!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
+//!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!  data
-//!   registry.rs  host string → Registry (private: account, region, partition, FIPS, dual-stack)
-//!   partition.rs the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
-//!   config.rs    the configuration file: [[registry]] rules, [[alias]] hosts, fallback; checked whole
-//!   identity.rs  the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
-//!   token.rs     AuthToken, decoding AWS:password, freshness with an injected clock
-//!   error.rs     every outcome, its message beside it, and Error::outcome for stdout
-//!   world.rs     World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
-//!   env.rs       the environment snapshot;  secret.rs  Secret<T>
-//!   fuzz.rs      the fuzz targets' bodies and properties (for fuzz/ and its seed test)
+//!   identity.rs    the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
+//!   config/        the configuration file
+//!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
+//!     reader.rs    the one-pass reader of the TOML subset the file uses
+//!   files.rs       atomic writes, private files and dirs, lock classes, ownership checks, no-follow
+//!   world.rs       World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
+//!   token.rs       AuthToken, decoding AWS:password, freshness with an injected clock
+//!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
+//!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
+//!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
+//!   env.rs         the environment snapshot, and `~/` expanded against it
+//!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
+//!   version.rs     the version text that version, help and doctor print
 //! ```
 //!
-//! No module imports from the crate root; `lib.rs` re-exports what the binary and tests use.
+//! Folders use the `name.rs` + `name/` form. A folder's face (`aws.rs`, `cli.rs`, `principal.rs`,
+//! `config.rs`) declares its children and re-exports what the rest of the house uses; a child
+//! reaches a sibling as `super::sibling`, never its parent's items. No module imports from the
+//! crate root; `lib.rs` re-exports what the binary and tests use.
+//!
+//! Two rules the test cannot see: the async runtime and the SDK's configuration start only on a
+//! cache miss (`tokens.rs` calls the seam only then: a hit costs a few file reads); and the data
+//! modules (`identity`, `config`) read AWS's shared files themselves and never import `aws`, so
+//! that fingerprinting a caller resolves no credentials.
 //!
 //! # The path of a `get`
 //!
-//! `run` → `command` parses `get` → `docker::get` reads the host and the configuration file
-//! (`config::Config::load`: one small read, or none) → an alias becomes its registry →
+//! `run` → `cli::parse` reads `get` → `cli::docker::get` reads the host and the configuration
+//! file (`config::Config::load`: one small read, or none) → an alias becomes its registry →
 //! `registry::parse` (a non-ECR host is answered not-found here, or handed to the fallback store,
-//! before any AWS file, runtime or cache is touched) → the first matching rule →
+//! `cli::fallback`, before any AWS file, runtime or cache is touched) → the first matching rule →
 //! `identity::Identity::load_for` fingerprints the caller (and the rule) without resolving
 //! credentials → `tokens::token_for` → `cache` (ownership checked, entry opened without following
 //! links; a fresh entry ends it here: no SDK configuration, no async runtime) → on a miss or a
-//! token past half its life: `principal::choose` (an MFA profile's session, asked for once) →
-//! the registry's lock (bounded wait) → a second look → `ecr::Aws::fetch` (the SDK configured by
-//! `aws`) → `cache::Cache::store` → `docker::write_credentials`. Every way of ending without a
-//! token answers the protocol's not-found line (`error::Error::outcome`), with the cause on
-//! stderr: any other stdout text makes some clients drop every registry's credentials.
+//! token past half its life: `principal::choose` (an MFA profile's session, asked for once, in
+//! `principal/mfa.rs`) → the registry's lock (bounded wait) → a second look → the seam,
+//! `aws::Aws::fetch` (`aws/sdk.rs` → `aws/ecr.rs`, signed by `aws/sts.rs`, the SDK configured by
+//! `aws/setup.rs`, errors read by `aws/classify.rs`) → `cache::Cache::store` →
+//! `cli::docker::write_credentials`. Every way of ending without a token answers the protocol's
+//! not-found line (`error::Error::outcome`), with the cause on stderr: any other stdout text makes
+//! some clients drop every registry's credentials.
 //!
 //! # Where the configuration lands
 //!
 //! The file is parsed in each command that needs it (`Config::load`), not in `main`: `version`,
 //! `help` and the usage error never read it. Rules enter the fingerprint in `identity.rs`, so each
 //! rule has a cache of its own and a hit still resolves nothing. The MFA prompt is on `/dev/tty`
-//! (`mfa.rs`), reached only on a miss, before the registry lock so that the API deadline starts
+//! (`principal/terminal.rs`), reached only on a miss, before the registry lock so that the API deadline starts
 //! after the person has typed; the AWS seam gained one call, `Aws::start_session`. Aliases are
 //! resolved by each command before `registry::parse`, and the answer keeps the alias as
 //! ServerURL.
