@@ -4,13 +4,15 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::time::Instant;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use super::configure;
 use super::fallback;
-use crate::aws::Aws;
+use crate::aws::{Aws, Principal};
 use crate::cache::Cache;
 use crate::config::{self, Config};
+use crate::env::Env;
 use crate::error::{EXIT_FAILURE, clip, quote};
 use crate::identity::{self, Identity};
 use crate::partition::PUBLIC_API_REGION;
@@ -76,7 +78,7 @@ impl Findings {
 }
 
 /// docker's configuration file and its content, when it exists and is JSON.
-fn docker_config(env: &crate::env::Env) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
+fn docker_config(env: &Env) -> Option<(PathBuf, Option<serde_json::Value>)> {
     let path = configure::docker_config_path(env)?;
     let config = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
     Some((path, config))
@@ -94,7 +96,8 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
         .map(|(h, _)| h.clone())
 }
 
-/// Runs every check for `host` (or the first routed one).
+/// Runs every check for `host` (or the first routed one), in the order of the printed checklist.
+/// A check whose failure makes the rest meaningless ends the walk here, where it can be seen.
 pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let mut f = Findings::default();
     // Which build this is, first: a bug report starts with it.
@@ -109,9 +112,45 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         );
         return f;
     };
-    // The configuration file: a broken one fails every get, so it is a problem; the rest is
-    // examined without it.
-    let config = match Config::load(env) {
+    let config = check_config(&mut f, env);
+    let Some((registry, region)) = check_registry(&mut f, config.as_ref(), &server, env) else {
+        return f;
+    };
+    let identity = Identity::for_registry(env, config.as_ref(), &registry);
+    check_identity(&mut f, &identity, config.is_some(), env);
+    let timeout = check_timeout(&mut f, env);
+    if !check_mfa(&mut f, &identity, registry.host(), world) {
+        f.fact("token", "not tried: no MFA session (above)");
+        return f;
+    }
+    let principal = match principal::choose(&registry, &identity, None, world) {
+        Ok(principal) => principal,
+        Err(e) => {
+            f.problem("credentials", e.to_string(), None);
+            return f;
+        }
+    };
+    let caller = Caller { host: registry.host(), region: &region, identity: &identity, principal: &principal };
+    let have_credentials = check_caller(&mut f, &caller, timeout, world);
+    check_endpoint(&mut f, &registry, &identity, world);
+    check_cache(&mut f, &identity, world);
+    check_docker(&mut f, docker, registry.host());
+    if let Some((name, config)) = config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
+        check_fallback(&mut f, name, config, env);
+    }
+    check_path(&mut f, env);
+    if !have_credentials {
+        f.fact("token", "not tried: no credentials (above)");
+        return f;
+    }
+    check_token(&mut f, &registry, &caller, timeout, world);
+    f
+}
+
+/// The configuration file: a broken one fails every get, so it is a problem; the rest is
+/// examined without it.
+fn check_config(f: &mut Findings, env: &Env) -> Option<Config> {
+    match Config::load(env) {
         Ok(Some(config)) => {
             f.fact(
                 "ecr-login",
@@ -133,26 +172,30 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             f.problem("ecr-login", e.to_string(), Some("fix the line it names, or move the file away".into()));
             None
         }
-    };
-    let alias = config.as_ref().and_then(|c| c.alias_for(&server));
-    if let (Some(alias), Some(config)) = (alias, &config) {
+    }
+}
+
+/// The alias `server` may be, and the registry it names with the region its API is called in.
+/// `None` when it is no ECR registry: then the fallback store, if any, is all there is to check.
+fn check_registry(f: &mut Findings, config: Option<&Config>, server: &str, env: &Env) -> Option<(Registry, String)> {
+    if let Some((alias, config)) = config.and_then(|c| Some((c.alias_for(server)?, c))) {
         f.fact("alias", format!("{} stands for {} ({})", alias.host, alias.registry, config.path.display()));
     }
-    let Ok(registry) = config::resolve(config.as_ref(), &server) else {
-        match config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
+    let Ok(registry) = config::resolve(config, server) else {
+        match config.and_then(|c| Some((c.fallback.as_deref()?, c))) {
             Some((name, config)) => {
-                f.fact("registry", format!("{} is not ECR: the fallback store answers for it", quote(&server)));
-                check_fallback(&mut f, name, config, env);
+                f.fact("registry", format!("{} is not ECR: the fallback store answers for it", quote(server)));
+                check_fallback(f, name, config, env);
             }
             None => f.problem(
                 "registry",
-                format!("{} is not an Amazon ECR registry host", quote(&server)),
+                format!("{} is not an Amazon ECR registry host", quote(server)),
                 Some("name an ECR host, an alias of one, or set fallback in the configuration".into()),
             ),
         }
-        return f;
+        return None;
     };
-    let host = registry.host().to_string();
+    let host = registry.host();
     let region = match &registry {
         Registry::Private(r) => {
             f.fact(
@@ -166,16 +209,17 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             PUBLIC_API_REGION.to_string()
         }
     };
+    Some((registry, region))
+}
 
-    // The rule, the shared files and the profile.
-    let identity = Identity::for_registry(env, config.as_ref(), &registry);
-    let rule = identity.rule.as_ref();
+/// The rule, the role on top, the shared files and the profile.
+fn check_identity(f: &mut Findings, identity: &Identity, has_config: bool, env: &Env) {
     match identity.rule_description() {
         Some(description) => f.fact("rule", description.clone()),
-        None if config.is_some() => f.fact("rule", "none matches: the default credential chain"),
+        None if has_config => f.fact("rule", "none matches: the default credential chain"),
         None => {}
     }
-    if let Some(role) = rule.and_then(|r| r.role.as_ref()) {
+    if let Some(role) = identity.rule.as_ref().and_then(|r| r.role.as_ref()) {
         let external = if role.external_id.is_some() { ", with an external id" } else { "" };
         f.fact("role", format!("{} assumed on top (session {}{external})", role.arn, role.session_name));
     }
@@ -202,10 +246,11 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
         f.fact("profile", format!("{} ({from}), {defined}", quote(&identity.profile)));
     }
+}
 
-    // Who the caller is.
-    // A malformed deadline makes every get fail: say so, and go on with the default to check the rest.
-    let timeout = tokens::fetch_timeout(env).unwrap_or_else(|e| {
+/// A malformed deadline makes every get fail: say so, and go on with the default to check the rest.
+fn check_timeout(f: &mut Findings, env: &Env) -> Duration {
+    tokens::fetch_timeout(env).unwrap_or_else(|e| {
         f.problem(
             "timeout",
             e.to_string(),
@@ -215,125 +260,142 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             )),
         );
         DEFAULT_TIMEOUT
-    });
-    // An MFA profile's session: doctor never asks for a code, it says how to start one.
-    if let Some(settings) = principal::mfa_settings(&identity, env) {
-        let serial = settings.mfa_serial.as_deref().unwrap_or_default();
-        let now = (world.now)();
-        match mfa::cached_expiry(world, &identity.profile, &settings) {
-            Some(expiry) if expiry > now + mfa::SESSION_MARGIN_SECS => {
-                f.fact("mfa", format!("{serial}: session valid until {}", token::format_utc(expiry)));
-            }
-            other => {
-                let state = other.map_or_else(
-                    || "no session".to_string(),
-                    |e| format!("the session expired (or is about to) at {}", token::format_utc(e)),
-                );
-                f.problem(
-                    "mfa",
-                    format!("{serial}: {state}; a get without a terminal cannot ask for the code"),
-                    Some(format!("run 'docker-credential-ecr-login login {host}' in a terminal")),
-                );
-                f.fact("token", "not tried: no MFA session (above)");
-                return f;
-            }
+    })
+}
+
+/// An MFA profile's session: doctor never asks for a code, it says how to start one. False when
+/// the profile needs a session it does not have, so nothing can be signed.
+fn check_mfa<A: Aws>(f: &mut Findings, identity: &Identity, host: &str, world: &World<'_, A>) -> bool {
+    let Some(settings) = principal::mfa_settings(identity, world.env) else {
+        return true;
+    };
+    let serial = settings.mfa_serial.as_deref().unwrap_or_default();
+    let now = (world.now)();
+    match mfa::cached_expiry(world, &identity.profile, &settings) {
+        Some(expiry) if expiry > now + mfa::SESSION_MARGIN_SECS => {
+            f.fact("mfa", format!("{serial}: session valid until {}", token::format_utc(expiry)));
+            true
+        }
+        other => {
+            let state = other.map_or_else(
+                || "no session".to_string(),
+                |e| format!("the session expired (or is about to) at {}", token::format_utc(e)),
+            );
+            f.problem(
+                "mfa",
+                format!("{serial}: {state}; a get without a terminal cannot ask for the code"),
+                Some(format!("run 'docker-credential-ecr-login login {host}' in a terminal")),
+            );
+            false
         }
     }
-    let principal = match principal::choose(&registry, &identity, None, world) {
-        Ok(principal) => principal,
-        Err(e) => {
-            f.problem("credentials", e.to_string(), None);
-            return f;
-        }
-    };
-    let mut have_credentials = false;
-    match block_on(world.aws.describe_caller(&host, &region, &identity, &principal, timeout)) {
+}
+
+/// Who signs, for the checks that call AWS.
+struct Caller<'a> {
+    host: &'a str,
+    region: &'a str,
+    identity: &'a Identity,
+    principal: &'a Principal,
+}
+
+/// Who the caller is: the credentials' source and key id, and STS's answer. True when there are
+/// credentials to fetch a token with.
+fn check_caller<A: Aws>(f: &mut Findings, caller: &Caller<'_>, timeout: Duration, world: &World<'_, A>) -> bool {
+    let Caller { host, region, identity, principal } = caller;
+    match block_on(world.aws.describe_caller(host, region, identity, principal, timeout)) {
         Ok(Ok(caller)) => {
-            have_credentials = true;
             f.fact("credentials", format!("from {} (access key id {})", caller.source, caller.access_key_id));
             match caller.arn {
                 Ok(arn) => f.fact("identity", arn),
                 Err(e) => f.problem("identity", format!("STS GetCallerIdentity failed: {e}"), None),
             }
+            true
         }
-        Ok(Err(e)) => f.problem("credentials", e.to_string(), None),
-        Err(e) => f.problem("runtime", e.to_string(), None),
+        Ok(Err(e)) => {
+            f.problem("credentials", e.to_string(), None);
+            false
+        }
+        Err(e) => {
+            f.problem("runtime", e.to_string(), None);
+            false
+        }
     }
+}
 
-    // Region and endpoint.
-    let endpoint_var =
-        ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"].iter().find_map(|v| env.get(v).map(|u| format!("{u} (from {v})")));
-    let private = match &registry {
-        Registry::Private(r) => Some(r),
-        Registry::Public(_) => None,
+/// The endpoint the ECR call goes to, and where it came from.
+fn check_endpoint<A: Aws>(f: &mut Findings, registry: &Registry, identity: &Identity, world: &World<'_, A>) {
+    let endpoint_var = ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| world.env.get(v).map(|u| format!("{u} (from {v})")));
+    if let Registry::Private(r) = registry {
+        let honour_host_flags = !identity.endpoint_configured;
+        if let Ok(url) = block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), honour_host_flags)) {
+            f.fact("endpoint", format!("{url} (region {} from the host)", r.region));
+            return;
+        }
+    }
+    f.fact("endpoint", endpoint_var.unwrap_or_else(|| format!("ecr-public in {PUBLIC_API_REGION}")));
+}
+
+/// The cache: its directory trusted and writable, and this identity's entries with their state.
+fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, A>) {
+    let base = match (world.env.get("AWS_ECR_DISABLE_CACHE"), world.cache_dir.as_deref()) {
+        (Some(_), _) => {
+            f.fact("cache", "disabled by AWS_ECR_DISABLE_CACHE: every get calls AWS");
+            return;
+        }
+        (None, None) => {
+            f.problem("cache", "no cache directory (no HOME)", Some("set AWS_ECR_CACHE_DIR".into()));
+            return;
+        }
+        (None, Some(base)) => base,
     };
-    let resolved = private
-        .map(|r| block_on(world.aws.resolved_endpoint(r, endpoint_var.as_deref(), !identity.endpoint_configured)));
-    match (private, resolved) {
-        (Some(r), Some(Ok(url))) => f.fact("endpoint", format!("{url} (region {} from the host)", r.region)),
-        _ => f.fact("endpoint", endpoint_var.unwrap_or_else(|| format!("ecr-public in {PUBLIC_API_REGION}"))),
+    let cache = Cache::new(base, &identity.fingerprint);
+    if let Err(e) = cache
+        .check_trusted()
+        .map_err(|u| u.to_string())
+        .and_then(|()| cache.check_writable().map_err(|e| format!("cannot write to {}: {e}", cache.dir().display())))
+    {
+        let fix = format!("make {} writable, or set AWS_ECR_CACHE_DIR to a directory you own", base.display());
+        f.problem("cache", e, Some(fix));
+        return;
     }
+    let now = (world.now)();
+    let entries = cache.entries();
+    f.fact("cache", format!("{} (writable, 0700), {} entries for this identity", cache.dir().display(), entries.len()));
+    for (entry_host, t) in entries {
+        let state = match t.freshness(now) {
+            Freshness::Fresh => "fresh",
+            Freshness::DueForRefresh => "due for refresh",
+            Freshness::Unusable => "expired",
+        };
+        f.fact("", format!("{entry_host}: {state}, expires {}", token::format_utc(t.expires_at)));
+    }
+}
 
-    // The cache.
-    match (env.get("AWS_ECR_DISABLE_CACHE"), world.cache_dir.as_deref()) {
-        (Some(_), _) => f.fact("cache", "disabled by AWS_ECR_DISABLE_CACHE: every get calls AWS"),
-        (None, None) => f.problem("cache", "no cache directory (no HOME)", Some("set AWS_ECR_CACHE_DIR".into())),
-        (None, Some(base)) => {
-            let cache = Cache::new(base, &identity.fingerprint);
-            match cache.check_trusted().map_err(|u| u.to_string()).and_then(|()| {
-                cache.check_writable().map_err(|e| format!("cannot write to {}: {e}", cache.dir().display()))
-            }) {
-                Ok(()) => {
-                    let now = (world.now)();
-                    let entries = cache.entries();
-                    f.fact(
-                        "cache",
-                        format!(
-                            "{} (writable, 0700), {} entries for this identity",
-                            cache.dir().display(),
-                            entries.len()
-                        ),
-                    );
-                    for (entry_host, t) in entries {
-                        let state = match t.freshness(now) {
-                            Freshness::Fresh => "fresh",
-                            Freshness::DueForRefresh => "due for refresh",
-                            Freshness::Unusable => "expired",
-                        };
-                        f.fact("", format!("{entry_host}: {state}, expires {}", token::format_utc(t.expires_at)));
-                    }
-                }
-                Err(e) => f.problem(
-                    "cache",
-                    e,
-                    Some(format!("make {} writable, or set AWS_ECR_CACHE_DIR to a directory you own", base.display())),
-                ),
-            }
-        }
+/// Does docker route the host here?
+fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Value>)>, host: &str) {
+    let Some((path, config)) = docker else {
+        f.problem("docker", "no docker configuration (no HOME or DOCKER_CONFIG)", Some("set HOME".into()));
+        return;
+    };
+    let helper = config.as_ref().and_then(|c| c["credHelpers"][host].as_str().or_else(|| c["credsStore"].as_str()));
+    match helper {
+        Some(configure::HELPER) => f.fact("docker", format!("{} routes {host} to ecr-login", path.display())),
+        other => f.problem(
+            "docker",
+            match other {
+                Some(h) => format!("{} routes {host} to docker-credential-{h}", path.display()),
+                None => format!("{} does not route {host} to ecr-login", path.display()),
+            },
+            Some(format!("docker-credential-ecr-login configure docker --registry {host}")),
+        ),
     }
+}
 
-    // Does docker route the host here, and can it find the binary?
-    match docker {
-        Some((path, config)) => {
-            let helper =
-                config.as_ref().and_then(|c| c["credHelpers"][&host].as_str().or_else(|| c["credsStore"].as_str()));
-            match helper {
-                Some(configure::HELPER) => f.fact("docker", format!("{} routes {host} to ecr-login", path.display())),
-                other => f.problem(
-                    "docker",
-                    match other {
-                        Some(h) => format!("{} routes {host} to docker-credential-{h}", path.display()),
-                        None => format!("{} does not route {host} to ecr-login", path.display()),
-                    },
-                    Some(format!("docker-credential-ecr-login configure docker --registry {host}")),
-                ),
-            }
-        }
-        None => f.problem("docker", "no docker configuration (no HOME or DOCKER_CONFIG)", Some("set HOME".into())),
-    }
-    if let Some((name, config)) = config.as_ref().and_then(|c| Some((c.fallback.as_deref()?, c))) {
-        check_fallback(&mut f, name, config, env);
-    }
+/// Can docker find the binary?
+fn check_path(f: &mut Findings, env: &Env) {
     if !configure::on_path(env) {
         f.problem(
             "PATH",
@@ -341,14 +403,18 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
             Some("install it into a directory on PATH".into()),
         );
     }
+}
 
-    // Can a token be had now? (Fetched fresh, not from the cache, and not printed.)
-    if !have_credentials {
-        f.fact("token", "not tried: no credentials (above)");
-        return f;
-    }
+/// Can a token be had now? Fetched fresh, not from the cache, and not printed.
+fn check_token<A: Aws>(
+    f: &mut Findings,
+    registry: &Registry,
+    caller: &Caller<'_>,
+    timeout: Duration,
+    world: &World<'_, A>,
+) {
     let started = Instant::now();
-    match tokens::fetch(&registry, &identity, &principal, (started + timeout, timeout), world) {
+    match tokens::fetch(registry, caller.identity, caller.principal, (started + timeout, timeout), world) {
         Ok(t) => f.fact(
             "token",
             format!(
@@ -359,11 +425,10 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         ),
         Err(e) => f.problem("token", e.to_string(), None),
     }
-    f
 }
 
 /// The fallback store: named, and found on PATH or not.
-fn check_fallback(f: &mut Findings, name: &str, config: &Config, env: &crate::env::Env) {
+fn check_fallback(f: &mut Findings, name: &str, config: &Config, env: &Env) {
     let program = format!("{}{name}", fallback::PROGRAM_PREFIX);
     match fallback::find_on_path(env, &program) {
         Some(path) => f.fact("fallback", format!("{program} answers every other host ({})", path.display())),
