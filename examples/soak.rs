@@ -185,6 +185,97 @@ fn set_clock(file: &Path, offset: i64) {
     std::fs::rename(&temp, file).expect("replace the clock file");
 }
 
+/// One helper process with the `n`th random action on a random registry, and its answer checked:
+/// the (account, token number) it served, if any.
+fn run_one(binary: &Path, kubelet: bool, env: &[(&str, String)], n: usize) -> Result<Option<(String, usize)>, String> {
+    // The high bits: the low ones of this generator cycle quickly.
+    let (account, host) = registry((n >> 16) % REGISTRIES);
+    let (action, input) = match (kubelet, (n >> 8) % 10) {
+        (true, _) => (
+            "kubelet-provider",
+            format!(
+                r#"{{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"{host}/team/app:{n}"}}"#
+            ),
+        ),
+        (false, 0) => ("list", String::new()),
+        (false, 1) => ("erase", host.clone()),
+        (false, _) => ("get", host.clone()),
+    };
+    let mut child = Command::new(binary)
+        .arg(action)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the helper");
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let output = child.wait_with_output().expect("wait for the helper");
+    if action == "erase" {
+        let clean = output.status.success() && output.stdout.is_empty() && output.stderr.is_empty();
+        if clean { Ok(None) } else { Err(format!("erase {host}: {output:?}")) }
+    } else {
+        check_answer(kubelet, action, &host, &account, &output)
+    }
+}
+
+/// Every password served is one the stand-in issued for that account, and no registry got two
+/// calls in one epoch.
+fn check_calls(requests: &[stand_in::Request], findings: &mut Findings) {
+    for (account, number) in &findings.served.clone() {
+        let issued = requests.get(number.wrapping_sub(1)).is_some_and(|r| r.registry_ids.contains(account));
+        if !issued {
+            findings.fail(format!("password {account}-token-{number} was never issued for {account}"));
+        }
+    }
+    let mut per_epoch: BTreeMap<(String, String, i64), usize> = BTreeMap::new();
+    for r in requests {
+        *per_epoch.entry((r.registry_ids.join(","), r.region.clone(), r.clock_offset)).or_default() += 1;
+    }
+    for ((account, region, offset), calls) in &per_epoch {
+        if *calls > 1 {
+            findings.fail(format!("{calls} calls for {account} in {region} at clock +{offset}s"));
+        }
+    }
+}
+
+/// The fewest calls that serve every registry through the clock's `epochs`: one at the start and
+/// one each time its token fell due.
+fn ideal_calls(epochs: &[i64]) -> usize {
+    let mut ideal = 0;
+    for _ in 0..REGISTRIES {
+        let mut issued: Option<i64> = None;
+        for &epoch in epochs {
+            if issued.is_none_or(|at| epoch >= at + TOKEN_LIFE_SECS / 2) {
+                ideal += 1;
+                issued = Some(epoch);
+            }
+        }
+    }
+    ideal
+}
+
+/// The environment of every helper run: a temporary home and cache in `dir`, keys in the
+/// environment, the stand-in as every endpoint, and libfaketime reading the clock file.
+fn helper_env(dir: &Path, stand_in_url: &str, libfaketime: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("HOME", dir.join("home").display().to_string()),
+        ("AWS_ECR_CACHE_DIR", dir.join("cache").display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_ENDPOINT_URL", stand_in_url.to_string()),
+        ("AWS_ACCESS_KEY_ID", "AKIDSOAK".into()),
+        ("AWS_SECRET_ACCESS_KEY", "soak-secret".into()),
+        ("ECR_LOGIN_CONFIG", "/dev/null".into()),
+        ("LD_PRELOAD", libfaketime.display().to_string()),
+        ("FAKETIME_TIMESTAMP_FILE", dir.join("clock").display().to_string()),
+        ("FAKETIME_NO_CACHE", "1".into()),
+        // Lock waits and deadlines run on the real monotonic clock.
+        ("DONT_FAKE_MONOTONIC", "1".into()),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1".into()),
+    ]
+}
+
 fn main() -> ExitCode {
     let options = match options() {
         Ok(options) => options,
@@ -199,21 +290,7 @@ fn main() -> ExitCode {
     let (home, cache, clock) = (dir.path().join("home"), dir.path().join("cache"), dir.path().join("clock"));
     std::fs::create_dir(&home).unwrap();
     set_clock(&clock, 0);
-    let env: Vec<(&str, String)> = vec![
-        ("HOME", home.display().to_string()),
-        ("AWS_ECR_CACHE_DIR", cache.display().to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("AWS_ENDPOINT_URL", stand_in.url()),
-        ("AWS_ACCESS_KEY_ID", "AKIDSOAK".into()),
-        ("AWS_SECRET_ACCESS_KEY", "soak-secret".into()),
-        ("ECR_LOGIN_CONFIG", "/dev/null".into()),
-        ("LD_PRELOAD", options.libfaketime.display().to_string()),
-        ("FAKETIME_TIMESTAMP_FILE", clock.display().to_string()),
-        ("FAKETIME_NO_CACHE", "1".into()),
-        // Lock waits and deadlines run on the real monotonic clock.
-        ("DONT_FAKE_MONOTONIC", "1".into()),
-        ("FAKETIME_DONT_FAKE_MONOTONIC", "1".into()),
-    ];
+    let env = helper_env(dir.path(), &stand_in.url(), &options.libfaketime);
     let env = Arc::new(env);
     let findings = Arc::new(Mutex::new(Findings::default()));
     let processes = Arc::new(AtomicUsize::new(0));
@@ -228,34 +305,8 @@ fn main() -> ExitCode {
                 let mut n = worker;
                 while Instant::now() < end {
                     n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345) % (1 << 31);
-                    // The high bits: the low ones of this generator cycle quickly.
-                    let (account, host) = registry((n >> 16) % REGISTRIES);
-                    let (action, input) = match (kubelet, (n >> 8) % 10) {
-                        (true, _) => ("kubelet-provider", format!(
-                            r#"{{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"{host}/team/app:{n}"}}"#
-                        )),
-                        (false, 0) => ("list", String::new()),
-                        (false, 1) => ("erase", host.clone()),
-                        (false, _) => ("get", host.clone()),
-                    };
-                    let mut child = Command::new(&binary)
-                        .arg(action)
-                        .env_clear()
-                        .envs(env.iter().map(|(k, v)| (k, v)))
-                        .stdin(Stdio::piped())
-                        .stdout(Stdio::piped())
-                        .stderr(Stdio::piped())
-                        .spawn()
-                        .expect("spawn the helper");
-                    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-                    let output = child.wait_with_output().expect("wait for the helper");
+                    let checked = run_one(&binary, kubelet, &env, n);
                     processes.fetch_add(1, Ordering::Relaxed);
-                    let checked = if action == "erase" {
-                        let clean = output.status.success() && output.stdout.is_empty() && output.stderr.is_empty();
-                        if clean { Ok(None) } else { Err(format!("erase {host}: {output:?}")) }
-                    } else {
-                        check_answer(kubelet, action, &host, &account, &output)
-                    };
                     let mut findings = findings.lock().unwrap();
                     match checked {
                         Ok(Some(served)) => {
@@ -292,34 +343,9 @@ fn main() -> ExitCode {
         findings.fail(problem);
     }
 
-    // Calls: every password served is one the stand-in issued for that account, and no registry
-    // got two calls in one epoch. Ideal: one at the start and one each time its token fell due.
     let requests: Vec<_> = stand_in.requests().into_iter().filter(|r| r.target == "ecr").collect();
-    for (account, number) in &findings.served.clone() {
-        let issued = requests.get(number.wrapping_sub(1)).is_some_and(|r| r.registry_ids.contains(account));
-        if !issued {
-            findings.fail(format!("password {account}-token-{number} was never issued for {account}"));
-        }
-    }
-    let mut per_epoch: BTreeMap<(String, String, i64), usize> = BTreeMap::new();
-    for r in &requests {
-        *per_epoch.entry((r.registry_ids.join(","), r.region.clone(), r.clock_offset)).or_default() += 1;
-    }
-    for ((account, region, offset), calls) in &per_epoch {
-        if *calls > 1 {
-            findings.fail(format!("{calls} calls for {account} in {region} at clock +{offset}s"));
-        }
-    }
-    let mut ideal = 0;
-    for _ in 0..REGISTRIES {
-        let mut issued: Option<i64> = None;
-        for &epoch in &epochs {
-            if issued.is_none_or(|at| epoch >= at + TOKEN_LIFE_SECS / 2) {
-                ideal += 1;
-                issued = Some(epoch);
-            }
-        }
-    }
+    check_calls(&requests, &mut findings);
+    let ideal = ideal_calls(&epochs);
 
     println!(
         "soak ({} mode): {} processes in {:.0?} ({} at once), {} clock jumps of {}h; {} API calls, {} ideal; \

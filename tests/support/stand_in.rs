@@ -18,7 +18,7 @@
 //! `registryIds` is answered, as ECR answers it, with the caller's own registry: one entry for
 //! [`DEFAULT_ACCOUNT`] in the request's region.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -230,37 +230,87 @@ impl Drop for StandIn {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
-    let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut headers = Vec::new();
+/// One HTTP request as read off the connection: the request line and headers, and the body.
+struct Http {
+    lines: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl Http {
+    /// Reads one request; `None` when the peer hung up or sent something unreadable.
+    fn read(reader: &mut impl BufRead) -> Option<Self> {
+        let mut lines = Vec::new();
         loop {
             let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
+            if reader.read_line(&mut line).ok()? == 0 {
+                return None;
             }
             let line = line.trim_end().to_string();
             if line.is_empty() {
                 break;
             }
-            headers.push(line);
+            lines.push(line);
         }
-        let header = |name: &str| {
-            headers.iter().skip(1).find_map(|h| {
-                let (k, v) = h.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-            })
-        };
-        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
+        let mut http = Self { lines, body: Vec::new() };
+        let length: usize = http.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        http.body = vec![0; length];
+        reader.read_exact(&mut http.body).ok()?;
+        Some(http)
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.lines.iter().skip(1).find_map(|h| {
+            let (k, v) = h.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+
+    /// The ECR, ECR Public or STS call this is, from its target, form and signature.
+    fn api_request(&self) -> Request {
+        let target = self.header("x-amz-target").unwrap_or_default();
+        let credential = self
+            .header("authorization")
+            .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split(',').next().unwrap_or("").to_string()))
+            .unwrap_or_default();
+        let scope: Vec<&str> = credential.split('/').collect();
+        let registry_ids: Vec<String> = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get("registryIds").cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        let form = form_fields(&self.body);
+        let action = form.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone());
+        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        Request {
+            target: match (target.as_str(), &action) {
+                (ECR_TARGET, _) => "ecr".into(),
+                (PUBLIC_TARGET, _) => "ecr-public".into(),
+                (_, Some(action)) => format!("sts:{action}"),
+                (other, None) => other.into(),
+            },
+            role_arn: field("RoleArn"),
+            web_identity_token: field("WebIdentityToken"),
+            serial_number: field("SerialNumber"),
+            token_code: field("TokenCode"),
+            external_id: field("ExternalId"),
+            bearer: None,
+            clock_offset: 0,
+            region: scope.get(2).unwrap_or(&"").to_string(),
+            service: scope.get(3).unwrap_or(&"").to_string(),
+            access_key: scope.first().unwrap_or(&"").to_string(),
+            registry_ids,
         }
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    while let Some(http) = Http::read(&mut reader) {
+        let header = |name: &str| http.header(name);
         let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let mut request_line = headers.first().map(String::as_str).unwrap_or_default().split(' ');
+        let mut request_line = http.lines.first().map(String::as_str).unwrap_or_default().split(' ');
         let (method, path) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
         if let Some(source) = credential_source(method, path) {
             let bearer = ["x-aws-ec2-metadata-token", "authorization", "x-amz-sso_bearer_token"]
@@ -282,38 +332,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
             }
             continue;
         }
-        let target = header("x-amz-target").unwrap_or_default();
-        let credential = header("authorization")
-            .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split(',').next().unwrap_or("").to_string()))
-            .unwrap_or_default();
-        let scope: Vec<&str> = credential.split('/').collect();
-        let registry_ids: Vec<String> = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("registryIds").cloned())
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
-        let form = form_fields(&body);
-        let action = form.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone());
-        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let request = Request {
-            target: match (target.as_str(), &action) {
-                (ECR_TARGET, _) => "ecr".into(),
-                (PUBLIC_TARGET, _) => "ecr-public".into(),
-                (_, Some(action)) => format!("sts:{action}"),
-                (other, None) => other.into(),
-            },
-            role_arn: field("RoleArn"),
-            web_identity_token: field("WebIdentityToken"),
-            serial_number: field("SerialNumber"),
-            token_code: field("TokenCode"),
-            external_id: field("ExternalId"),
-            bearer: None,
-            clock_offset: 0,
-            region: scope.get(2).unwrap_or(&"").to_string(),
-            service: scope.get(3).unwrap_or(&"").to_string(),
-            access_key: scope.first().unwrap_or(&"").to_string(),
-            registry_ids,
-        };
+        let request = http.api_request();
         let (status, extra, body, hang_up) = {
             let mut state = state.lock().unwrap();
             let request = Request { clock_offset: state.clock_offset, ..request.clone() };
