@@ -127,6 +127,9 @@ pub struct ProfileSettings {
     pub role_arn: Option<String>,
     /// `source_profile`: whose credentials assume it.
     pub source_profile: Option<String>,
+    /// `credential_source`: where the keys that assume it come from (`Environment`,
+    /// `Ec2InstanceMetadata`, `EcsContainer`), instead of a `source_profile`.
+    pub credential_source: Option<String>,
     /// `external_id`, with `role_arn`.
     pub external_id: Option<String>,
     /// `role_session_name`, with `role_arn`.
@@ -146,6 +149,7 @@ pub fn profile_settings(env: &Env, profile: &str) -> ProfileSettings {
         mfa_serial: get("mfa_serial"),
         role_arn: get("role_arn"),
         source_profile: get("source_profile"),
+        credential_source: get("credential_source"),
         external_id: get("external_id"),
         role_session_name: get("role_session_name"),
         duration_seconds: get("duration_seconds").and_then(|d| d.parse().ok()),
@@ -369,6 +373,7 @@ impl Identity {
                     hash_section(&mut hasher, "config", &header, config.section(&header));
                 }
             }
+            hash_source_variables(&mut hasher, env, profile_override, value(config_section, "credential_source"));
             next = value(config_section, "source_profile")
                 .or_else(|| value(credentials_section, "source_profile"))
                 .map(str::to_string);
@@ -403,6 +408,29 @@ impl Identity {
         match &self.empty_endpoint_in {
             Some(profile) => Err(Error::EmptyEndpoint { registry: registry.to_string(), profile: profile.clone() }),
             None => Ok(()),
+        }
+    }
+}
+
+/// The environment variables a profile's `credential_source` reads its keys from (the metadata
+/// service's are never left out of the fingerprint).
+fn source_variables(credential_source: &str) -> &'static [&'static str] {
+    match credential_source {
+        "Environment" => &["AWS_ACCESS_KEY_ID"],
+        "EcsContainer" => &["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        _ => &[],
+    }
+}
+
+/// Puts back the variables that a rule's profile (`profile_override`) left out of the fingerprint
+/// (the environment's credentials, which the rule must win over) where a section of the profile's
+/// chain takes its keys from them (`credential_source`): without them, two callers with different
+/// keys would share one token.
+fn hash_source_variables(hasher: &mut Sha256, env: &Env, profile_override: Option<&str>, source: Option<&str>) {
+    let Some(source) = source.filter(|_| profile_override.is_some()) else { return };
+    for name in source_variables(source) {
+        if let Some(v) = env.get(name) {
+            hasher.update(format!("source {name}={v}\n"));
         }
     }
 }
@@ -587,6 +615,36 @@ aws_secret_access_key = default-secret
         assert_ne!(a.fingerprint, b.fingerprint);
         assert_ne!(a.fingerprint, node.fingerprint);
         assert_eq!(a.fingerprint, node.for_role("arn:aws:iam::111111111111:role/a").fingerprint);
+    }
+
+    #[test]
+    fn a_rules_profile_keeps_the_keys_its_credential_source_reads_and_no_others() {
+        let config = "[profile env]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Environment\n\
+                      [profile ecs]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = EcsContainer\n\
+                      [profile keys]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n";
+        let home = Home::new(config, "[base]\naws_access_key_id = AKIABASE\n");
+        let rule = |profile: &str| Rule {
+            line: 1,
+            host_pattern: None,
+            account: None,
+            profile: Some(profile.to_string()),
+            role: None,
+        };
+        let fingerprint = |profile: &str, vars: &[(&str, &str)]| {
+            let mut env: Env = vars.iter().copied().collect();
+            env.set("HOME", home.dir.path().to_str().unwrap());
+            Identity::load_for(&env, Some(rule(profile)), None).fingerprint
+        };
+        let (key_a, key_b) = (("AWS_ACCESS_KEY_ID", "AKIAA"), ("AWS_ACCESS_KEY_ID", "AKIAB"));
+        assert_ne!(fingerprint("env", &[key_a]), fingerprint("env", &[key_b]));
+        let (uri_a, uri_b) = (
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/a"),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/b"),
+        );
+        assert_ne!(fingerprint("ecs", &[uri_a]), fingerprint("ecs", &[uri_b]));
+        // Keys in the environment neither sign for a source_profile nor for the container source.
+        assert_eq!(fingerprint("keys", &[key_a]), fingerprint("keys", &[key_b]));
+        assert_eq!(fingerprint("ecs", &[key_a]), fingerprint("ecs", &[key_b]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Who signs a token request, decided on a cache miss only: the default credential chain, a
 //! rule's profile (built from the shared files alone, so that keys in the environment do not
-//! win), a service account's role (kubelet), or an MFA session; and a rule's role assumed on top.
+//! win) or `AWS_PROFILE`'s when it assumes a role with those keys, a service account's role
+//! (kubelet), or an MFA session; and a rule's role assumed on top.
 //!
 //! A profile with `mfa_serial` is not left to the SDK, which ignores that key: its session comes
 //! from `mfa.rs`, which asks for the code once and shares the session with the AWS CLI.
@@ -26,6 +27,19 @@ pub fn mfa_settings(identity: &Identity, env: &Env) -> Option<ProfileSettings> {
     settings.mfa_serial.is_some().then_some(settings)
 }
 
+/// Whether `AWS_PROFILE` names a profile that assumes a role with the keys in the environment
+/// (`role_arn` with `credential_source = Environment`). The default chain reads those keys before
+/// any profile and would sign with them directly, never assuming the role (the AWS CLI does the
+/// same unless `--profile` names the profile, which a credential helper cannot be given; the Go
+/// helper's issue #181): such a profile is used as a rule's profile is, whatever the chain's order.
+fn assumes_role_with_environment_keys(identity: &Identity, env: &Env) -> bool {
+    if env.get("AWS_PROFILE").is_none() {
+        return false;
+    }
+    let settings = identity::profile_settings(env, &identity.profile);
+    settings.role_arn.is_some() && settings.credential_source.as_deref() == Some("Environment")
+}
+
 /// Decides who signs the request for `registry`, asking for an MFA code (or reading a cached
 /// session) when the profile in use has `mfa_serial`.
 pub fn choose<A: Aws>(
@@ -43,6 +57,9 @@ pub fn choose<A: Aws>(
     let base = match (mfa_settings(identity, world.env), rule.and_then(|r| r.profile.clone())) {
         (Some(settings), _) => Base::Session(mfa::session(&identity.profile, &settings, registry, identity, world)?),
         (None, Some(profile)) => Base::Profile(profile),
+        (None, None) if assumes_role_with_environment_keys(identity, world.env) => {
+            Base::Profile(identity.profile.clone())
+        }
         (None, None) => Base::DefaultChain,
     };
     Ok(Principal { base, role: rule.and_then(|r| r.role.clone()), rule: describe })
