@@ -9,12 +9,16 @@
 //! | web identity (IRSA, GitHub or GitLab OIDC)    | `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`             |
 //! | IAM Identity Center                           | an `sso_session` profile and the token `aws sso login` leaves |
 //! | `credential_process`                          | a profile naming a program                                |
+//! | a role over any of the first two, or over keys in the environment | a profile with `role_arn` and `credential_source` |
+//!
+//! A `credential_source` profile assumes its role with the source's keys: the AssumeRole call is
+//! signed by the source, the ECR call by the role, and the role has a cache entry of its own.
 
 mod support;
 
 use sha1::{Digest, Sha1};
 use support::stand_in::{IMDS_SESSION_TOKEN, StandIn, access_key_for_role, access_key_for_source};
-use support::{HOST, Sandbox, unix_now};
+use support::{HOST, SECRET_KEY, Sandbox, unix_now};
 
 /// A sandbox with no keys anywhere, every AWS endpoint at the stand-in.
 fn keyless(stand_in: &StandIn) -> Sandbox {
@@ -164,4 +168,135 @@ fn credential_process_signs_and_is_not_run_on_a_hit() {
     sandbox.set("AWS_PROFILE", "proc");
     first_signed_by_then_hits(&stand_in, &sandbox, "AKIDPROCESS");
     assert_eq!(std::fs::read_to_string(&marker).unwrap().lines().count(), 1, "credential_process ran on a hit");
+}
+
+/// The role the `credential_source` profiles assume.
+const SOURCED_ROLE: &str = "arn:aws:iam::123456789012:role/ecr-pull";
+
+/// A sandbox whose `AWS_PROFILE` assumes [`SOURCED_ROLE`] with the keys of `credential_source`.
+fn role_over(stand_in: &StandIn, credential_source: &str) -> Sandbox {
+    let mut sandbox = keyless(stand_in);
+    sandbox.write_home_file(
+        ".aws/config",
+        &format!("[profile ecr]\nrole_arn = {SOURCED_ROLE}\ncredential_source = {credential_source}\n"),
+    );
+    sandbox.set("AWS_PROFILE", "ecr");
+    sandbox
+}
+
+/// Points the metadata service at the stand-in, for this sandbox alone.
+fn with_imds(sandbox: &mut Sandbox, stand_in: &StandIn) {
+    sandbox.unset("AWS_EC2_METADATA_DISABLED");
+    sandbox.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", &stand_in.url());
+}
+
+/// A get through the role profile assumes the role once, signed by `source_key`, signs ECR with the
+/// role's keys and leaves one cache entry; the same source without the profile is another identity,
+/// with an entry and a token of its own.
+fn assumes_the_role_with(stand_in: &StandIn, sandbox: &mut Sandbox, source_key: &str) {
+    let requests = first_signed_by_then_hits(stand_in, sandbox, &access_key_for_role(SOURCED_ROLE));
+    let assume: Vec<_> = requests.iter().filter(|r| r.target == "sts:AssumeRole").collect();
+    assert_eq!(assume.len(), 1, "{requests:?}");
+    assert_eq!((assume[0].access_key.as_str(), assume[0].role_arn.as_deref()), (source_key, Some(SOURCED_ROLE)));
+    assert_eq!(sandbox.cache_entries().len(), 1);
+    let role_token = sandbox.get(HOST).secret();
+
+    sandbox.unset("AWS_PROFILE");
+    first_signed_by_then_hits(stand_in, sandbox, source_key);
+    assert_ne!(sandbox.get(HOST).secret(), role_token, "the source alone got the role's token");
+    assert_eq!(sandbox.cache_entries().len(), 2);
+    sandbox.set("AWS_PROFILE", "ecr");
+    assert_eq!(sandbox.get(HOST).secret(), role_token, "the role's token is still its own");
+}
+
+#[test]
+fn credential_source_environment_assumes_the_role_with_the_keys_in_the_environment() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over(&stand_in, "Environment");
+    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDENVSOURCE");
+    sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    assumes_the_role_with(&stand_in, &mut sandbox, "AKIDENVSOURCE");
+
+    // Other keys in the environment are another caller: a miss, AssumeRole signed by them.
+    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDOTHERSOURCE");
+    let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_role(SOURCED_ROLE));
+    let signers: Vec<_> = requests.iter().filter(|r| r.target == "sts:AssumeRole").map(|r| &r.access_key).collect();
+    assert_eq!(signers, ["AKIDOTHERSOURCE"], "{requests:?}");
+    assert_eq!(sandbox.cache_entries().len(), 3);
+}
+
+#[test]
+fn credential_source_ec2_instance_metadata_assumes_the_role_with_the_instance_role() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over(&stand_in, "Ec2InstanceMetadata");
+    with_imds(&mut sandbox, &stand_in);
+    assumes_the_role_with(&stand_in, &mut sandbox, &access_key_for_source("imds"));
+}
+
+#[test]
+fn credential_source_ecs_container_assumes_the_role_with_the_endpoints_keys() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over(&stand_in, "EcsContainer");
+    sandbox.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &format!("{}/container-credentials/v1", stand_in.url()));
+    assumes_the_role_with(&stand_in, &mut sandbox, &access_key_for_source("container"));
+}
+
+/// A get whose source has no keys: the not-found line, one line on stderr naming the profile and
+/// the source, no secret, and no call to STS or ECR.
+fn fails_without_source_keys(stand_in: &StandIn, sandbox: &Sandbox, names_the_source: &str) {
+    let run = sandbox.get(HOST);
+    run.assert_one_line_failure();
+    assert_eq!(run.stdout.trim(), support::NOT_FOUND, "{run:?}");
+    assert!(run.stderr.contains("(profile \"ecr\")"), "{run:?}");
+    let calls: Vec<_> = stand_in.requests().into_iter().filter(|r| !r.target.starts_with("source:")).collect();
+    assert!(calls.is_empty(), "{calls:?}");
+    assert!(sandbox.cache_entries().is_empty());
+    assert!(run.stderr.contains(names_the_source), "{run:?}");
+}
+
+#[test]
+fn credential_source_environment_without_keys_fails_in_one_line() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over(&stand_in, "Environment");
+    // A secret key alone is no credentials, and must not be shown.
+    sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    fails_without_source_keys(&stand_in, &sandbox, "environment variable not set");
+}
+
+#[test]
+fn credential_source_whose_metadata_service_or_container_endpoint_has_no_keys_fails_in_one_line() {
+    let stand_in = StandIn::start();
+    stand_in.sources_without_keys();
+    let mut sandbox = role_over(&stand_in, "Ec2InstanceMetadata");
+    with_imds(&mut sandbox, &stand_in);
+    fails_without_source_keys(&stand_in, &sandbox, "404 from IMDS");
+    assert!(targets(&stand_in.requests()).contains(&"source:imds"), "the metadata service was not asked");
+
+    let stand_in = StandIn::start();
+    stand_in.sources_without_keys();
+    let mut sandbox = role_over(&stand_in, "EcsContainer");
+    sandbox.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &format!("{}/container-credentials/v1", stand_in.url()));
+    fails_without_source_keys(&stand_in, &sandbox, "HTTP credential provider");
+    assert_eq!(targets(&stand_in.requests()), ["source:container"]);
+}
+
+#[test]
+fn a_rules_credential_source_profile_keeps_a_cache_entry_per_source() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over(&stand_in, "Environment");
+    sandbox.unset("AWS_PROFILE");
+    sandbox.write_home_file(
+        ".config/ecr-login/config.toml",
+        "[[registry]]\naccount = \"123456789012\"\nprofile = \"ecr\"\n",
+    );
+    sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    for (n, key) in ["AKIDENVSOURCE", "AKIDOTHERSOURCE"].into_iter().enumerate() {
+        // A rule's profile leaves the environment's keys out of the identity, but this profile's
+        // source is those keys: other keys must not be served the first keys' token.
+        sandbox.set("AWS_ACCESS_KEY_ID", key);
+        let requests = first_signed_by_then_hits(&stand_in, &sandbox, &access_key_for_role(SOURCED_ROLE));
+        let signers: Vec<_> = requests.iter().filter(|r| r.target == "sts:AssumeRole").map(|r| &r.access_key).collect();
+        assert_eq!(signers, [key], "{requests:?}");
+        assert_eq!(sandbox.cache_entries().len(), n + 1);
+    }
 }

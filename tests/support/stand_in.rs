@@ -104,6 +104,9 @@ struct State {
     /// Whether every ECR token carries the same password (`<account>-token-0`), so that a real
     /// registry set up with it keeps accepting the tokens a refresh brings.
     same_password: bool,
+    /// Whether the credential sources answer 404 where their keys would be, as the metadata
+    /// service does on an instance without a role (the IMDSv2 session token is still handed out).
+    sources_without_keys: bool,
     /// Seconds added to the real clock for the tokens' expiry: the soak moves time forward for
     /// the helpers (libfaketime) and for the stand-in together.
     clock_offset: i64,
@@ -134,6 +137,7 @@ impl StandIn {
             denied: Vec::new(),
             delay: Duration::ZERO,
             same_password: false,
+            sources_without_keys: false,
             clock_offset: 0,
             requests: Vec::new(),
         }));
@@ -183,6 +187,11 @@ impl StandIn {
     /// token that replaces an expired one.
     pub fn same_password(&self) {
         self.state.lock().unwrap().same_password = true;
+    }
+
+    /// Makes every following credential source request answer 404 instead of keys.
+    pub fn sources_without_keys(&self) {
+        self.state.lock().unwrap().sources_without_keys = true;
     }
 
     /// Moves the stand-in's clock `seconds` ahead of the real one for the following tokens.
@@ -303,6 +312,29 @@ impl Http {
     }
 }
 
+/// Records a credential source request and answers it: keys, or 404 once told
+/// [`StandIn::sources_without_keys`].
+fn answer_source(http: &Http, source: &str, path: &str, state: &Mutex<State>) -> String {
+    let bearer = ["x-aws-ec2-metadata-token", "authorization", "x-amz-sso_bearer_token"]
+        .iter()
+        .find_map(|name| http.header(name));
+    let without_keys = {
+        let mut state = state.lock().unwrap();
+        state.requests.push(Request { target: format!("source:{source}"), bearer, ..Request::default() });
+        state.sources_without_keys
+    };
+    let (status, extra, body) = if without_keys && source != "imds-token" {
+        (404, String::new(), String::new())
+    } else {
+        respond_source(source, path)
+    };
+    format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+        if status == 200 { "OK" } else { "Error" },
+        body.len()
+    )
+}
+
 fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else { return };
@@ -313,20 +345,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: bool) {
         let mut request_line = http.lines.first().map(String::as_str).unwrap_or_default().split(' ');
         let (method, path) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
         if let Some(source) = credential_source(method, path) {
-            let bearer = ["x-aws-ec2-metadata-token", "authorization", "x-amz-sso_bearer_token"]
-                .iter()
-                .find_map(|name| header(name));
-            state.lock().unwrap().requests.push(Request {
-                target: format!("source:{source}"),
-                bearer,
-                ..Request::default()
-            });
-            let (status, extra, body) = respond_source(source, path);
-            let response = format!(
-                "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n{body}",
-                if status == 200 { "OK" } else { "Error" },
-                body.len()
-            );
+            let response = answer_source(&http, source, path, state);
             if writer.write_all(response.as_bytes()).is_err() || close {
                 return;
             }
