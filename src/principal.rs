@@ -13,7 +13,7 @@ mod cli_cache;
 pub(crate) mod mfa;
 mod terminal;
 
-pub use choose::{choose, mfa_settings};
+pub use choose::{chain_base, choose, mfa_settings};
 // The fuzz targets read and write the AWS CLI's session files.
 #[cfg(any(test, fuzzing))]
 pub(crate) use cli_cache::{decode_session, encode_session};

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::aws::{Aws, Base, FetchRequest, Principal, Target};
+use crate::aws::{Aws, FetchRequest, Principal, Target};
 use crate::cache::Cache;
 use crate::env::Env;
 use crate::error::Error;
@@ -194,7 +194,8 @@ fn stale_or<A>(
 /// The caller's own registry in `region`, for `list` on a cold cache: ECR's answer to
 /// GetAuthorizationToken without `registryIds` names it. Asked once per identity and region however
 /// many processes list at the same time (the later ones find it cached), within
-/// [`DEFAULT_REGISTRY_TIMEOUT`], signed by the default chain (never an MFA prompt: `list` is no
+/// [`DEFAULT_REGISTRY_TIMEOUT`], signed by the default chain or the role its profile assumes with
+/// the environment's keys ([`principal::chain_base`]; never an MFA prompt: `list` is no
 /// place for one), and its token cached under its host as a `get` caches it, so that the `get`
 /// that follows is a hit. `serves` says whether this identity is the one a `get` of a registry
 /// uses (no configuration rule selects it); a registry it does not serve is named but not cached.
@@ -239,7 +240,7 @@ pub fn default_registry<A: Aws>(
     }
 
     identity.check_endpoints(&format!("the default registry of {region}"))?;
-    let principal = Principal { base: Base::DefaultChain, role: None, rule: None };
+    let principal = Principal { base: principal::chain_base(identity, world.env), role: None, rule: None };
     let remaining = deadline.saturating_duration_since(Instant::now());
     let target = Target::Default { region };
     if remaining.is_zero() {

@@ -184,6 +184,15 @@ fn role_over(stand_in: &StandIn, credential_source: &str) -> Sandbox {
     sandbox
 }
 
+/// A sandbox whose `AWS_PROFILE` assumes [`SOURCED_ROLE`] with the keys `AKIDENVSOURCE` of the
+/// environment.
+fn role_over_environment_keys(stand_in: &StandIn) -> Sandbox {
+    let mut sandbox = role_over(stand_in, "Environment");
+    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDENVSOURCE");
+    sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    sandbox
+}
+
 /// Points the metadata service at the stand-in, for this sandbox alone.
 fn with_imds(sandbox: &mut Sandbox, stand_in: &StandIn) {
     sandbox.unset("AWS_EC2_METADATA_DISABLED");
@@ -212,9 +221,7 @@ fn assumes_the_role_with(stand_in: &StandIn, sandbox: &mut Sandbox, source_key: 
 #[test]
 fn credential_source_environment_assumes_the_role_with_the_keys_in_the_environment() {
     let stand_in = StandIn::start();
-    let mut sandbox = role_over(&stand_in, "Environment");
-    sandbox.set("AWS_ACCESS_KEY_ID", "AKIDENVSOURCE");
-    sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    let mut sandbox = role_over_environment_keys(&stand_in);
     assumes_the_role_with(&stand_in, &mut sandbox, "AKIDENVSOURCE");
 
     // Other keys in the environment are another caller: a miss, AssumeRole signed by them.
@@ -299,4 +306,18 @@ fn a_rules_credential_source_profile_keeps_a_cache_entry_per_source() {
         assert_eq!(signers, [key], "{requests:?}");
         assert_eq!(sandbox.cache_entries().len(), n + 1);
     }
+}
+
+#[test]
+fn a_cold_list_asks_for_the_own_registry_as_the_role_over_environment_keys() {
+    let stand_in = StandIn::start();
+    let mut sandbox = role_over_environment_keys(&stand_in);
+    sandbox.set("AWS_REGION", "us-east-1");
+    let run = sandbox.run(&["list"], b"unused");
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert!(run.stdout.contains(HOST), "{run:?}");
+    // The token it caches is the role's, as a get of that registry would have fetched it.
+    assert_eq!(stand_in.ecr_signers(), [access_key_for_role(SOURCED_ROLE)]);
+    sandbox.get(HOST).assert_clean_success();
+    assert_eq!(stand_in.calls(), 1);
 }

@@ -40,6 +40,16 @@ fn assumes_role_with_environment_keys(identity: &Identity, env: &Env) -> bool {
     settings.role_arn.is_some() && settings.credential_source.as_deref() == Some("Environment")
 }
 
+/// Who signs for the caller when no rule, MFA session or service account decides it: the default
+/// chain, or `AWS_PROFILE`'s profile when it assumes a role with the environment's keys.
+pub fn chain_base(identity: &Identity, env: &Env) -> Base {
+    if assumes_role_with_environment_keys(identity, env) {
+        Base::Profile(identity.profile.clone())
+    } else {
+        Base::DefaultChain
+    }
+}
+
 /// Decides who signs the request for `registry`, asking for an MFA code (or reading a cached
 /// session) when the profile in use has `mfa_serial`.
 pub fn choose<A: Aws>(
@@ -57,10 +67,7 @@ pub fn choose<A: Aws>(
     let base = match (mfa_settings(identity, world.env), rule.and_then(|r| r.profile.clone())) {
         (Some(settings), _) => Base::Session(mfa::session(&identity.profile, &settings, registry, identity, world)?),
         (None, Some(profile)) => Base::Profile(profile),
-        (None, None) if assumes_role_with_environment_keys(identity, world.env) => {
-            Base::Profile(identity.profile.clone())
-        }
-        (None, None) => Base::DefaultChain,
+        (None, None) => chain_base(identity, world.env),
     };
     Ok(Principal { base, role: rule.and_then(|r| r.role.clone()), rule: describe })
 }
