@@ -207,7 +207,18 @@ fn assumes_the_role_with(stand_in: &StandIn, sandbox: &mut Sandbox, source_key: 
     let assume: Vec<_> = requests.iter().filter(|r| r.target == "sts:AssumeRole").collect();
     assert_eq!(assume.len(), 1, "{requests:?}");
     assert_eq!((assume[0].access_key.as_str(), assume[0].role_arn.as_deref()), (source_key, Some(SOURCED_ROLE)));
-    assert_eq!(sandbox.cache_entries().len(), 1);
+    let entries = sandbox.cache_entries();
+    assert_eq!(entries.len(), 1);
+    // The entry keeps the ECR token, private, and none of the keys that bought it.
+    let entry = std::fs::read_to_string(&entries[0]).unwrap();
+    for secret in [SECRET_KEY, "stand-in-secret", "stand-in-session", "imds-secret", "container-secret"] {
+        assert!(!entry.contains(secret), "{secret} in {entry}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&entries[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let role_token = sandbox.get(HOST).secret();
 
     sandbox.unset("AWS_PROFILE");
