@@ -332,3 +332,25 @@ fn a_cold_list_asks_for_the_own_registry_as_the_role_over_environment_keys() {
     sandbox.get(HOST).assert_clean_success();
     assert_eq!(stand_in.calls(), 1);
 }
+
+#[test]
+fn credential_source_environment_behind_mfa_asks_for_the_code_and_assumes_the_role_with_the_keys() {
+    let stand_in = StandIn::start();
+    stand_in.require_mfa();
+    let sandbox = role_over_environment_keys(&stand_in);
+    let serial = "arn:aws:iam::123456789012:mfa/ci";
+    sandbox.write_home_file(
+        ".aws/config",
+        &format!("[profile ecr]\nrole_arn = {SOURCED_ROLE}\ncredential_source = Environment\nmfa_serial = {serial}\n"),
+    );
+    let login = support::answering_prompts("123456", &sandbox.env, &[support::BINARY, "login", HOST]);
+    let terminal = support::run_command(login, b"");
+    assert_eq!(terminal.code, 0, "{terminal:?}");
+    let sts = stand_in.sts_requests();
+    let assumed: Vec<_> = sts
+        .iter()
+        .map(|r| (r.target.as_str(), r.access_key.as_str(), r.role_arn.as_deref(), r.token_code.as_deref()))
+        .collect();
+    assert_eq!(assumed, [("sts:AssumeRole", "AKIDENVSOURCE", Some(SOURCED_ROLE), Some("123456"))]);
+    assert_eq!(stand_in.ecr_signers(), [access_key_for_role(SOURCED_ROLE)]);
+}

@@ -16,10 +16,12 @@ use crate::world::World;
 
 /// The settings of the profile in use when its `mfa_serial` asks for a code: a rule's profile,
 /// or the one the default chain reaches (`identity.profile`) when no keys in the environment come
-/// first. `None` when no MFA code is needed.
+/// first, or `AWS_PROFILE`'s when it assumes its role with those keys (its session is then
+/// started with them). `None` when no MFA code is needed.
 pub fn mfa_settings(identity: &Identity, env: &Env) -> Option<ProfileSettings> {
     let rule_profile = identity.rule.as_ref().is_some_and(|r| r.profile.is_some());
-    if !rule_profile && env.get("AWS_ACCESS_KEY_ID").is_some() {
+    let keys_come_first = env.get("AWS_ACCESS_KEY_ID").is_some() && !assumes_role_with_environment_keys(identity, env);
+    if !rule_profile && keys_come_first {
         return None;
     }
     // A rule's profile is `identity.profile` (`Identity::load_for`).
