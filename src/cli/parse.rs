@@ -2,7 +2,6 @@
 //! action, the kubelet provider, `doctor` or `configure`. A hand parser: the protocol is one word,
 //! and a cache hit must not pay for more.
 
-// TEMP until doctor uses crate::version directly.
 use super::configure::{self, Client};
 use super::docker::Action;
 use super::kubelet;
