@@ -7,6 +7,7 @@
 //! ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
 //! sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //! classify.rs  SDK errors and times into ours
+//! attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
 //! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
 //! resolve.rs   the static build's own name resolution (no glibc NSS)
 //! seam.rs      the trait Aws and the words it speaks; names no AWS crate
@@ -15,6 +16,7 @@
 //! Only this folder names AWS crates. A cache hit never reaches it: the token path calls the seam
 //! on a miss only, so the SDK's configuration and the async runtime start only then.
 
+mod attempts;
 mod classify;
 mod ecr;
 mod probe;

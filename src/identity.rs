@@ -105,6 +105,9 @@ pub struct Identity {
     pub rule: Option<Rule>,
     /// The configuration file the rule is in, to describe it.
     pub config_path: Option<PathBuf>,
+    /// The profiles whose sections went into the fingerprint: the selected one, then each
+    /// `source_profile` it leads to.
+    pub chain: Vec<String>,
 }
 
 /// Environment variables that carry credentials, which a rule's profile overrides.
@@ -117,6 +120,12 @@ const CREDENTIAL_VARIABLES: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 ];
+
+/// Whether the variable `name` is left out of the fingerprint because a rule's profile is in use
+/// (`rule_profile`), which must win over credentials and a profile chosen in the environment.
+fn overridden_by_rule(name: &str, rule_profile: bool) -> bool {
+    rule_profile && (CREDENTIAL_VARIABLES.contains(&name) || name == "AWS_PROFILE" || name == "AWS_DEFAULT_PROFILE")
+}
 
 /// What a profile's section says about how its credentials are made, for the MFA step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -326,9 +335,7 @@ impl Identity {
             hasher.update(format!("env AWS_PROFILE={profile}\n"));
         }
         for name in IDENTITY_VARIABLES {
-            let overridden = profile_override.is_some()
-                && (CREDENTIAL_VARIABLES.contains(name) || *name == "AWS_PROFILE" || *name == "AWS_DEFAULT_PROFILE");
-            if let (Some(v), false) = (env.get(name), overridden) {
+            if let (Some(v), false) = (env.get(name), overridden_by_rule(name, profile_override.is_some())) {
                 hasher.update(format!("env {name}={v}\n"));
             }
         }
@@ -394,7 +401,23 @@ impl Identity {
             empty_endpoint_in,
             rule: None,
             config_path: None,
+            chain: seen,
         }
+    }
+
+    /// What the fingerprint was made of, by name only (never a value), for the `ECR_LOGIN_DEBUG`
+    /// trace: the variables set, the profile chain, and the rule.
+    pub fn fingerprint_inputs(&self, env: &Env) -> String {
+        let rule_profile = self.rule.as_ref().is_some_and(|r| r.profile.is_some());
+        let variables: Vec<&str> = IDENTITY_VARIABLES
+            .iter()
+            .copied()
+            .filter(|name| env.get(name).is_some())
+            .filter(|name| !overridden_by_rule(name, rule_profile))
+            .collect();
+        let variables = if variables.is_empty() { "none".to_string() } else { variables.join(", ") };
+        let rule = self.rule_description().map_or_else(String::new, |r| format!("; {r}"));
+        format!("variables {variables}; profiles {}{rule}", self.chain.join(" -> "))
     }
 
     /// Refuses, before any AWS call, a profile chain with an empty `endpoint_url` (see

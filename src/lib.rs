@@ -39,6 +39,7 @@
 //!     ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
 //!     sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //!     classify.rs  SDK errors and times into ours
+//!     attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
 //!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
 //!     resolve.rs   the static build's own name resolution (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
@@ -48,8 +49,9 @@
 //!   config/        the configuration file
 //!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
+//!   world.rs       World (env, clock, cache dir, Aws, trace) and Streams (bounded stdin, reporting)
+//!   trace.rs       the ECR_LOGIN_DEBUG trace: one line per decision, on stderr or to a private file
 //!   files.rs       atomic writes, private files and dirs, lock classes, ownership checks, no-follow
-//!   world.rs       World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
 //!   token.rs       AuthToken, decoding AWS:password, freshness with an injected clock
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
@@ -114,6 +116,7 @@ mod registry;
 mod secret;
 mod token;
 mod tokens;
+mod trace;
 mod version;
 mod world;
 
@@ -127,6 +130,7 @@ pub use crate::cache::base_dir as cache_dir;
 pub use crate::env::Env;
 pub use crate::registry::parse as parse_registry;
 pub use crate::token::{UnixSeconds, format_utc};
+pub use crate::trace::Trace;
 pub use crate::world::{Streams, World};
 
 use crate::cli::docker::{self, Action};
@@ -150,6 +154,10 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Ok(command) => command,
         Err(e) => return streams.fail_on_stderr(&e),
     };
+    world.trace.note(|| {
+        let args: Vec<String> = args.iter().take(MAX_ARGS_QUOTED).map(|a| quote(a)).collect();
+        format!("{}; run as {} {}", version::version_line(), quote(program), args.join(" "))
+    });
     match command {
         Command::Protocol(Action::Get) => docker::get(streams, world),
         Command::Protocol(action @ (Action::Store | Action::Erase)) => docker::store_or_erase(action, streams, world),

@@ -94,12 +94,45 @@ pub fn token_for<A: Aws>(
     world: &World<'_, A>,
 ) -> Served {
     let mut warnings = Vec::new();
+    let trace = &world.trace;
+    trace.note(|| {
+        format!(
+            "identity: fingerprint {} from {}",
+            identity.fingerprint.as_str(),
+            identity.fingerprint_inputs(world.env)
+        )
+    });
     let cache = open_cache(world, identity).unwrap_or_else(|untrusted| {
         warnings.push(untrusted.to_string());
         None
     });
+    trace.note(|| match &cache {
+        Some(cache) => format!("cache: {}", cache.entry_path(registry.host()).display()),
+        None if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() => "cache: off (AWS_ECR_DISABLE_CACHE)".into(),
+        None => "cache: none (no cache directory, or one that cannot be trusted)".into(),
+    });
     let token = fresh_or_fetched(registry, identity, web_identity, cache.as_ref(), world, &mut warnings);
+    trace.note(|| match &token {
+        Ok(token) => format!("served: a token valid until {}", token::format_utc(token.expires_at)),
+        Err(e) => format!("failed: {e}"),
+    });
     Served { token, warnings }
+}
+
+/// The cache's state for `host` at `now`, for the trace: a hit, a stale entry, or a miss, and why.
+fn cache_state(cached: Option<&AuthToken>, now: UnixSeconds) -> String {
+    let Some(token) = cached else { return "miss: no usable entry".into() };
+    match token.freshness(now) {
+        Freshness::Fresh => format!("hit: fresh until {}", token::format_utc(token.refresh_at())),
+        Freshness::DueForRefresh => format!(
+            "stale: past half its life since {}; refreshing, and serving it until {} if that fails",
+            token::format_utc(token.refresh_at()),
+            token::format_utc(token.usable_until())
+        ),
+        Freshness::Unusable => {
+            format!("miss: the entry expired (or is about to) at {}", token::format_utc(token.expires_at))
+        }
+    }
 }
 
 fn fresh_or_fetched<A: Aws>(
@@ -113,6 +146,7 @@ fn fresh_or_fetched<A: Aws>(
     let host = registry.host();
     let is_fresh = |t: &AuthToken| t.freshness((world.now)()) == Freshness::Fresh;
     let cached = cache.and_then(|c| c.read(host));
+    world.trace.note(|| format!("cache: {}", cache_state(cached.as_ref(), (world.now)())));
     if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
         return Ok(token.clone());
     }
@@ -123,24 +157,31 @@ fn fresh_or_fetched<A: Aws>(
         Ok(principal) => principal,
         Err(error) => return stale_or(error, cached, host, world, warnings),
     };
+    world.trace.note(|| format!("signer: {}", principal.describe()));
     let timeout = fetch_timeout(world.env)?;
     let deadline = Instant::now() + timeout;
     // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
     // fresh token already. A holder that is stuck or stopped must not cost us the whole deadline:
     // past a bounded wait we fetch without the lock.
     let lock_deadline = Instant::now() + (timeout / LOCK_WAIT_SHARE).min(LOCK_WAIT_MAX);
-    let _lock = cache.and_then(|c| match c.lock(host, lock_deadline) {
+    let waited = Instant::now();
+    let lock = cache.and_then(|c| match c.lock(host, lock_deadline) {
         Ok(lock) => lock,
         Err(e) => {
             warnings.push(format!("{e}; fetching without the lock"));
             None
         }
     });
+    world.trace.note(|| {
+        let held = if lock.is_some() { "held" } else { "not held (none, unsupported, or waited out)" };
+        format!("lock: {held} after {} ms", waited.elapsed().as_millis())
+    });
     let cached = match cache {
         Some(c) => c.read(host),
         None => cached,
     };
     if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
+        world.trace.note(|| "cache: another process stored a fresh token while we waited".into());
         return Ok(token.clone());
     }
 
@@ -245,7 +286,7 @@ pub fn default_registry<A: Aws>(
     if remaining.is_zero() {
         return Err(Error::TimedOut { registry: target.label(), after: timeout });
     }
-    let request = FetchRequest { target, identity, timeout: remaining, principal: &principal };
+    let request = FetchRequest { target, identity, timeout: remaining, principal: &principal, trace: &world.trace };
     let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
         Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: timeout },
         other => other,
@@ -300,8 +341,16 @@ pub fn fetch<A: Aws>(
     {
         return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
-    let request = FetchRequest { target: Target::Registry(registry), identity, timeout, principal };
-    let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
+    let request =
+        FetchRequest { target: Target::Registry(registry), identity, timeout, principal, trace: &world.trace };
+    world.trace.note(|| format!("fetch: {host}, deadline {} ms", timeout.as_millis()));
+    let started = Instant::now();
+    let issued = block_on(world.aws.fetch(request))?;
+    world.trace.note(|| match &issued {
+        Ok(tokens) => format!("fetch: {} token(s) in {} ms", tokens.len(), started.elapsed().as_millis()),
+        Err(e) => format!("fetch: failed in {} ms: {e}", started.elapsed().as_millis()),
+    });
+    let issued = issued.map_err(|e| match e {
         // Report the deadline the user set, not what was left of it after waiting for a lock.
         Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
         other => other,
@@ -405,8 +454,13 @@ mod tests {
         let aws = FakeAws::default();
         let env: Env = [("AWS_ACCESS_KEY_ID", "AKIDUNIT")].into_iter().collect();
         let clock = || T0;
-        let world =
-            crate::world::World { env: &env, cache_dir: Some(dir.path().to_path_buf()), now: &clock, aws: &aws };
+        let world = crate::world::World {
+            env: &env,
+            cache_dir: Some(dir.path().to_path_buf()),
+            now: &clock,
+            aws: &aws,
+            trace: crate::trace::Trace::off(),
+        };
         let identity = crate::identity::Identity::load(&env);
         let result = super::default_registry("../../x", &identity, |_| true, &world, &mut Vec::new());
         assert!(matches!(result, Err(crate::error::Error::BadSetting { .. })), "{result:?}");

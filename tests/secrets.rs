@@ -1,6 +1,7 @@
 //! The secrets audit: every command and failure path runs with sentinel secrets, under umask 022
-//! and 000, with `RUST_LOG=trace` and `RUST_BACKTRACE=full` (in case a dependency ever logs), and
-//! every stdout, every stderr and every file the helper wrote is searched for them.
+//! and 000, with `RUST_LOG=trace` and `RUST_BACKTRACE=full` (in case a dependency ever logs) and
+//! our own trace on (`ECR_LOGIN_DEBUG`: on stderr under 022, into a file under 000), and every
+//! stdout, every stderr and every file the helper wrote is searched for them.
 //!
 //! | sentinel                      | where it may appear                                           |
 //! |-------------------------------|---------------------------------------------------------------|
@@ -181,9 +182,22 @@ fn no_secret_reaches_an_output_or_a_file_other_than_its_own_under_any_umask() {
     let mut checked = (0, 0);
     for umask in [0o022, 0o000] {
         let stand_in = StandIn::start();
-        let sandbox = sandbox(&stand_in);
+        let mut sandbox = sandbox(&stand_in);
+        let trace_file = sandbox.dir.path().join("debug.log");
+        let trace_to = if umask == 0o022 { "1".to_string() } else { trace_file.display().to_string() };
+        sandbox.set("ECR_LOGIN_DEBUG", &trace_to);
         let ours: Vec<PathBuf> = files_under(sandbox.dir.path()).into_iter().map(|(p, _)| p).collect();
         let seen = every_path(&stand_in, &sandbox, umask);
+        // The trace really ran, where it was asked to, on every command.
+        let traced = |text: &str| text.contains("ecr-login debug") && text.contains("cache: hit");
+        if umask == 0o022 {
+            assert!(traced(&seen.iter().map(|s| s.run.stderr.as_str()).collect::<String>()));
+        } else {
+            assert!(traced(&std::fs::read_to_string(&trace_file).unwrap()));
+            let mode = std::fs::metadata(&trace_file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the trace file under umask 000");
+            assert!(seen.iter().all(|s| !s.run.stderr.contains("ecr-login debug")), "a trace line on stderr");
+        }
         assert!(seen.iter().filter(|s| s.answer).all(|s| s.run.stdout.contains(PASSWORD)), "an answer without a token");
         for Seen { name, run, answer } in &seen {
             checked.0 += 1;

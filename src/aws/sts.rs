@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
@@ -44,6 +45,15 @@ pub(super) async fn principal_credentials(
         Some(role) => assume_rule_role(config, credentials, role, principal.rule.as_deref(), cx).await,
         None => Ok(credentials),
     }
+}
+
+/// Where `credentials` came from, in words for doctor and the trace: the sources the SDK's chain
+/// recorded, else who `principal` says signs. No secret.
+pub(super) fn credential_source(credentials: &Credentials, principal: &Principal) -> String {
+    credentials
+        .get_property::<Vec<AwsCredentialFeature>>()
+        .filter(|features| !features.is_empty())
+        .map_or_else(|| principal.describe(), |features| format!("{features:?}"))
 }
 
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as

@@ -473,7 +473,8 @@ mod tests {
 
     fn doctor(aws: &FakeAws, env: &Env, cache: &std::path::Path, host: Option<&str>) -> Findings {
         let clock = || NOW;
-        let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
+        let world =
+            World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws, trace: crate::trace::Trace::off() };
         run(host, &world)
     }
 

@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{Error, json_problem, quote};
@@ -46,16 +47,24 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     let api_version = request.api_version.as_str();
     let key = request.registry();
     let config = Config::load(world.env)?;
+    docker::trace_config(world, config.as_ref());
+    world.trace.note(|| format!("image: {}", quote(&request.image)));
     // An alias host keys the answer by the host the image names, with its registry's token.
     let Ok(registry) = config::resolve(config.as_ref(), key) else {
         // Not ours: no credentials, and the kubelet need not ask again for a while.
+        world.trace.note(|| format!("registry: {} is not ECR", quote(key)));
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
     };
+    docker::trace_registry(world, config.as_ref(), key, &registry);
     let web_identity = match (request.role(), &request.service_account_token) {
         (Some(role), Some(token)) => Some(WebIdentity { role_arn: role.to_string(), token: token.clone() }),
         (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
         (None, _) => None,
     };
+    world.trace.note(|| match &web_identity {
+        Some(w) => format!("service account: its token, for {}", w.role_arn),
+        None => "service account: none (the node's own identity)".into(),
+    });
     let node = Identity::for_registry(world.env, config.as_ref(), &registry);
     let identity = match &web_identity {
         Some(w) => node.for_role(&w.role_arn),

@@ -178,6 +178,7 @@ Environment:
   ECR_LOGIN_TIMEOUT              seconds a token fetch may take in all (default {default_timeout_secs})
   ECR_LOGIN_CONFIG               the configuration file (default ~/.config/ecr-login/config.toml;
                                  /dev/null: none): rules, aliases and the fallback store
+  ECR_LOGIN_DEBUG                1: a line per decision on stderr; an absolute path: appended there
 ",
         version = version_line(),
     )
