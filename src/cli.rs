@@ -9,12 +9,14 @@
 //! docker.rs     the docker-credential-helpers actions (get, store/erase, list), aliases, fallback
 //! configure.rs  routes hosts in docker's / containers' files; --creds-store; kubelet config
 //! fallback.rs   runs docker-credential-<fallback> for hosts that are not ours, passing it through
+//! installs.rs   every docker-credential-ecr-login on PATH, where each points, what each says it is
 //! ```
 
 pub(crate) mod configure;
 pub(crate) mod docker;
 pub(crate) mod doctor;
 pub(crate) mod fallback;
+pub(crate) mod installs;
 pub(crate) mod kubelet;
 pub(crate) mod login;
 pub(crate) mod parse;

@@ -24,6 +24,7 @@
 //!     docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
 //!     fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
+//!     installs.rs  every docker-credential-ecr-login on PATH (and the kubelet's), what each says it is
 //!  mechanisms
 //!   tokens.rs      the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry

@@ -4,11 +4,13 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::configure;
 use super::fallback;
+use super::installs;
+use super::kubelet;
 use crate::aws::{Aws, Principal};
 use crate::cache::Cache;
 use crate::config::{self, Config};
@@ -139,6 +141,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         check_fallback(&mut f, name, config, env);
     }
     check_path(&mut f, env);
+    check_kubelet_provider(&mut f, env);
     if !have_credentials {
         f.fact("token", "not tried: no credentials (above)");
         return f;
@@ -394,14 +397,129 @@ fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Va
     }
 }
 
-/// Can docker find the binary?
+/// Which `docker-credential-ecr-login` docker runs: every one on PATH in order, each with where it
+/// really is and what it says it is; the first one is docker's. A shadowed or stale install is
+/// the problem desktop installers cause, and its fix names the directories to reorder.
 fn check_path(f: &mut Findings, env: &Env) {
-    if !configure::on_path(env) {
+    let (found, skipped) = installs::on_path(env, configure::BINARY);
+    if env.get(installs::PROBE_VARIABLE).is_some() {
+        // Started by another doctor's version question: asking again could go on for ever.
+        f.fact("PATH", format!("{} found; not asked what they are (doctor runs inside a probe)", found.len()));
+        return;
+    }
+    let Some(first) = found.first() else {
+        let why = skipped.first().map(|s| format!(" ({} is {})", s.path.display(), s.why)).unwrap_or_default();
         f.problem(
             "PATH",
-            format!("{} is not on PATH, so docker cannot run it", configure::BINARY),
+            format!("{} is not on PATH, so docker cannot run it{why}", configure::BINARY),
             Some("install it into a directory on PATH".into()),
         );
+        return;
+    };
+    let kinds = identify_each(&found, env);
+    f.fact("PATH", format!("{} {} on PATH; docker runs the first", found.len(), configure::BINARY));
+    for (n, (entry, kind)) in found.iter().zip(&kinds).enumerate() {
+        f.fact("", format!("{}. {}: {}", n + 1, shown(entry), describe(kind)));
+    }
+    for s in &skipped {
+        f.fact("", format!("skipped {}: {}", s.path.display(), s.why));
+    }
+    if is_current(&kinds[0]) {
+        return;
+    }
+    let dir_of = |entry: &installs::Found| entry.path.parent().map_or_else(String::new, |d| d.display().to_string());
+    let fix = match found.iter().zip(&kinds).find(|(_, kind)| is_current(kind)) {
+        Some((good, _)) => {
+            format!("put {} ahead of {} in PATH, or remove {}", dir_of(good), dir_of(first), first.path.display())
+        }
+        None => format!(
+            "install ecr-login {} into a directory ahead of {} in PATH, or replace {}",
+            ours().0,
+            dir_of(first),
+            first.target.as_ref().unwrap_or(&first.path).display()
+        ),
+    };
+    f.problem("PATH", format!("docker runs {}, {}", first.path.display(), describe(&kinds[0])), Some(fix));
+}
+
+/// What each program found is, asked once per real file (`/bin` and `/usr/bin` are often one).
+fn identify_each(found: &[installs::Found], env: &Env) -> Vec<installs::Kind> {
+    let mut asked: Vec<(&PathBuf, installs::Kind)> = Vec::new();
+    for entry in found {
+        let real = entry.target.as_ref().unwrap_or(&entry.path);
+        if !asked.iter().any(|(p, _)| *p == real) {
+            asked.push((real, installs::identify(real, env)));
+        }
+    }
+    found
+        .iter()
+        .filter_map(|e| asked.iter().find(|(p, _)| *p == e.target.as_ref().unwrap_or(&e.path)))
+        .map(|(_, kind)| kind.clone())
+        .collect()
+}
+
+/// The kubelet never looks at PATH: where its provider is, and what that is.
+fn check_kubelet_provider(f: &mut Findings, env: &Env) {
+    let name = kubelet::PROGRAM_NAME;
+    f.fact(
+        "kubelet",
+        format!("does not use PATH: it runs the provider its configuration names ({name}) from --image-credential-provider-bin-dir"),
+    );
+    if env.get(installs::PROBE_VARIABLE).is_some() {
+        return;
+    }
+    for dir in installs::KUBELET_BIN_DIRS {
+        let path = Path::new(dir).join(name);
+        if path.is_file() {
+            let entry = installs::Found { target: std::fs::canonicalize(&path).ok().filter(|t| *t != path), path };
+            let kind = installs::identify_provider(&entry.path, env);
+            f.fact("", format!("{}: {}", shown(&entry), describe(&kind)));
+        }
+    }
+}
+
+/// An entry as found, with where a link leads.
+fn shown(entry: &installs::Found) -> String {
+    match &entry.target {
+        Some(target) => format!("{} -> {}", entry.path.display(), target.display()),
+        None => entry.path.display().to_string(),
+    }
+}
+
+/// This doctor's own version and commit.
+fn ours() -> (String, String) {
+    let line = crate::version::version_line();
+    installs::parse_our_line(&line).map_or_else(Default::default, |(v, c)| (v.to_string(), c.to_string()))
+}
+
+/// ecr-login at least as new as this doctor (or of a version that does not compare).
+fn is_current(kind: &installs::Kind) -> bool {
+    match kind {
+        installs::Kind::EcrLogin { version, .. } => {
+            installs::compare_versions(version, &ours().0) != Some(std::cmp::Ordering::Less)
+        }
+        _ => false,
+    }
+}
+
+/// What a program is, for a report line.
+fn describe(kind: &installs::Kind) -> String {
+    use std::cmp::Ordering;
+    match kind {
+        installs::Kind::EcrLogin { version, commit } => {
+            let (our_version, our_commit) = ours();
+            let age = match installs::compare_versions(version, &our_version) {
+                Some(Ordering::Less) => format!(", older than this doctor ({our_version})"),
+                Some(Ordering::Greater) => format!(", newer than this doctor ({our_version})"),
+                Some(Ordering::Equal) if *commit == our_commit => ", the same build as this doctor".to_string(),
+                Some(Ordering::Equal) => ", this doctor's version from another commit".to_string(),
+                None => String::new(),
+            };
+            format!("ecr-login {version} (commit {commit}){age}")
+        }
+        installs::Kind::GoHelper { version } => format!("not ecr-login: AWS's Go helper {version}"),
+        installs::Kind::AwsProvider { version } => format!("not ecr-login: cloud-provider-aws's plugin {version}"),
+        installs::Kind::Other { said } => format!("not ecr-login: it {said}"),
     }
 }
 
@@ -453,7 +571,8 @@ mod tests {
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let binary = bin.join(configure::BINARY);
-        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        // It answers `version` as this build does, so docker runs a current ecr-login.
+        std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", crate::version::version_line())).unwrap();
         #[cfg(unix)]
         std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         std::fs::create_dir_all(dir.join("home/.docker")).unwrap();
