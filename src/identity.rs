@@ -260,7 +260,7 @@ fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<Pat
 /// A role to assume with a Kubernetes service account's token (kubelet provider mode).
 #[derive(Debug, Clone)]
 pub struct WebIdentity {
-    /// The role named by the service account's annotation.
+    /// The role: the service account's annotation, else `AWS_ECR_ROLE_ARN` (see `cli::kubelet`).
     pub role_arn: String,
     /// The service account token the kubelet passed.
     pub token: Secret<String>,
