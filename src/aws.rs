@@ -7,7 +7,8 @@
 //! ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
 //! sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //! classify.rs  SDK errors and times into ours
-//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
+//! trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //! resolve.rs   the static build's own name resolution (no glibc NSS)
 //! seam.rs      the trait Aws and the words it speaks; names no AWS crate
 //! ```
@@ -23,8 +24,10 @@ mod sdk;
 mod seam;
 mod setup;
 mod sts;
+mod trust;
 
 pub use sdk::AwsSdk;
 #[cfg(test)]
 pub use seam::CallerReport;
 pub use seam::{Aws, Base, FetchRequest, Principal, SessionCredentials, SessionRequest, Target};
+pub use trust::{CA_BUNDLE_VARIABLE, ca_bundle};

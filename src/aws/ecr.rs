@@ -24,7 +24,7 @@ pub(super) async fn fetch_tokens(request: FetchRequest<'_>) -> Result<Vec<Issued
     };
     let label = request.target.label();
     let cx = Context { registry: &label, region, identity: request.identity, timeout: request.timeout };
-    let config = load_config(region, request.timeout).await;
+    let config = load_config(region, request.timeout, request.identity).await?;
     let credentials = principal_credentials(&config, request.principal, &cx).await?;
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;

@@ -23,7 +23,7 @@ pub(super) async fn caller_report(
 ) -> Result<CallerReport, Error> {
     let cx = Context { registry, region, identity, timeout };
     let work = async {
-        let config = load_config(region, timeout).await;
+        let config = load_config(region, timeout, identity).await?;
         let credentials = principal_credentials(&config, principal, &cx).await?;
         // The chain records which sources produced the credentials (for its user agent metrics).
         let source = credentials
