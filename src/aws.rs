@@ -8,7 +8,8 @@
 //! sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //! classify.rs  SDK errors and times into ours
 //! attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
-//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
+//! trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //! resolve.rs   the static build's own name resolution (no glibc NSS)
 //! seam.rs      the trait Aws and the words it speaks; names no AWS crate
 //! ```
@@ -25,8 +26,10 @@ mod sdk;
 mod seam;
 mod setup;
 mod sts;
+mod trust;
 
 pub use sdk::AwsSdk;
 #[cfg(test)]
 pub use seam::CallerReport;
 pub use seam::{Aws, Base, FetchRequest, Principal, SessionCredentials, SessionRequest, Target};
+pub use trust::{CA_BUNDLE_VARIABLE, ca_bundle};

@@ -41,7 +41,8 @@
 //!     sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //!     classify.rs  SDK errors and times into ours
 //!     attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
-//!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
+//!     trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //!     resolve.rs   the static build's own name resolution (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 
+use super::trust::CA_BUNDLE_VARIABLE;
 use crate::error::{Error, one_line};
 use crate::identity::Identity;
 use crate::token::UnixSeconds;
@@ -86,7 +87,22 @@ pub(super) fn causes(err: &(dyn std::error::Error + 'static)) -> String {
         }
         next = e.source();
     }
-    parts.join(": ")
+    with_tls_hint(parts.join(": "))
+}
+
+/// How rustls names a certificate whose issuer no trusted CA vouches for.
+const UNKNOWN_ISSUER: &str = "UnknownIssuer";
+
+/// `text`, and when it is an unknown-issuer TLS failure the likely cause and its fix: behind a
+/// TLS-inspecting proxy, every certificate is issued by the proxy's own CA.
+pub(super) fn with_tls_hint(text: String) -> String {
+    if !text.contains(UNKNOWN_ISSUER) {
+        return text;
+    }
+    format!(
+        "{text} (the server's certificate comes from a CA this machine does not trust: a TLS-inspecting proxy \
+         needs its CA in {CA_BUNDLE_VARIABLE}, or in the profile's ca_bundle)"
+    )
 }
 
 /// Some providers put the SDK's debug form of an error in their message (the SSO token provider:
@@ -150,6 +166,19 @@ mod tests {
             "failed to load token: UnauthorizedException: Session token not found or invalid (more)"
         );
         assert_eq!(plain_error_debug("no debug here"), "no debug here");
+    }
+
+    #[test]
+    fn an_unknown_issuer_names_the_ca_bundle_variable() {
+        let inner = std::io::Error::other("invalid peer certificate: UnknownIssuer");
+        let text = causes(&ConnectorError::io(Box::new(inner)));
+        assert!(
+            text.starts_with("io error: invalid peer certificate: UnknownIssuer (the server's certificate"),
+            "{text}"
+        );
+        assert!(text.contains("a TLS-inspecting proxy needs its CA in AWS_CA_BUNDLE"), "{text}");
+        let other = causes(&ConnectorError::io(Box::new(std::io::Error::other("connection refused"))));
+        assert!(!other.contains("AWS_CA_BUNDLE"), "{other}");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(super) async fn fetch_tokens(request: FetchRequest<'_>) -> Result<Vec<Issued
     };
     let label = request.target.label();
     let cx = Context { registry: &label, region, identity: request.identity, timeout: request.timeout };
-    let config = load_config(region, request.timeout).await;
+    let config = load_config(region, request.timeout, request.identity).await?;
     let credentials = principal_credentials(&config, request.principal, &cx).await?;
     request.trace.note(|| {
         let source = credential_source(&credentials, request.principal);

@@ -21,7 +21,7 @@ pub(super) async fn caller_report(
 ) -> Result<CallerReport, Error> {
     let cx = Context { registry, region, identity, timeout };
     let work = async {
-        let config = load_config(region, timeout).await;
+        let config = load_config(region, timeout, identity).await?;
         let credentials = principal_credentials(&config, principal, &cx).await?;
         let source = credential_source(&credentials, principal);
         let access_key_id = credentials.access_key_id().to_string();

@@ -29,7 +29,7 @@ pub(super) async fn principal_credentials(
     let credentials = match &principal.base {
         Base::DefaultChain => resolve_credentials(config.credentials_provider(), cx).await?,
         Base::Profile(profile) => {
-            let provider = SharedCredentialsProvider::new(profile_credentials(profile, cx.region, cx.timeout));
+            let provider = SharedCredentialsProvider::new(profile_credentials(config, profile, cx.region, cx.timeout));
             resolve_credentials(Some(provider), cx).await?
         }
         Base::WebIdentity(web_identity) => assume_role_with_web_identity(config, web_identity, cx).await?,
@@ -151,10 +151,10 @@ pub(super) async fn start_mfa_session(request: SessionRequest<'_>) -> Result<Ses
         identity: request.identity,
         timeout: request.timeout,
     };
-    let config = load_config(request.region, request.timeout).await;
+    let config = load_config(request.region, request.timeout, request.identity).await?;
     let provider = match request.source_profile {
         Some(profile) => {
-            Some(SharedCredentialsProvider::new(profile_credentials(profile, request.region, request.timeout)))
+            Some(SharedCredentialsProvider::new(profile_credentials(&config, profile, request.region, request.timeout)))
         }
         None => config.credentials_provider(),
     };

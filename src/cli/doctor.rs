@@ -12,6 +12,7 @@ use super::fallback;
 use super::installs;
 use super::kubelet;
 use crate::aws::{Aws, Principal};
+use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::env::Env;
@@ -120,6 +121,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     };
     let identity = Identity::for_registry(env, config.as_ref(), &registry);
     check_identity(&mut f, &identity, config.is_some(), env);
+    check_ca_bundle(&mut f, &identity, env);
     let timeout = check_timeout(&mut f, env);
     if !check_mfa(&mut f, &identity, registry.host(), world) {
         f.fact("token", "not tried: no MFA session (above)");
@@ -248,6 +250,29 @@ fn check_identity(f: &mut Findings, identity: &Identity, has_config: bool, env: 
     } else {
         let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
         f.fact("profile", format!("{} ({from}), {defined}", quote(&identity.profile)));
+    }
+}
+
+/// The CA bundle every HTTPS call trusts besides the system's CAs (`AWS_CA_BUNDLE`, else the
+/// profile's `ca_bundle`): where it is named and how many certificates it holds. One that cannot
+/// be used fails every call, so it is a problem; an unknown-issuer failure of a call below names
+/// the variable (`aws/classify.rs`).
+fn check_ca_bundle(f: &mut Findings, identity: &Identity, env: &Env) {
+    match ca_bundle(env, &identity.profile) {
+        Ok(Some(bundle)) => f.fact(
+            "ca bundle",
+            format!(
+                "{} (from {}): {} certificate(s), trusted besides the system's",
+                bundle.path.display(),
+                bundle.origin,
+                bundle.certificates
+            ),
+        ),
+        Ok(None) => f.fact(
+            "ca bundle",
+            format!("none ({CA_BUNDLE_VARIABLE} and the profile's ca_bundle are unset): the system's CAs only"),
+        ),
+        Err(e) => f.problem("ca bundle", e.to_string(), None),
     }
 }
 
@@ -636,6 +661,23 @@ mod tests {
         aws.error();
         let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
         assert!(findings.problems.iter().any(|p| p.starts_with("token: ECR throttled")), "{findings:?}");
+    }
+
+    #[test]
+    fn the_ca_bundle_line_names_the_file_and_its_certificates_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = healthy_env(dir.path());
+        let aws = FakeAws::default().with_caller("arn:aws:iam::123456789012:user/ci");
+        aws.token("fake-registry-password", NOW + 12 * 3600);
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        assert!(line(&findings, "ca bundle").contains("none (AWS_CA_BUNDLE and the profile's ca_bundle are unset)"));
+
+        let missing = dir.path().join("corporate.pem");
+        env.set("AWS_CA_BUNDLE", missing.to_str().unwrap());
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        let expected =
+            format!("ca bundle: cannot set up the AWS client: the CA bundle {} (AWS_CA_BUNDLE)", missing.display());
+        assert!(findings.problems.iter().any(|p| p.starts_with(&expected)), "{findings:?}");
     }
 
     #[test]
