@@ -20,7 +20,8 @@
 #   harness, serves no image form that ours does not.
 #   `password` prints the stand-in's password alone; `dockerconfig --kubernetes-secret` prints a
 #   Secret that the API server's strict decoding and ValidateSecret accept (the second program of
-#   the module, secretcheck) and from which the kubelet's imagePullSecret code reads the passwords.
+#   the module, secretcheck) and from which the kubelet's imagePullSecret code reads the passwords;
+#   README's CronJob recipe passes the validation of each of its kinds and its objects fit together.
 # Negative controls: the old service-accounts file without cacheType, and tokenAttributes with the
 # feature gate off, are refused with the kubelet's own messages; an answer with one extra field is
 # refused by the kubelet's strict decoding while the same answer unchanged is accepted; our Secret
@@ -418,3 +419,19 @@ if docker-credential-ecr-login dockerconfig --kubernetes-secret ecr-pull "$host"
 fi
 [ ! -s "$work/partial.json" ] || fail "dockerconfig printed part of a Secret: $(cat "$work/partial.json")"
 ok "one host without a token: nothing printed, exit 1 ($(cat "$work/partial.log"))"
+# README's CronJob recipe: every object passes its kind's own validation, the Role lets the job's
+# ServiceAccount write the Secret its command names, and that command, run here against the
+# stand-in up to its `| kubectl apply -f -`, prints a Secret the API server accepts.
+awk '/^### Keep a pull Secret fresh/ {f = 1} f && /^```yaml/ {y = 1; next} y && /^```/ {exit} y' "$root/README.md" >"$work/recipe.yaml"
+out=$("$checker" -recipe <"$work/recipe.yaml" 2>"$work/checker.log") || fail "Kubernetes refuses README's recipe: $(cat "$work/checker.log")"
+command=$(sed -n 's/^command //p' <<<"$out")
+producer=${command%" | kubectl apply -f -"}
+[ "$producer" != "$command" ] || fail "the recipe's command does not end in | kubectl apply -f -: $command"
+bash -c "$producer" >"$work/recipe-secret.json" || fail "the recipe's command failed: $producer"
+secret_line=$("$checker" <"$work/recipe-secret.json" 2>"$work/checker.log") || fail "Kubernetes refuses the recipe's Secret: $(cat "$work/checker.log")"
+fits=$(grep '^fits ' <<<"$out")
+expect_line "$secret_line" "name=$(field secret "$fits")" "namespace=$(field namespace "$fits")" "hosts=$host"
+sed 's/schedule: "17 \*\/6 \* \* \*"/schedule: "every 6h"/' "$work/recipe.yaml" >"$work/bad-recipe.yaml"
+if "$checker" -recipe <"$work/bad-recipe.yaml" >/dev/null 2>"$work/checker.log"; then fail "the validator accepted the schedule 'every 6h'"; fi
+grep -F 'spec.schedule: Invalid value: "every 6h"' "$work/checker.log" >/dev/null || fail "refused for another reason: $(cat "$work/checker.log")"
+ok "README's recipe ($(grep -c '^valid ' <<<"$out") objects) passes the API server's validation and fits together ($fits); its command prints a valid Secret; control: a schedule of 'every 6h' is refused"

@@ -24,6 +24,14 @@
 //
 // (username=- password=- when no entry matches.) Every refusal is one line on stderr and exit 1,
 // with the Kubernetes code's own message.
+//
+// With -recipe, stdin is instead a YAML stream of the objects that keep such a Secret fresh (a
+// ServiceAccount, a Role, a RoleBinding and a CronJob, README's recipe), each decoded strictly and
+// validated by its kind's own validation (ValidateServiceAccount, rbac's ValidateRole and
+// ValidateRoleBinding, batch's ValidateCronJobCreate); it prints one line per object, then
+// checks that they fit together: the Role may get, patch and update the Secret that the CronJob's
+// command names with --kubernetes-secret, and the RoleBinding gives that Role to the CronJob's
+// ServiceAccount. It prints the CronJob's command last, for the caller to run.
 package main
 
 import (
@@ -39,6 +47,8 @@ import (
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	"k8s.io/kubernetes/pkg/apis/core"
@@ -50,10 +60,15 @@ import (
 
 func main() {
 	namespace := flag.String("namespace", "default", "the namespace of a manifest that names none, as kubectl's context gives it")
+	recipe := flag.Bool("recipe", false, "validate the objects of a refresh recipe instead of a Secret")
 	flag.Parse()
 	manifest, err := io.ReadAll(os.Stdin)
 	if err != nil {
 		fatal("cannot read the manifest: %v", err)
+	}
+	if *recipe {
+		checkRecipe(manifest)
+		return
 	}
 	secret := decode(manifest)
 	if secret.Namespace == "" {
@@ -76,18 +91,24 @@ func main() {
 	}
 }
 
-// decode reads the manifest as the API server does, strictly, into a v1 Secret with its defaults.
-func decode(manifest []byte) *v1.Secret {
+// decodeStrict reads one object as the API server does, strictly, with its defaults applied.
+func decodeStrict(manifest []byte) (runtime.Object, *schema.GroupVersionKind) {
 	codecs := serializer.NewCodecFactory(legacyscheme.Scheme, serializer.EnableStrict)
 	object, gvk, err := codecs.UniversalDeserializer().Decode(manifest, nil, nil)
 	if err != nil {
 		fatal("the API server's strict decoding refuses the manifest: %v", err)
 	}
+	legacyscheme.Scheme.Default(object)
+	return object, gvk
+}
+
+// decode reads the manifest as the API server does, strictly, into a v1 Secret with its defaults.
+func decode(manifest []byte) *v1.Secret {
+	object, gvk := decodeStrict(manifest)
 	secret, ok := object.(*v1.Secret)
 	if !ok {
 		fatal("the manifest is a %s, not a v1 Secret", gvk)
 	}
-	legacyscheme.Scheme.Default(secret)
 	return secret
 }
 
