@@ -213,3 +213,29 @@ fn no_secret_reaches_stderr_even_with_warnings() {
         run.assert_no_secret();
     }
 }
+
+#[test]
+fn with_the_debug_trace_on_the_decisions_go_to_stderr_and_the_password_only_to_stdout() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.set("ECR_LOGIN_DEBUG", "1");
+    sandbox.write_home_file(
+        ".config/ecr-login/config.toml",
+        &format!("[[alias]]\nhost = \"registry.example.com\"\nregistry = \"{HOST}\"\n"),
+    );
+    let traced = run(&sandbox, &["password", "registry.example.com"]);
+    assert_eq!((traced.code, traced.stdout.as_str()), (0, "123456789012-token-1\n"), "{traced:?}");
+    for part in ["config: ", &format!("is an alias of {HOST}"), "cache: miss", "served: a token valid until"] {
+        assert!(
+            traced.stderr.lines().any(|l| l.starts_with("ecr-login debug [") && l.contains(part)),
+            "{part}: {traced:?}"
+        );
+    }
+    let failed = run(&sandbox, &["dockerconfig", HOST, "ghcr.io"]);
+    assert_eq!((failed.code, failed.stdout.as_str()), (1, ""), "{failed:?}");
+    assert!(failed.stderr.contains("registry: \"ghcr.io\" is not ECR"), "{failed:?}");
+    for run in [&traced, &failed] {
+        assert!(!run.stderr.contains("-token-"), "{run:?}");
+        run.assert_no_secret();
+    }
+}

@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error, quote};
@@ -138,7 +139,7 @@ pub fn usage(problem: String, usage: &'static str) -> Error {
 /// `password HOST`: the registry password alone, and a newline; 0, else 1 with the cause on stderr
 /// and nothing on stdout.
 pub fn password<A: Aws, I, O: Write, E: Write>(host: &str, streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
-    let answer = Config::load(world.env)
+    let answer = load_config(world)
         .and_then(|config| token_for_host(config.as_ref(), host, streams, world))
         .and_then(|token| write_all(&mut streams.stdout, format!("{}\n", token.password.expose()).as_bytes()));
     match answer {
@@ -154,7 +155,7 @@ pub fn dockerconfig<A: Aws, I, O: Write, E: Write>(
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> u8 {
-    let tokens = match Config::load(world.env) {
+    let tokens = match load_config(world) {
         Ok(config) => every_token(config.as_ref(), &request.hosts, streams, world),
         Err(e) => return streams.fail_on_stderr(&e),
     };
@@ -206,6 +207,13 @@ fn auths_key(host: &str) -> String {
     config::normal_host(host)
 }
 
+/// The configuration file, traced as `get` traces it.
+fn load_config<A>(world: &World<'_, A>) -> Result<Option<Config>, Error> {
+    let config = Config::load(world.env)?;
+    docker::trace_config(world, config.as_ref());
+    Ok(config)
+}
+
 /// The token for `host` (an ECR host or an alias), through the token path as a `get` takes it; its
 /// warnings go to stderr.
 fn token_for_host<A: Aws, I, O, E: Write>(
@@ -214,7 +222,11 @@ fn token_for_host<A: Aws, I, O, E: Write>(
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> Result<AuthToken, Error> {
-    let registry = config::resolve(config, host).map_err(|_| Error::NotEcr { host: host.to_string() })?;
+    let Ok(registry) = config::resolve(config, host) else {
+        world.trace.note(|| format!("registry: {} is not ECR", quote(host)));
+        return Err(Error::NotEcr { host: host.to_string() });
+    };
+    docker::trace_registry(world, config, host, &registry);
     let identity = Identity::for_registry(world.env, config, &registry);
     let served = tokens::token_for(&registry, &identity, None, world);
     for warning in &served.warnings {
