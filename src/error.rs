@@ -435,6 +435,27 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    // `password` and `dockerconfig`: stderr only, nothing on stdout.
+    /// `password` or `dockerconfig` was called with arguments it does not take.
+    #[error("{problem}; {usage}")]
+    ExportUsage {
+        /// What was wrong, with any caller input quoted.
+        problem: String,
+        /// The command's usage.
+        usage: &'static str,
+    },
+    /// `dockerconfig --kubernetes-secret NAME` or `--namespace NS` is a name the Kubernetes API
+    /// server would refuse: the user picks another.
+    #[error("dockerconfig: {} is not a valid {what}: Kubernetes wants {rule}", quote(.value))]
+    KubernetesName {
+        /// Which name, and the option that gave it.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// What Kubernetes accepts.
+        rule: &'static str,
+    },
+
     // Our own output.
     /// Writing the answer to standard output failed.
     #[error("cannot write to standard output: {0}")]
@@ -487,6 +508,8 @@ mod tests {
             Error::BadInput { reason: "missing field `image`".into() },
             Error::ConfigureUsage { usage: "usage: configure docker".into() },
             Error::LoginUsage { usage: "usage: login HOST..." },
+            Error::ExportUsage { problem: format!("unknown option {}", quote(input)), usage: "usage: password HOST" },
+            Error::KubernetesName { what: "namespace (--namespace)", value: text(), rule: "a label" },
             Error::NotAnEcrHost { value: text() },
             Error::NotAnAccount { value: text() },
             Error::NoHome,

@@ -20,6 +20,7 @@
 //!     parse.rs     the command line → Command (protocol action, kubelet, doctor, configure, login); help
 //!     doctor.rs    checks everything a get depends on, in checklist order, through the same seam
 //!     login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
+//!     export.rs    password HOST; dockerconfig HOST…: config.json auths or a Kubernetes Secret
 //!     kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
 //!     docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
@@ -137,7 +138,7 @@ pub use crate::world::{Streams, World};
 
 use crate::cli::docker::{self, Action};
 use crate::cli::parse::{self, Command};
-use crate::cli::{configure, doctor, kubelet, login};
+use crate::cli::{configure, doctor, export, kubelet, login};
 use crate::error::{EXIT_FAILURE, Error, quote};
 
 /// How many of the arguments a usage error repeats.
@@ -179,6 +180,8 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Command::Kubelet => kubelet::provide(streams, world),
         Command::Doctor { host } => doctor::report(host.as_deref(), streams, world),
         Command::Login { hosts } => login::run(&hosts, streams, world),
+        Command::Password { host } => export::password(&host, streams, world),
+        Command::DockerConfig(request) => export::dockerconfig(&request, streams, world),
         Command::Configure(request) => match configure::run(&request, world.env) {
             Ok(report) => {
                 for warning in &report.warnings {

@@ -10,7 +10,7 @@
 //! | the secret `docker login` sends to store | nowhere                                            |
 //! | a service-account token       | nowhere (it goes to STS only)                                 |
 //! | an MFA code                   | nowhere (it goes to STS only; the prompt does not echo it)    |
-//! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout |
+//! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout (`password`'s and `dockerconfig`'s too) |
 //! | STS session keys              | the AWS CLI's session cache (0600), which the CLI shares      |
 
 mod support;
@@ -111,6 +111,10 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
     });
     run("get, an answer without an endpoint", &["get"], THIRD, false);
     stand_in.answer(Answer::twelve_hours());
+    run("password", &["password", HOST], "", true);
+    // The Secret holds the passwords base64-encoded only: none may show in clear.
+    run("dockerconfig, a Kubernetes Secret", &["dockerconfig", "--kubernetes-secret", "pull", HOST, OTHER], "", false);
+    run("dockerconfig, a host that is not ECR", &["dockerconfig", HOST, "ghcr.io"], "", false);
     let image = |host: &str| format!("{host}/team/app:1");
     run("kubelet", &["kubelet-provider"], &support::kubelet_request(support::KUBELET_V1, &image(HOST)), true);
     run(
@@ -240,5 +244,5 @@ fn no_secret_reaches_an_output_or_a_file_other_than_its_own_under_any_umask() {
     }
     assert!(findings.is_empty(), "{} findings:\n{}", findings.len(), findings.join("\n"));
     // Every path ran, twice, and wrote files to look at.
-    assert!(checked.0 == 2 * 21 && checked.1 >= 8, "{checked:?}");
+    assert!(checked.0 == 2 * 24 && checked.1 >= 8, "{checked:?}");
 }
