@@ -262,3 +262,17 @@ fn doctor_names_the_login_cache_file_and_aws_login_when_it_is_missing() {
     assert!(found.stdout.contains("access key id ASIALOGINCACHED"), "{}", found.stdout);
     assert!(!found.stdout.contains("aws login --profile"), "{}", found.stdout);
 }
+
+#[test]
+fn concurrent_gets_of_many_registries_refresh_a_login_session_once() {
+    let reply = Reply::Refresh { access_key_id: "ASIAREFRESHED".into(), expires_in: 900 };
+    let (ecr, signin) = (StandIn::start(), SignIn::start(reply));
+    let sandbox = console_sandbox(&ecr, &signin, &[("console", SESSION)]);
+    write_login(&sandbox, SESSION, "ASIALOGINEXPIRED", unix_now() - 60, 0o600);
+    let hosts: Vec<String> = (0..8).map(|i| format!("12345678901{i}.dkr.ecr.us-east-1.amazonaws.com")).collect();
+    for run in sandbox.run_at_once(&["get"], &hosts) {
+        run.assert_clean_success();
+    }
+    assert_eq!(signin.requests().len(), 1, "each refresh spends the session's refresh token");
+    assert_eq!(ecr.ecr_signers(), vec!["ASIAREFRESHED"; 8]);
+}
