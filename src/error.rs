@@ -234,6 +234,23 @@ pub enum Error {
         /// The provider's own explanation, on one line.
         detail: String,
     },
+    /// The profile's credentials come from an `aws login` session (`login_session`) whose cached
+    /// credentials are missing or unreadable, or that AWS Sign-In refused to refresh: only then is
+    /// `aws login` the fix.
+    #[error(
+        "the login session of profile {} has expired or was never started ({detail}); run 'aws login --profile {}', \
+         then try again",
+        quote(.profile),
+        clip(.profile)
+    )]
+    LoginSessionNeeded {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile with `login_session`.
+        profile: String,
+        /// The provider's own explanation, on one line.
+        detail: String,
+    },
     /// A profile with `mfa_serial` needs a code and there is no terminal to ask on (CI, a daemon).
     #[error(
         "profile {} needs an MFA code from {} and there is no terminal to ask on; run \
@@ -526,6 +543,7 @@ mod tests {
             Error::EmptyEndpoint { registry: registry(), profile: text() },
             Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
             Error::SsoLoginNeeded { registry: registry(), profile: text(), detail: "expired".into() },
+            Error::LoginSessionNeeded { registry: registry(), profile: text(), detail: "expired".into() },
             Error::MfaNeedsTerminal { registry: registry(), profile: text(), serial: text() },
             Error::MfaNoCode { profile: text(), reason: "no answer".into() },
             Error::MfaRefused { registry: registry(), profile: text(), detail: "denied".into() },

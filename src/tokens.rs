@@ -37,6 +37,10 @@ const LOCK_WAIT_MAX: Duration = Duration::from_secs(3);
 /// At most this fraction (1/n) of the fetch deadline goes to waiting for another's lock.
 const LOCK_WAIT_SHARE: u32 = 4;
 
+/// The lock, in an identity's cache directory, that an `aws login` session's fetches take one at
+/// a time (no host name is without a dot).
+const LOGIN_SESSION_LOCK: &str = "login-session";
+
 /// The deadline of `list`'s question for the caller's own registry (or `ECR_LOGIN_TIMEOUT` when
 /// that is shorter). Every classic docker build and every regctl start runs `list`, and offline each
 /// pays this on a cold cache, so it stays far below a `get`'s; a token call takes well under a
@@ -172,6 +176,11 @@ fn fresh_or_fetched<A: Aws>(
             None
         }
     });
+    // Whoever finds an `aws login` session due refreshes it through Sign-In with its refresh token
+    // and rewrites the AWS CLI's file: gets of other registries wait, then sign with what it wrote
+    // instead of spending the same refresh token again (eight at once made eight refreshes).
+    let _session_lock =
+        identity.login_session.as_ref().and_then(|_| cache?.lock(LOGIN_SESSION_LOCK, lock_deadline).ok()?);
     world.trace.note(|| {
         let held = if lock.is_some() { "held" } else { "not held (none, unsupported, or waited out)" };
         format!("lock: {held} after {} ms", waited.elapsed().as_millis())

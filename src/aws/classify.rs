@@ -5,8 +5,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 
 use super::trust::CA_BUNDLE_VARIABLE;
 use crate::error::{Error, one_line};
@@ -140,6 +142,37 @@ fn unreadable_answer(status: u16, cause: Option<String>) -> String {
     format!(
         "ECR answered HTTP {status} with a body that is not an ECR answer{cause}; the fault is on ECR's side or a proxy's"
     )
+}
+
+/// A failure of a login session's credentials (a profile with `login_session`, from `aws login`):
+/// log in again when the AWS CLI's login cache has no usable credentials (missing, unreadable,
+/// expired and not refreshable) or AWS Sign-In refused the refresh (the session ended, the
+/// password changed); any other failure of Sign-In (unreachable, timed out, a 5xx, throttled) is
+/// said as it is, since a new login would meet the same service.
+pub(super) fn login_session_failure(err: &CredentialsError, cx: &Context<'_>) -> Error {
+    let (registry, profile, detail) = (cx.registry.to_string(), cx.identity.profile.clone(), causes(err));
+    if sign_in_failed_otherwise(err) {
+        Error::CredentialsFailed { registry, profile, detail }
+    } else {
+        Error::LoginSessionNeeded { registry, profile, detail }
+    }
+}
+
+/// Whether the chain holds a Sign-In refresh that failed for another reason than a refusal. The
+/// SDK keeps Sign-In's error as the source of its own (`RefreshFailed`), with the transport's
+/// failure under it.
+fn sign_in_failed_otherwise(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(refresh) = e.downcast_ref::<CreateOAuth2TokenError>() {
+            return !matches!(
+                refresh,
+                CreateOAuth2TokenError::AccessDeniedException(_) | CreateOAuth2TokenError::ValidationException(_)
+            );
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// A token answer that lacks what it must hold.

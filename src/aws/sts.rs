@@ -9,7 +9,7 @@ use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
-use super::classify::{Context, causes, classify, to_unix};
+use super::classify::{Context, causes, classify, login_session_failure, to_unix};
 use super::seam::{Base, Principal, SessionCredentials, SessionRequest};
 use super::setup::{load_config, profile_credentials};
 use crate::config::Role;
@@ -86,6 +86,7 @@ pub(super) async fn resolve_credentials(
             profile: identity.profile.clone(),
             detail: causes(&other),
         },
+        other if identity.login_session.is_some() => login_session_failure(&other, cx),
         other => Error::CredentialsFailed {
             registry: cx.registry.to_string(),
             profile: identity.profile.clone(),

@@ -122,6 +122,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     let identity = Identity::for_registry(env, config.as_ref(), &registry);
     check_identity(&mut f, &identity, config.is_some(), env);
     check_ca_bundle(&mut f, &identity, env);
+    check_login_session(&mut f, &identity, env);
     let timeout = check_timeout(&mut f, env);
     if !check_mfa(&mut f, &identity, registry.host(), world) {
         f.fact("token", "not tried: no MFA session (above)");
@@ -273,6 +274,26 @@ fn check_ca_bundle(f: &mut Findings, identity: &Identity, env: &Env) {
             format!("none ({CA_BUNDLE_VARIABLE} and the profile's ca_bundle are unset): the system's CAs only"),
         ),
         Err(e) => f.problem("ca bundle", e.to_string(), None),
+    }
+}
+
+/// An `aws login` profile: the session and the file its credentials are in. Without the file no
+/// get can sign (the credentials line below says so too); whether the credentials in it are
+/// current or refreshable is the SDK's to find out, on the credentials line.
+fn check_login_session(f: &mut Findings, identity: &Identity, env: &Env) {
+    let Some(arn) = identity.login_session.as_deref() else { return };
+    let Some(file) = identity::login_cache_file(env, arn) else {
+        f.problem("login", format!("{}: no HOME to find its login cache in", quote(arn)), None);
+        return;
+    };
+    if file.is_file() {
+        f.fact("login", format!("{} (aws login session, cached in {})", quote(arn), file.display()));
+    } else {
+        f.problem(
+            "login",
+            format!("{}: no aws login session cached in {}", quote(arn), file.display()),
+            Some(format!("run 'aws login --profile {}'", clip(&identity.profile))),
+        );
     }
 }
 
