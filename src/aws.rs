@@ -7,7 +7,9 @@
 //! ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
 //! sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //! classify.rs  SDK errors and times into ours
-//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//! attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
+//! setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
+//! trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //! resolve.rs   the static build's own name resolution (no glibc NSS)
 //! seam.rs      the trait Aws and the words it speaks; names no AWS crate
 //! ```
@@ -15,6 +17,7 @@
 //! Only this folder names AWS crates. A cache hit never reaches it: the token path calls the seam
 //! on a miss only, so the SDK's configuration and the async runtime start only then.
 
+mod attempts;
 mod classify;
 mod ecr;
 mod probe;
@@ -23,8 +26,10 @@ mod sdk;
 mod seam;
 mod setup;
 mod sts;
+mod trust;
 
 pub use sdk::AwsSdk;
 #[cfg(test)]
 pub use seam::CallerReport;
 pub use seam::{Aws, Base, FetchRequest, Principal, SessionCredentials, SessionRequest, Target};
+pub use trust::{CA_BUNDLE_VARIABLE, ca_bundle};

@@ -126,7 +126,8 @@ impl Cache {
         &self.dir
     }
 
-    fn entry_path(&self, host: &str) -> PathBuf {
+    /// The file of `host`'s entry.
+    pub fn entry_path(&self, host: &str) -> PathBuf {
         self.dir.join(format!("{host}.json"))
     }
 

@@ -234,6 +234,23 @@ pub enum Error {
         /// The provider's own explanation, on one line.
         detail: String,
     },
+    /// The profile's credentials come from an `aws login` session (`login_session`) whose cached
+    /// credentials are missing or unreadable, or that AWS Sign-In refused to refresh: only then is
+    /// `aws login` the fix.
+    #[error(
+        "the login session of profile {} has expired or was never started ({detail}); run 'aws login --profile {}', \
+         then try again",
+        quote(.profile),
+        clip(.profile)
+    )]
+    LoginSessionNeeded {
+        /// The registry the token was for.
+        registry: String,
+        /// The profile with `login_session`.
+        profile: String,
+        /// The provider's own explanation, on one line.
+        detail: String,
+    },
     /// A profile with `mfa_serial` needs a code and there is no terminal to ask on (CI, a daemon).
     #[error(
         "profile {} needs an MFA code from {} and there is no terminal to ask on; run \
@@ -435,6 +452,27 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    // `password` and `dockerconfig`: stderr only, nothing on stdout.
+    /// `password` or `dockerconfig` was called with arguments it does not take.
+    #[error("{problem}; {usage}")]
+    ExportUsage {
+        /// What was wrong, with any caller input quoted.
+        problem: String,
+        /// The command's usage.
+        usage: &'static str,
+    },
+    /// `dockerconfig --kubernetes-secret NAME` or `--namespace NS` is a name the Kubernetes API
+    /// server would refuse: the user picks another.
+    #[error("dockerconfig: {} is not a valid {what}: Kubernetes wants {rule}", quote(.value))]
+    KubernetesName {
+        /// Which name, and the option that gave it.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// What Kubernetes accepts.
+        rule: &'static str,
+    },
+
     // Our own output.
     /// Writing the answer to standard output failed.
     #[error("cannot write to standard output: {0}")]
@@ -487,6 +525,8 @@ mod tests {
             Error::BadInput { reason: "missing field `image`".into() },
             Error::ConfigureUsage { usage: "usage: configure docker".into() },
             Error::LoginUsage { usage: "usage: login HOST..." },
+            Error::ExportUsage { problem: format!("unknown option {}", quote(input)), usage: "usage: password HOST" },
+            Error::KubernetesName { what: "namespace (--namespace)", value: text(), rule: "a label" },
             Error::NotAnEcrHost { value: text() },
             Error::NotAnAccount { value: text() },
             Error::NoHome,
@@ -503,6 +543,7 @@ mod tests {
             Error::EmptyEndpoint { registry: registry(), profile: text() },
             Error::CredentialsFailed { registry: registry(), profile: text(), detail: "expired".into() },
             Error::SsoLoginNeeded { registry: registry(), profile: text(), detail: "expired".into() },
+            Error::LoginSessionNeeded { registry: registry(), profile: text(), detail: "expired".into() },
             Error::MfaNeedsTerminal { registry: registry(), profile: text(), serial: text() },
             Error::MfaNoCode { profile: text(), reason: "no answer".into() },
             Error::MfaRefused { registry: registry(), profile: text(), detail: "denied".into() },

@@ -100,7 +100,8 @@ impl Aws for &FakeAws {
 /// returns (exit code, stdout, stderr).
 pub fn get_at(aws: &FakeAws, env: &Env, cache: &Path, now: UnixSeconds, input: &str) -> (u8, String, String) {
     let clock = move || now;
-    let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
+    let world =
+        World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws, trace: crate::trace::Trace::off() };
     let mut streams = Streams { stdin: input.as_bytes(), stdout: Vec::new(), stderr: Vec::new() };
     let code = crate::cli::docker::get(&mut streams, &world);
     (code, String::from_utf8_lossy(&streams.stdout).into_owned(), String::from_utf8_lossy(&streams.stderr).into_owned())

@@ -247,6 +247,22 @@ pub mod trust {
         Ok((file, meta.len()))
     }
 
+    /// Opens or creates (0600) a file to append to, without following a symbolic link; it must be
+    /// a regular file of ours that no one else can write (the `ECR_LOGIN_DEBUG` trace).
+    pub fn open_log(path: &Path) -> io::Result<File> {
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => io::Error::other("it is a symbolic link, and the trace never follows one"),
+            _ => e,
+        })?;
+        ours(&file)?;
+        Ok(file)
+    }
     /// Opens or creates (0600) a lock file without following a symbolic link. A link where the
     /// lock should be (dangling or not) is removed and the lock created in its place, so that no
     /// one can make us create or lock a file elsewhere.
@@ -297,6 +313,10 @@ pub mod trust {
 
     pub fn open_lock(path: &Path) -> io::Result<File> {
         OpenOptions::new().write(true).create(true).truncate(false).open(path)
+    }
+
+    pub fn open_log(path: &Path) -> io::Result<File> {
+        OpenOptions::new().append(true).create(true).open(path)
     }
 }
 

@@ -116,7 +116,9 @@ pub fn kubelet(data: &[u8]) {
     let key = request.registry();
     let image = request.image.trim();
     assert!(key == "docker.io" || image.contains(key), "key {key:?} of {image:?}");
-    assert!(request.role().is_none_or(|role| !role.is_empty()));
+    for variable in [None, Some("arn:aws:iam::1:role/from-variable")] {
+        assert!(request.role(variable).is_none_or(|role| !role.is_empty()));
+    }
     let line = Response::new(&request.api_version, 3600, None).to_line().expect("an answer encodes");
     let answer: serde_json::Value = serde_json::from_str(&line).expect("the answer is JSON");
     assert_eq!(answer["apiVersion"].as_str(), Some(request.api_version.as_str()));

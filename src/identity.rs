@@ -43,6 +43,9 @@ const IDENTITY_VARIABLES: &[&str] = &[
     "AWS_ENDPOINT_URL_ECR",
     "AWS_ENDPOINT_URL_ECR_PUBLIC",
     "AWS_ENDPOINT_URL_STS",
+    // A login session's credentials come from this directory's file, refreshed through Sign-In.
+    "AWS_LOGIN_CACHE_DIRECTORY",
+    "AWS_ENDPOINT_URL_SIGNIN",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
@@ -101,10 +104,18 @@ pub struct Identity {
 
     /// Whether the profile is an SSO profile (`sso_session` or `sso_start_url`).
     pub sso: bool,
+    /// The profile's `login_session` (an `aws login` console session's ARN), unless the profile
+    /// assumes a role: its credentials come from the AWS CLI's login cache. The ARN is part of the
+    /// fingerprint through the profile's section; the cache file, which each refresh rewrites, is
+    /// not read here.
+    pub login_session: Option<String>,
     /// The configuration rule that selected this identity, if any.
     pub rule: Option<Rule>,
     /// The configuration file the rule is in, to describe it.
     pub config_path: Option<PathBuf>,
+    /// The profiles whose sections went into the fingerprint: the selected one, then each
+    /// `source_profile` it leads to.
+    pub chain: Vec<String>,
 }
 
 /// Environment variables that carry credentials, which a rule's profile overrides.
@@ -117,6 +128,12 @@ const CREDENTIAL_VARIABLES: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 ];
+
+/// Whether the variable `name` is left out of the fingerprint because a rule's profile is in use
+/// (`rule_profile`), which must win over credentials and a profile chosen in the environment.
+fn overridden_by_rule(name: &str, rule_profile: bool) -> bool {
+    rule_profile && (CREDENTIAL_VARIABLES.contains(&name) || name == "AWS_PROFILE" || name == "AWS_DEFAULT_PROFILE")
+}
 
 /// What a profile's section says about how its credentials are made, for the MFA step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -221,6 +238,18 @@ fn sets_empty_endpoint(config: &SharedFile, section: Option<&Vec<(String, String
     config.section(&format!("services {services}")).is_some_and(|s| s.iter().any(|(_, block)| empty_in(block)))
 }
 
+/// A profile's `login_session`, as the SDK uses it: with `role_arn` the SDK assumes the role with
+/// its source profile's credentials and ignores the profile's own session.
+fn login_session_of(
+    config_section: Option<&Vec<(String, String)>>,
+    credentials_section: Option<&Vec<(String, String)>>,
+) -> Option<String> {
+    value(config_section, "login_session")
+        .or_else(|| value(credentials_section, "login_session"))
+        .filter(|_| value(config_section, "role_arn").is_none())
+        .map(str::to_string)
+}
+
 fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
     section?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
@@ -233,6 +262,22 @@ pub(crate) fn config_file_path(env: &Env) -> Option<PathBuf> {
 /// The shared credentials file: `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
 pub(crate) fn credentials_file_path(env: &Env) -> Option<PathBuf> {
     shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+/// Where the AWS CLI and SDKs keep the credentials of the `aws login` session `arn`:
+/// `$AWS_LOGIN_CACHE_DIRECTORY` (taken as written), else `~/.aws/login/cache`, then the SHA-256 of
+/// the trimmed ARN in hex, `.json`. Only doctor reads it; a get leaves it to the SDK.
+pub fn login_cache_file(env: &Env, arn: &str) -> Option<PathBuf> {
+    let dir = match env.get("AWS_LOGIN_CACHE_DIRECTORY") {
+        Some(dir) => PathBuf::from(dir),
+        None => env.home()?.join(".aws").join("login").join("cache"),
+    };
+    let mut name = String::with_capacity(69);
+    for byte in Sha256::digest(arn.trim().as_bytes()) {
+        let _ = write!(name, "{byte:02x}");
+    }
+    name.push_str(".json");
+    Some(dir.join(name))
 }
 
 /// The first 16 bytes of a SHA-256 digest as hex: the fingerprint's form.
@@ -255,7 +300,7 @@ fn shared_file_path(env: &Env, variable: &str, default_name: &str) -> Option<Pat
 /// A role to assume with a Kubernetes service account's token (kubelet provider mode).
 #[derive(Debug, Clone)]
 pub struct WebIdentity {
-    /// The role named by the service account's annotation.
+    /// The role: the service account's annotation, else `AWS_ECR_ROLE_ARN` (see `cli::kubelet`).
     pub role_arn: String,
     /// The service account token the kubelet passed.
     pub token: Secret<String>,
@@ -330,9 +375,7 @@ impl Identity {
             hasher.update(format!("env AWS_PROFILE={profile}\n"));
         }
         for name in IDENTITY_VARIABLES {
-            let overridden = profile_override.is_some()
-                && (CREDENTIAL_VARIABLES.contains(name) || *name == "AWS_PROFILE" || *name == "AWS_DEFAULT_PROFILE");
-            if let (Some(v), false) = (env.get(name), overridden) {
+            if let (Some(v), false) = (env.get(name), overridden_by_rule(name, profile_override.is_some())) {
                 hasher.update(format!("env {name}={v}\n"));
             }
         }
@@ -344,7 +387,7 @@ impl Identity {
         let mut endpoint_in_profile = false;
         let mut empty_endpoint_in = None;
         let mut configured_region = None;
-        let mut sso = false;
+        let (mut sso, mut login_session) = (false, None);
         for depth in 0..MAX_PROFILE_DEPTH {
             let Some(name) = next.take() else { break };
             if seen.contains(&name) {
@@ -361,6 +404,7 @@ impl Identity {
                 configured_region = value(config_section, "region").map(str::to_string);
                 sso =
                     value(config_section, "sso_session").is_some() || value(config_section, "sso_start_url").is_some();
+                login_session = login_session_of(config_section, credentials_section);
             }
             if empty_endpoint_in.is_none() && sets_empty_endpoint(&config, config_section) {
                 empty_endpoint_in = Some(name.clone());
@@ -396,10 +440,27 @@ impl Identity {
                 .map(str::to_string)
                 .or(configured_region),
             sso,
+            login_session,
             empty_endpoint_in,
             rule: None,
             config_path: None,
+            chain: seen,
         }
+    }
+
+    /// What the fingerprint was made of, by name only (never a value), for the `ECR_LOGIN_DEBUG`
+    /// trace: the variables set, the profile chain, and the rule.
+    pub fn fingerprint_inputs(&self, env: &Env) -> String {
+        let rule_profile = self.rule.as_ref().is_some_and(|r| r.profile.is_some());
+        let variables: Vec<&str> = IDENTITY_VARIABLES
+            .iter()
+            .copied()
+            .filter(|name| env.get(name).is_some())
+            .filter(|name| !overridden_by_rule(name, rule_profile))
+            .collect();
+        let variables = if variables.is_empty() { "none".to_string() } else { variables.join(", ") };
+        let rule = self.rule_description().map_or_else(String::new, |r| format!("; {r}"));
+        format!("variables {variables}; profiles {}{rule}", self.chain.join(" -> "))
     }
 
     /// Refuses, before any AWS call, a profile chain with an empty `endpoint_url` (see
@@ -645,6 +706,43 @@ aws_secret_access_key = default-secret
         // Keys in the environment neither sign for a source_profile nor for the container source.
         assert_eq!(fingerprint("keys", &[key_a]), fingerprint("keys", &[key_b]));
         assert_eq!(fingerprint("ecs", &[key_a]), fingerprint("ecs", &[key_b]));
+    }
+
+    #[test]
+    fn two_login_sessions_never_share_a_fingerprint_and_a_refreshed_login_cache_keeps_it() {
+        let config = "[profile a]\nlogin_session = arn:aws:iam::111111111111:user/A\nregion = us-east-1\n\
+                      [profile b]\nlogin_session = arn:aws:iam::111111111111:user/B\nregion = us-east-1\n";
+        let home = Home::new(config, "");
+        let a = home.identity(&[("AWS_PROFILE", "a")]);
+        let b = home.identity(&[("AWS_PROFILE", "b")]);
+        assert_eq!(a.login_session.as_deref(), Some("arn:aws:iam::111111111111:user/A"));
+        assert_ne!(a.fingerprint, b.fingerprint);
+        let other_user = Home::new(&config.replace("user/A", "user/C"), "").identity(&[("AWS_PROFILE", "a")]);
+        assert_ne!(a.fingerprint, other_user.fingerprint, "the same profile name with another session");
+        // `aws login` and each refresh rewrite the login cache file: the fingerprint never reads it.
+        let cache = home.dir.path().join(".aws/login/cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        std::fs::write(cache.join("x.json"), "{\"refreshToken\":\"r\"}").unwrap();
+        assert_eq!(home.identity(&[("AWS_PROFILE", "a")]).fingerprint, a.fingerprint);
+        let moved = home.identity(&[("AWS_PROFILE", "a"), ("AWS_LOGIN_CACHE_DIRECTORY", "/elsewhere")]);
+        assert_ne!(moved.fingerprint, a.fingerprint, "another login cache holds another session");
+        assert_eq!(home.identity(&[]).login_session, None);
+        let role = "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = a\nlogin_session = arn:x\n";
+        let home = Home::new(&format!("{config}{role}"), "");
+        assert_eq!(home.identity(&[("AWS_PROFILE", "r")]).login_session, None, "the SDK assumes the role instead");
+    }
+
+    #[test]
+    fn the_login_cache_file_is_the_one_the_aws_sdk_reads() {
+        // The AWS SDK for Rust's own test of its file names (aws-config, src/login/cache.rs).
+        let env: Env = [("HOME", "/home/someuser")].into_iter().collect();
+        let expected = "/home/someuser/.aws/login/cache/\
+                        36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json";
+        let file = |arn: &str| login_cache_file(&env, arn).unwrap();
+        assert_eq!(file("arn:aws:iam::0123456789012:user/Admin"), PathBuf::from(expected));
+        assert_eq!(file("  arn:aws:iam::0123456789012:user/Admin  "), PathBuf::from(expected));
+        let moved: Env = [("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "/elsewhere")].into_iter().collect();
+        assert!(login_cache_file(&moved, "arn:aws:iam::0123456789012:user/Admin").unwrap().starts_with("/elsewhere"));
     }
 
     #[test]

@@ -20,10 +20,12 @@
 //!     parse.rs     the command line → Command (protocol action, kubelet, doctor, configure, login); help
 //!     doctor.rs    checks everything a get depends on, in checklist order, through the same seam
 //!     login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
+//!     export.rs    password HOST; dockerconfig HOST…: config.json auths or a Kubernetes Secret
 //!     kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
 //!     docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
 //!     fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
+//!     installs.rs  every docker-credential-ecr-login on PATH (and the kubelet's), what each says it is
 //!  mechanisms
 //!   tokens.rs      the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry
@@ -39,7 +41,9 @@
 //!     ecr.rs       GetAuthorizationToken of ECR and ECR Public; FIPS and dual-stack endpoints
 //!     sts.rs       the credentials that sign: chain, profile, rule role, web identity, MFA session
 //!     classify.rs  SDK errors and times into ours
-//!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client
+//!     attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
+//!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
+//!     trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //!     resolve.rs   the static build's own name resolution (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
@@ -48,8 +52,9 @@
 //!   config/        the configuration file
 //!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
+//!   world.rs       World (env, clock, cache dir, Aws, trace) and Streams (bounded stdin, reporting)
+//!   trace.rs       the ECR_LOGIN_DEBUG trace: one line per decision, on stderr or to a private file
 //!   files.rs       atomic writes, private files and dirs, lock classes, ownership checks, no-follow
-//!   world.rs       World (env, clock, cache dir, Aws) and Streams (bounded stdin, reporting)
 //!   token.rs       AuthToken, decoding AWS:password, freshness with an injected clock
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
@@ -91,10 +96,10 @@
 //! The file is parsed in each command that needs it (`Config::load`), not in `main`: `version`,
 //! `help` and the usage error never read it. Rules enter the fingerprint in `identity.rs`, so each
 //! rule has a cache of its own and a hit still resolves nothing. The MFA prompt is on `/dev/tty`
-//! (`principal/terminal.rs`), reached only on a miss, before the registry lock so that the API deadline starts
-//! after the person has typed; the AWS seam gained one call, `Aws::start_session`. Aliases are
-//! resolved by each command before `registry::parse`, and the answer keeps the alias as
-//! ServerURL.
+//! (`principal/terminal.rs`), reached only on a miss, before the registry lock so that the API
+//! deadline starts after the person has typed; the AWS seam gained one call,
+//! `Aws::start_session`. Aliases are resolved by each command before `registry::parse`, and the
+//! answer keeps the alias as ServerURL.
 
 mod aws;
 mod cache;
@@ -114,6 +119,7 @@ mod registry;
 mod secret;
 mod token;
 mod tokens;
+mod trace;
 mod version;
 mod world;
 
@@ -127,11 +133,12 @@ pub use crate::cache::base_dir as cache_dir;
 pub use crate::env::Env;
 pub use crate::registry::parse as parse_registry;
 pub use crate::token::{UnixSeconds, format_utc};
+pub use crate::trace::Trace;
 pub use crate::world::{Streams, World};
 
 use crate::cli::docker::{self, Action};
 use crate::cli::parse::{self, Command};
-use crate::cli::{configure, doctor, kubelet, login};
+use crate::cli::{configure, doctor, export, kubelet, login};
 use crate::error::{EXIT_FAILURE, Error, quote};
 
 /// How many of the arguments a usage error repeats.
@@ -150,6 +157,10 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Ok(command) => command,
         Err(e) => return streams.fail_on_stderr(&e),
     };
+    world.trace.note(|| {
+        let args: Vec<String> = args.iter().take(MAX_ARGS_QUOTED).map(|a| quote(a)).collect();
+        format!("{}; run as {} {}", version::version_line(), quote(program), args.join(" "))
+    });
     match command {
         Command::Protocol(Action::Get) => docker::get(streams, world),
         Command::Protocol(action @ (Action::Store | Action::Erase)) => docker::store_or_erase(action, streams, world),
@@ -169,6 +180,8 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Command::Kubelet => kubelet::provide(streams, world),
         Command::Doctor { host } => doctor::report(host.as_deref(), streams, world),
         Command::Login { hosts } => login::run(&hosts, streams, world),
+        Command::Password { host } => export::password(&host, streams, world),
+        Command::DockerConfig(request) => export::dockerconfig(&request, streams, world),
         Command::Configure(request) => match configure::run(&request, world.env) {
             Ok(report) => {
                 for warning in &report.warnings {

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use ecr_login::{AwsSdk, Env, Streams, World, cache_dir, run};
+use ecr_login::{AwsSdk, Env, Streams, Trace, World, cache_dir, run};
 
 fn now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -41,8 +41,12 @@ fn main() -> ExitCode {
     let program = argv.next().unwrap_or_default();
     let args: Vec<String> = argv.collect();
     let env = Env::from_process();
-    let world = World { cache_dir: cache_dir(&env), env: &env, now: &now, aws: AwsSdk };
+    let (trace, trace_warning) = Trace::from_env(&env);
+    let world = World { cache_dir: cache_dir(&env), env: &env, now: &now, aws: AwsSdk, trace };
     let mut streams =
         Streams { stdin: std::io::stdin().lock(), stdout: std::io::stdout().lock(), stderr: std::io::stderr().lock() };
+    if let Some(warning) = trace_warning {
+        streams.warn(warning);
+    }
     ExitCode::from(run(&program, &args, &mut streams, &world))
 }

@@ -37,6 +37,10 @@ const LOCK_WAIT_MAX: Duration = Duration::from_secs(3);
 /// At most this fraction (1/n) of the fetch deadline goes to waiting for another's lock.
 const LOCK_WAIT_SHARE: u32 = 4;
 
+/// The lock, in an identity's cache directory, that an `aws login` session's fetches take one at
+/// a time (no host name is without a dot).
+const LOGIN_SESSION_LOCK: &str = "login-session";
+
 /// The deadline of `list`'s question for the caller's own registry (or `ECR_LOGIN_TIMEOUT` when
 /// that is shorter). Every classic docker build and every regctl start runs `list`, and offline each
 /// pays this on a cold cache, so it stays far below a `get`'s; a token call takes well under a
@@ -94,12 +98,45 @@ pub fn token_for<A: Aws>(
     world: &World<'_, A>,
 ) -> Served {
     let mut warnings = Vec::new();
+    let trace = &world.trace;
+    trace.note(|| {
+        format!(
+            "identity: fingerprint {} from {}",
+            identity.fingerprint.as_str(),
+            identity.fingerprint_inputs(world.env)
+        )
+    });
     let cache = open_cache(world, identity).unwrap_or_else(|untrusted| {
         warnings.push(untrusted.to_string());
         None
     });
+    trace.note(|| match &cache {
+        Some(cache) => format!("cache: {}", cache.entry_path(registry.host()).display()),
+        None if world.env.get("AWS_ECR_DISABLE_CACHE").is_some() => "cache: off (AWS_ECR_DISABLE_CACHE)".into(),
+        None => "cache: none (no cache directory, or one that cannot be trusted)".into(),
+    });
     let token = fresh_or_fetched(registry, identity, web_identity, cache.as_ref(), world, &mut warnings);
+    trace.note(|| match &token {
+        Ok(token) => format!("served: a token valid until {}", token::format_utc(token.expires_at)),
+        Err(e) => format!("failed: {e}"),
+    });
     Served { token, warnings }
+}
+
+/// The cache's state for `host` at `now`, for the trace: a hit, a stale entry, or a miss, and why.
+fn cache_state(cached: Option<&AuthToken>, now: UnixSeconds) -> String {
+    let Some(token) = cached else { return "miss: no usable entry".into() };
+    match token.freshness(now) {
+        Freshness::Fresh => format!("hit: fresh until {}", token::format_utc(token.refresh_at())),
+        Freshness::DueForRefresh => format!(
+            "stale: past half its life since {}; refreshing, and serving it until {} if that fails",
+            token::format_utc(token.refresh_at()),
+            token::format_utc(token.usable_until())
+        ),
+        Freshness::Unusable => {
+            format!("miss: the entry expired (or is about to) at {}", token::format_utc(token.expires_at))
+        }
+    }
 }
 
 fn fresh_or_fetched<A: Aws>(
@@ -113,6 +150,7 @@ fn fresh_or_fetched<A: Aws>(
     let host = registry.host();
     let is_fresh = |t: &AuthToken| t.freshness((world.now)()) == Freshness::Fresh;
     let cached = cache.and_then(|c| c.read(host));
+    world.trace.note(|| format!("cache: {}", cache_state(cached.as_ref(), (world.now)())));
     if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
         return Ok(token.clone());
     }
@@ -123,24 +161,36 @@ fn fresh_or_fetched<A: Aws>(
         Ok(principal) => principal,
         Err(error) => return stale_or(error, cached, host, world, warnings),
     };
+    world.trace.note(|| format!("signer: {}", principal.describe()));
     let timeout = fetch_timeout(world.env)?;
     let deadline = Instant::now() + timeout;
     // Whoever holds the lock is fetching; when it is ours, a waiter before us may have stored a
     // fresh token already. A holder that is stuck or stopped must not cost us the whole deadline:
     // past a bounded wait we fetch without the lock.
     let lock_deadline = Instant::now() + (timeout / LOCK_WAIT_SHARE).min(LOCK_WAIT_MAX);
-    let _lock = cache.and_then(|c| match c.lock(host, lock_deadline) {
+    let waited = Instant::now();
+    let lock = cache.and_then(|c| match c.lock(host, lock_deadline) {
         Ok(lock) => lock,
         Err(e) => {
             warnings.push(format!("{e}; fetching without the lock"));
             None
         }
     });
+    // Whoever finds an `aws login` session due refreshes it through Sign-In with its refresh token
+    // and rewrites the AWS CLI's file: gets of other registries wait, then sign with what it wrote
+    // instead of spending the same refresh token again (eight at once made eight refreshes).
+    let _session_lock =
+        identity.login_session.as_ref().and_then(|_| cache?.lock(LOGIN_SESSION_LOCK, lock_deadline).ok()?);
+    world.trace.note(|| {
+        let held = if lock.is_some() { "held" } else { "not held (none, unsupported, or waited out)" };
+        format!("lock: {held} after {} ms", waited.elapsed().as_millis())
+    });
     let cached = match cache {
         Some(c) => c.read(host),
         None => cached,
     };
     if let Some(token) = cached.as_ref().filter(|t| is_fresh(t)) {
+        world.trace.note(|| "cache: another process stored a fresh token while we waited".into());
         return Ok(token.clone());
     }
 
@@ -246,7 +296,7 @@ pub fn default_registry<A: Aws>(
     if remaining.is_zero() {
         return Err(Error::TimedOut { registry: target.label(), after: timeout });
     }
-    let request = FetchRequest { target, identity, timeout: remaining, principal: &principal };
+    let request = FetchRequest { target, identity, timeout: remaining, principal: &principal, trace: &world.trace };
     let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
         Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: timeout },
         other => other,
@@ -301,8 +351,16 @@ pub fn fetch<A: Aws>(
     {
         return Err(Error::PublicOutsideAws { region: region.to_string() });
     }
-    let request = FetchRequest { target: Target::Registry(registry), identity, timeout, principal };
-    let issued = block_on(world.aws.fetch(request))?.map_err(|e| match e {
+    let request =
+        FetchRequest { target: Target::Registry(registry), identity, timeout, principal, trace: &world.trace };
+    world.trace.note(|| format!("fetch: {host}, deadline {} ms", timeout.as_millis()));
+    let started = Instant::now();
+    let issued = block_on(world.aws.fetch(request))?;
+    world.trace.note(|| match &issued {
+        Ok(tokens) => format!("fetch: {} token(s) in {} ms", tokens.len(), started.elapsed().as_millis()),
+        Err(e) => format!("fetch: failed in {} ms: {e}", started.elapsed().as_millis()),
+    });
+    let issued = issued.map_err(|e| match e {
         // Report the deadline the user set, not what was left of it after waiting for a lock.
         Error::TimedOut { registry, .. } => Error::TimedOut { registry, after: total },
         other => other,
@@ -406,8 +464,13 @@ mod tests {
         let aws = FakeAws::default();
         let env: Env = [("AWS_ACCESS_KEY_ID", "AKIDUNIT")].into_iter().collect();
         let clock = || T0;
-        let world =
-            crate::world::World { env: &env, cache_dir: Some(dir.path().to_path_buf()), now: &clock, aws: &aws };
+        let world = crate::world::World {
+            env: &env,
+            cache_dir: Some(dir.path().to_path_buf()),
+            now: &clock,
+            aws: &aws,
+            trace: crate::trace::Trace::off(),
+        };
         let identity = crate::identity::Identity::load(&env);
         let result = super::default_registry("../../x", &identity, |_| true, &world, &mut Vec::new());
         assert!(matches!(result, Err(crate::error::Error::BadSetting { .. })), "{result:?}");

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::env::Env;
 use crate::error::{EXIT_FAILURE, Error};
 use crate::token::UnixSeconds;
+use crate::trace::Trace;
 
 /// Prefix of every line the helper writes on stderr.
 pub const STDERR_PREFIX: &str = "ecr-login";
@@ -26,6 +27,8 @@ pub struct World<'a, A> {
     pub now: &'a dyn Fn() -> UnixSeconds,
     /// The seam around AWS: tokens on a cache miss, and doctor's questions.
     pub aws: A,
+    /// The `ECR_LOGIN_DEBUG` trace: off unless asked for.
+    pub trace: Trace,
 }
 
 /// The streams of one command.

@@ -215,3 +215,107 @@ fn the_standard_irsa_annotation_is_accepted_and_the_ecr_one_wins_over_it() {
     let roles: Vec<Option<String>> = ecr.sts_requests().into_iter().map(|r| r.role_arn).collect();
     assert_eq!(roles, [Some(irsa.to_string()), Some(pull.to_string())]);
 }
+
+/// A request for HOST from a pod with `token` (if any) and the annotations `annotations` (JSON
+/// members, e.g. `"eks.amazonaws.com/role-arn":"…"`).
+fn request_with(token: Option<&str>, annotations: &str) -> String {
+    let token = token.map(|t| format!(r#""serviceAccountToken":"{t}","#)).unwrap_or_default();
+    format!(
+        r#"{{"apiVersion":"{V1}","kind":"CredentialProviderRequest","image":"{HOST}/a:1",{token}"serviceAccountAnnotations":{{{annotations}}}}}"#
+    )
+}
+
+const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature";
+
+/// The password of a successful answer to `input`, with nothing on stderr.
+fn password(sandbox: &Sandbox, input: &str) -> String {
+    let run = provider(sandbox, input);
+    assert_eq!(run.stderr, "", "{run:?}");
+    response(&run)["auth"][HOST]["password"].as_str().unwrap_or_else(|| panic!("{run:?}")).to_string()
+}
+
+/// The role `AWS_ECR_ROLE_ARN` names in these tests.
+const VARIABLE_ROLE: &str = "arn:aws:iam::123456789012:role/from-variable";
+
+/// No role was assumed: every token request was signed with the node's own keys.
+fn assert_only_the_node_signed(ecr: &StandIn) {
+    assert!(ecr.sts_requests().is_empty(), "{:?}", ecr.sts_requests());
+    assert!(ecr.ecr_signers().iter().all(|key| key == "AKIDSANDBOX"), "{:?}", ecr.ecr_signers());
+    assert!(!ecr.ecr_signers().is_empty());
+}
+
+#[test]
+fn aws_ecr_role_arn_names_the_role_when_the_service_account_names_none() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    let role = VARIABLE_ROLE;
+    sandbox.set("AWS_ECR_ROLE_ARN", role);
+    assert_eq!(password(&sandbox, &request_with(Some(TOKEN), "")), "123456789012-token-1");
+    let sts = ecr.sts_requests();
+    assert_eq!(sts.len(), 1, "{sts:?}");
+    assert_eq!(sts[0].target, "sts:AssumeRoleWithWebIdentity");
+    assert_eq!((sts[0].role_arn.as_deref(), sts[0].web_identity_token.as_deref()), (Some(role), Some(TOKEN)));
+    assert_eq!(ecr.ecr_signers(), [access_key_for_role(role)]);
+}
+
+#[test]
+fn the_ecr_role_annotation_wins_over_aws_ecr_role_arn_which_wins_over_the_irsa_annotation() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    let variable = VARIABLE_ROLE;
+    let annotated = "arn:aws:iam::123456789012:role/from-annotation";
+    let irsa = "arn:aws:iam::123456789012:role/irsa";
+    sandbox.set("AWS_ECR_ROLE_ARN", variable);
+    let ecr_annotation = format!(r#""eks.amazonaws.com/ecr-role-arn":"{annotated}""#);
+    provider(&sandbox, &request_with(Some(TOKEN), &ecr_annotation)).assert_clean_success();
+    // cloud-provider-aws reads only the ECR annotation, then the variable; the IRSA annotation,
+    // which it does not read, comes last so that a node configured as for it pulls as it does.
+    let irsa_annotation = format!(r#""eks.amazonaws.com/role-arn":"{irsa}""#);
+    provider(&sandbox, &request_with(Some(TOKEN), &irsa_annotation)).assert_clean_success();
+    let roles: Vec<Option<String>> = ecr.sts_requests().into_iter().map(|r| r.role_arn).collect();
+    assert_eq!(roles, [Some(annotated.to_string()), Some(variable.to_string())]);
+}
+
+#[test]
+fn an_empty_ecr_role_annotation_pulls_as_the_node_despite_aws_ecr_role_arn() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    sandbox.set("AWS_ECR_ROLE_ARN", VARIABLE_ROLE);
+    let empty = request_with(Some(TOKEN), r#""eks.amazonaws.com/ecr-role-arn":"""#);
+    assert_eq!(password(&sandbox, &empty), "123456789012-token-1");
+    assert_only_the_node_signed(&ecr);
+}
+
+#[test]
+fn a_token_with_neither_annotation_nor_variable_pulls_as_the_node_and_so_does_the_variable_without_a_token() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    assert_eq!(password(&sandbox, &request_with(Some(TOKEN), "")), "123456789012-token-1");
+    // The variable applies to a service account's token only: without one, the node pulls (from
+    // the cache now), and no error names a role that nobody could assume.
+    sandbox.set("AWS_ECR_ROLE_ARN", VARIABLE_ROLE);
+    assert_eq!(password(&sandbox, &request(V1, &format!("{HOST}/a:1"))), "123456789012-token-1");
+    assert_only_the_node_signed(&ecr);
+}
+
+#[test]
+fn a_role_from_aws_ecr_role_arn_is_cached_per_role_and_shared_with_the_same_role_from_an_annotation() {
+    let ecr = StandIn::start();
+    let mut sandbox = Sandbox::new(&ecr.url());
+    let role_a = "arn:aws:iam::123456789012:role/puller-a";
+    let role_b = "arn:aws:iam::123456789012:role/puller-b";
+    sandbox.set("AWS_ECR_ROLE_ARN", role_a);
+    assert_eq!(password(&sandbox, &request_with(Some(TOKEN), "")), "123456789012-token-1");
+    // Another pod's token for the same role: the role's entry, no new call.
+    assert_eq!(password(&sandbox, &request_with(Some("another.pods.token"), "")), "123456789012-token-1");
+    sandbox.set("AWS_ECR_ROLE_ARN", role_b);
+    assert_eq!(password(&sandbox, &request_with(Some(TOKEN), "")), "123456789012-token-2");
+    // Role A named by an annotation instead of the variable: the same identity, the same entry.
+    let annotation = format!(r#""eks.amazonaws.com/ecr-role-arn":"{role_a}""#);
+    assert_eq!(password(&sandbox, &request_with(Some(TOKEN), &annotation)), "123456789012-token-1");
+    // And the node shares neither.
+    assert_eq!(password(&sandbox, &request(V1, &format!("{HOST}/a:1"))), "123456789012-token-3");
+    let roles: Vec<Option<String>> = ecr.sts_requests().into_iter().map(|r| r.role_arn).collect();
+    assert_eq!(roles, [Some(role_a.to_string()), Some(role_b.to_string())]);
+    assert_eq!(sandbox.cache_entries().len(), 3, "{:?}", sandbox.cache_entries());
+}

@@ -17,6 +17,7 @@ const CI_SCRIPTS: &[&str] = &[
     "tests/e2e/run",
     "tests/e2e/clients.sh",
     "tests/e2e/docker.sh",
+    "tests/e2e/kubelet.sh",
     "packaging/test-name-resolution",
     "packaging/test-packages",
     "bench/run",

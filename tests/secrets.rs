@@ -1,6 +1,7 @@
 //! The secrets audit: every command and failure path runs with sentinel secrets, under umask 022
-//! and 000, with `RUST_LOG=trace` and `RUST_BACKTRACE=full` (in case a dependency ever logs), and
-//! every stdout, every stderr and every file the helper wrote is searched for them.
+//! and 000, with `RUST_LOG=trace` and `RUST_BACKTRACE=full` (in case a dependency ever logs) and
+//! our own trace on (`ECR_LOGIN_DEBUG`: on stderr under 022, into a file under 000), and every
+//! stdout, every stderr and every file the helper wrote is searched for them.
 //!
 //! | sentinel                      | where it may appear                                           |
 //! |-------------------------------|---------------------------------------------------------------|
@@ -9,7 +10,7 @@
 //! | the secret `docker login` sends to store | nowhere                                            |
 //! | a service-account token       | nowhere (it goes to STS only)                                 |
 //! | an MFA code                   | nowhere (it goes to STS only; the prompt does not echo it)    |
-//! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout |
+//! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout (`password`'s and `dockerconfig`'s too) |
 //! | STS session keys              | the AWS CLI's session cache (0600), which the CLI shares      |
 
 mod support;
@@ -110,6 +111,10 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
     });
     run("get, an answer without an endpoint", &["get"], THIRD, false);
     stand_in.answer(Answer::twelve_hours());
+    run("password", &["password", HOST], "", true);
+    // The Secret holds the passwords base64-encoded only: none may show in clear.
+    run("dockerconfig, a Kubernetes Secret", &["dockerconfig", "--kubernetes-secret", "pull", HOST, OTHER], "", false);
+    run("dockerconfig, a host that is not ECR", &["dockerconfig", HOST, "ghcr.io"], "", false);
     let image = |host: &str| format!("{host}/team/app:1");
     run("kubelet", &["kubelet-provider"], &support::kubelet_request(support::KUBELET_V1, &image(HOST)), true);
     run(
@@ -181,9 +186,22 @@ fn no_secret_reaches_an_output_or_a_file_other_than_its_own_under_any_umask() {
     let mut checked = (0, 0);
     for umask in [0o022, 0o000] {
         let stand_in = StandIn::start();
-        let sandbox = sandbox(&stand_in);
+        let mut sandbox = sandbox(&stand_in);
+        let trace_file = sandbox.dir.path().join("debug.log");
+        let trace_to = if umask == 0o022 { "1".to_string() } else { trace_file.display().to_string() };
+        sandbox.set("ECR_LOGIN_DEBUG", &trace_to);
         let ours: Vec<PathBuf> = files_under(sandbox.dir.path()).into_iter().map(|(p, _)| p).collect();
         let seen = every_path(&stand_in, &sandbox, umask);
+        // The trace really ran, where it was asked to, on every command.
+        let traced = |text: &str| text.contains("ecr-login debug") && text.contains("cache: hit");
+        if umask == 0o022 {
+            assert!(traced(&seen.iter().map(|s| s.run.stderr.as_str()).collect::<String>()));
+        } else {
+            assert!(traced(&std::fs::read_to_string(&trace_file).unwrap()));
+            let mode = std::fs::metadata(&trace_file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the trace file under umask 000");
+            assert!(seen.iter().all(|s| !s.run.stderr.contains("ecr-login debug")), "a trace line on stderr");
+        }
         assert!(seen.iter().filter(|s| s.answer).all(|s| s.run.stdout.contains(PASSWORD)), "an answer without a token");
         for Seen { name, run, answer } in &seen {
             checked.0 += 1;
@@ -226,5 +244,5 @@ fn no_secret_reaches_an_output_or_a_file_other_than_its_own_under_any_umask() {
     }
     assert!(findings.is_empty(), "{} findings:\n{}", findings.len(), findings.join("\n"));
     // Every path ran, twice, and wrote files to look at.
-    assert!(checked.0 == 2 * 21 && checked.1 >= 8, "{checked:?}");
+    assert!(checked.0 == 2 * 24 && checked.1 >= 8, "{checked:?}");
 }

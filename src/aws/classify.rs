@@ -5,9 +5,12 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 
+use super::trust::CA_BUNDLE_VARIABLE;
 use crate::error::{Error, one_line};
 use crate::identity::Identity;
 use crate::token::UnixSeconds;
@@ -86,7 +89,22 @@ pub(super) fn causes(err: &(dyn std::error::Error + 'static)) -> String {
         }
         next = e.source();
     }
-    parts.join(": ")
+    with_tls_hint(parts.join(": "))
+}
+
+/// How rustls names a certificate whose issuer no trusted CA vouches for.
+const UNKNOWN_ISSUER: &str = "UnknownIssuer";
+
+/// `text`, and when it is an unknown-issuer TLS failure the likely cause and its fix: behind a
+/// TLS-inspecting proxy, every certificate is issued by the proxy's own CA.
+pub(super) fn with_tls_hint(text: String) -> String {
+    if !text.contains(UNKNOWN_ISSUER) {
+        return text;
+    }
+    format!(
+        "{text} (the server's certificate comes from a CA this machine does not trust: a TLS-inspecting proxy \
+         needs its CA in {CA_BUNDLE_VARIABLE}, or in the profile's ca_bundle)"
+    )
 }
 
 /// Some providers put the SDK's debug form of an error in their message (the SSO token provider:
@@ -126,6 +144,37 @@ fn unreadable_answer(status: u16, cause: Option<String>) -> String {
     )
 }
 
+/// A failure of a login session's credentials (a profile with `login_session`, from `aws login`):
+/// log in again when the AWS CLI's login cache has no usable credentials (missing, unreadable,
+/// expired and not refreshable) or AWS Sign-In refused the refresh (the session ended, the
+/// password changed); any other failure of Sign-In (unreachable, timed out, a 5xx, throttled) is
+/// said as it is, since a new login would meet the same service.
+pub(super) fn login_session_failure(err: &CredentialsError, cx: &Context<'_>) -> Error {
+    let (registry, profile, detail) = (cx.registry.to_string(), cx.identity.profile.clone(), causes(err));
+    if sign_in_failed_otherwise(err) {
+        Error::CredentialsFailed { registry, profile, detail }
+    } else {
+        Error::LoginSessionNeeded { registry, profile, detail }
+    }
+}
+
+/// Whether the chain holds a Sign-In refresh that failed for another reason than a refusal. The
+/// SDK keeps Sign-In's error as the source of its own (`RefreshFailed`), with the transport's
+/// failure under it.
+fn sign_in_failed_otherwise(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(refresh) = e.downcast_ref::<CreateOAuth2TokenError>() {
+            return !matches!(
+                refresh,
+                CreateOAuth2TokenError::AccessDeniedException(_) | CreateOAuth2TokenError::ValidationException(_)
+            );
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// A token answer that lacks what it must hold.
 pub(super) fn bad_response(cx: &Context<'_>, detail: &str) -> Error {
     Error::BadResponse { registry: cx.registry.to_string(), detail: detail.to_string() }
@@ -150,6 +199,19 @@ mod tests {
             "failed to load token: UnauthorizedException: Session token not found or invalid (more)"
         );
         assert_eq!(plain_error_debug("no debug here"), "no debug here");
+    }
+
+    #[test]
+    fn an_unknown_issuer_names_the_ca_bundle_variable() {
+        let inner = std::io::Error::other("invalid peer certificate: UnknownIssuer");
+        let text = causes(&ConnectorError::io(Box::new(inner)));
+        assert!(
+            text.starts_with("io error: invalid peer certificate: UnknownIssuer (the server's certificate"),
+            "{text}"
+        );
+        assert!(text.contains("a TLS-inspecting proxy needs its CA in AWS_CA_BUNDLE"), "{text}");
+        let other = causes(&ConnectorError::io(Box::new(std::io::Error::other("connection refused"))));
+        assert!(!other.contains("AWS_CA_BUNDLE"), "{other}");
     }
 
     #[test]

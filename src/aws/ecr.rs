@@ -4,15 +4,22 @@
 
 use aws_credential_types::Credentials;
 
+use aws_sdk_ecr::config::SharedInterceptor;
+
+use super::attempts::Attempts;
 use super::classify::{Context, bad_response, classify, to_unix};
 use super::seam::{FetchRequest, Target};
 use super::setup::load_config;
-use super::sts::principal_credentials;
+use super::sts::{credential_source, principal_credentials};
 use crate::error::Error;
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
 use crate::token::IssuedToken;
+
+/// How the trace names the token calls.
+const GET_TOKEN: &str = "ECR GetAuthorizationToken";
+const GET_PUBLIC_TOKEN: &str = "ECR Public GetAuthorizationToken";
 
 /// Fetches the tokens `request` asks for: the SDK configured for its region, the principal's
 /// credentials, then ECR or ECR Public.
@@ -24,20 +31,38 @@ pub(super) async fn fetch_tokens(request: FetchRequest<'_>) -> Result<Vec<Issued
     };
     let label = request.target.label();
     let cx = Context { registry: &label, region, identity: request.identity, timeout: request.timeout };
-    let config = load_config(region, request.timeout).await;
+    let config = load_config(region, request.timeout, request.identity).await?;
     let credentials = principal_credentials(&config, request.principal, &cx).await?;
+    request.trace.note(|| {
+        let source = credential_source(&credentials, request.principal);
+        format!("credentials: access key id {} from {source}", credentials.access_key_id())
+    });
     // An endpoint the user configured wins: the SDK refuses it together with FIPS or dual-stack.
     let honour_host_flags = !request.identity.endpoint_configured;
+    let attempts = |call| Attempts::when_tracing(request.trace, call).map(SharedInterceptor::new);
     match request.target {
         Target::Registry(Registry::Private(registry)) => {
-            fetch_private(&config, credentials, registry, honour_host_flags, &cx).await
+            let mut conf = private_client_config(&config, credentials, registry, honour_host_flags).to_builder();
+            if let Some(attempts) = attempts(GET_TOKEN) {
+                conf.push_interceptor(attempts);
+            }
+            fetch_private(conf.build(), registry, &cx).await
         }
-        Target::Default { .. } => fetch_default(&config, credentials, &cx).await,
+        Target::Default { .. } => {
+            let mut conf = aws_sdk_ecr::config::Builder::from(&config).credentials_provider(credentials);
+            if let Some(attempts) = attempts(GET_TOKEN) {
+                conf.push_interceptor(attempts);
+            }
+            fetch_default(conf.build(), &cx).await
+        }
         Target::Registry(Registry::Public(public)) => {
-            let conf = aws_sdk_ecrpublic::config::Builder::from(&config)
+            let mut conf = aws_sdk_ecrpublic::config::Builder::from(&config)
                 .credentials_provider(credentials)
-                .use_dual_stack(honour_host_flags && public.dual_stack)
-                .build();
+                .use_dual_stack(honour_host_flags && public.dual_stack);
+            if let Some(attempts) = attempts(GET_PUBLIC_TOKEN) {
+                conf.push_interceptor(attempts);
+            }
+            let conf = conf.build();
             let output = aws_sdk_ecrpublic::Client::from_conf(conf)
                 .get_authorization_token()
                 .send()
@@ -73,13 +98,10 @@ pub(super) fn private_client_config(
 }
 
 async fn fetch_private(
-    config: &aws_config::SdkConfig,
-    credentials: Credentials,
+    conf: aws_sdk_ecr::Config,
     registry: &PrivateRegistry,
-    honour_host_flags: bool,
     cx: &Context<'_>,
 ) -> Result<Vec<IssuedToken>, Error> {
-    let conf = private_client_config(config, credentials, registry, honour_host_flags);
     // `registryIds` is deprecated in the SDK (it does not change the token's scope), but it makes
     // the answer name the requested account, which is then checked.
     #[allow(deprecated)]
@@ -94,12 +116,7 @@ async fn fetch_private(
 
 /// The caller's own registry in the configuration's region: GetAuthorizationToken with no
 /// `registryIds`, with the SDK's own endpoint settings (there is no host yet to take flags from).
-async fn fetch_default(
-    config: &aws_config::SdkConfig,
-    credentials: Credentials,
-    cx: &Context<'_>,
-) -> Result<Vec<IssuedToken>, Error> {
-    let conf = aws_sdk_ecr::config::Builder::from(config).credentials_provider(credentials).build();
+async fn fetch_default(conf: aws_sdk_ecr::Config, cx: &Context<'_>) -> Result<Vec<IssuedToken>, Error> {
     let output =
         aws_sdk_ecr::Client::from_conf(conf).get_authorization_token().send().await.map_err(|e| classify(&e, cx))?;
     issued_tokens(&output, cx)

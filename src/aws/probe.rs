@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
-use aws_credential_types::credential_feature::AwsCredentialFeature;
-
 use super::classify::{Context, classify};
-use super::seam::{Base, CallerReport, Principal};
+use super::seam::{CallerReport, Principal};
 use super::setup::load_config;
-use super::sts::principal_credentials;
+use super::sts::{credential_source, principal_credentials};
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::PrivateRegistry;
@@ -23,13 +21,9 @@ pub(super) async fn caller_report(
 ) -> Result<CallerReport, Error> {
     let cx = Context { registry, region, identity, timeout };
     let work = async {
-        let config = load_config(region, timeout).await;
+        let config = load_config(region, timeout, identity).await?;
         let credentials = principal_credentials(&config, principal, &cx).await?;
-        // The chain records which sources produced the credentials (for its user agent metrics).
-        let source = credentials
-            .get_property::<Vec<AwsCredentialFeature>>()
-            .filter(|features| !features.is_empty())
-            .map_or_else(|| principal_source(principal), |features| format!("{features:?}"));
+        let source = credential_source(&credentials, principal);
         let access_key_id = credentials.access_key_id().to_string();
         let sts = aws_sdk_sts::config::Builder::from(&config).credentials_provider(credentials).build();
         let arn = aws_sdk_sts::Client::from_conf(sts)
@@ -43,20 +37,6 @@ pub(super) async fn caller_report(
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
         Err(_) => Err(Error::TimedOut { registry: registry.to_string(), after: timeout }),
-    }
-}
-
-/// How doctor names the credentials of `principal` when the SDK recorded no source for them (the
-/// ones we make ourselves).
-fn principal_source(principal: &Principal) -> String {
-    let base = match &principal.base {
-        Base::Session(_) => "an MFA session",
-        Base::WebIdentity(_) => "a service account token",
-        Base::Profile(_) | Base::DefaultChain => "the credential chain",
-    };
-    match &principal.role {
-        Some(role) => format!("{base}, then AssumeRole {}", role.arn),
-        None => base.to_string(),
     }
 }
 

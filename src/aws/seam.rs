@@ -12,6 +12,7 @@ use crate::identity::{Identity, WebIdentity};
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
 use crate::token::{IssuedToken, UnixSeconds};
+use crate::trace::Trace;
 
 /// Which registry a token request asks for.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,8 @@ pub struct FetchRequest<'a> {
     pub timeout: Duration,
     /// Whose credentials sign the call.
     pub principal: &'a Principal,
+    /// The `ECR_LOGIN_DEBUG` trace: the endpoint, the credentials' source and each attempt.
+    pub trace: &'a Trace,
 }
 
 /// An MFA session to start with STS: AssumeRole with the code when `role` is set, else
@@ -126,6 +129,22 @@ pub struct Principal {
     pub role: Option<Role>,
     /// The rule that chose this principal, described for messages.
     pub rule: Option<String>,
+}
+
+impl Principal {
+    /// Who signs, in words for doctor and the trace; no secret.
+    pub fn describe(&self) -> String {
+        let base = match &self.base {
+            Base::Session(session) => format!("an MFA session (access key id {})", session.access_key_id),
+            Base::WebIdentity(web) => format!("a service account token for {}", web.role_arn),
+            Base::Profile(profile) => format!("the credential chain of profile {profile}"),
+            Base::DefaultChain => "the credential chain".to_string(),
+        };
+        match &self.role {
+            Some(role) => format!("{base}, then AssumeRole {}", role.arn),
+            None => base,
+        }
+    }
 }
 
 /// Where the first credentials come from.

@@ -1,21 +1,27 @@
 //! The AWS SDK's configuration, apart from the calls (as bottlerocket's pluto keeps it): the
 //! pinned behaviour version, the named timeouts and retry budget, the HTTP client (rustls on ring,
-//! `HTTPS_PROXY`, and the static build's own DNS resolver) and the config loader. The SDK's only
-//! default timeout is a connect timeout, so each fetch also runs under one overall deadline.
+//! the system's CAs plus `AWS_CA_BUNDLE`'s, `HTTPS_PROXY`, and the static build's own DNS
+//! resolver), our app name in the User-Agent, and the config loader. The SDK's only default
+//! timeout is a connect timeout, so each fetch also runs under one overall deadline.
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{AppName, BehaviorVersion};
+use aws_sdk_ecr::config::SharedHttpClient;
 use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder as HttpClientBuilder, Connector};
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
 use super::resolve;
+use super::trust::{CaBundle, ca_bundle};
+use crate::env::Env;
+use crate::error::Error;
+use crate::identity::Identity;
 
 /// The SDK behaviour version we were tested with; pinned so that an SDK upgrade does not change
 /// defaults under us.
@@ -39,20 +45,33 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Whether this build is statically linked, and so must not use glibc's NSS (see `resolve`).
 const STATIC_BUILD: bool = cfg!(target_feature = "crt-static");
 
-/// An HTTPS client with rustls on ring (one TLS stack, no aws-lc build), honouring
-/// `HTTPS_PROXY`/`NO_PROXY` like other AWS tools. The static build resolves names itself; the
-/// dynamic one through glibc.
-fn http_client() -> aws_sdk_ecr::config::SharedHttpClient {
+/// The app name every call's User-Agent ends with (`app/ecr-login#0.1.0`), so that CloudTrail
+/// tells our calls from the CLI's. App names allow letters, digits and ``!#$%&'*+-.^_`|~`` only:
+/// no `/`, so the version follows a `#`, as the User-Agent's own `name#version` pairs do.
+fn app_name() -> Option<AppName> {
+    AppName::new(format!("ecr-login#{}", crate::version::NUMBER)).or_else(|_| AppName::new("ecr-login")).ok()
+}
+
+/// An HTTPS client with rustls on ring (one TLS stack, no aws-lc build), trusting the system's
+/// CAs and `bundle`'s, honouring `HTTPS_PROXY`/`NO_PROXY` like other AWS tools. The static build
+/// resolves names itself; the dynamic one through glibc.
+fn http_client(bundle: Option<&CaBundle>) -> SharedHttpClient {
+    let mut trust = TrustStore::default();
+    if let Some(bundle) = bundle {
+        // Checked by `trust::ca_bundle`: every certificate in it parses as the client will parse it.
+        trust.add_pem_certificate(bundle.pem.clone());
+    }
+    let tls = TlsContext::builder().with_trust_store(trust).build().unwrap_or_default();
     // `build_with_connector_fn` is the builder's way to add a proxy setting to the default
     // connector; the plain `build_https` has no proxy support. Proxy host names go through the
-    // same resolver as the endpoints'.
-    HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
+    // same resolver as the endpoints'. The TLS context also reaches the tunnel through a proxy.
+    HttpClientBuilder::new().build_with_connector_fn(move |settings, components| {
         let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
         builder.set_connector_settings(settings.cloned());
         builder.set_sleep_impl(
             components.and_then(aws_smithy_runtime_api::client::runtime_components::RuntimeComponents::sleep_impl),
         );
-        let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring));
+        let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring)).tls_context(tls.clone());
         if STATIC_BUILD { builder.build_with_resolver(OwnResolver) } else { builder.build() }
     })
 }
@@ -84,25 +103,40 @@ fn retry_config() -> RetryConfig {
         .with_max_backoff(MAX_BACKOFF)
 }
 
-/// The SDK configuration for `region`, with every setting above and `timeout` over each operation.
-pub async fn load_config(region: &str, timeout: Duration) -> aws_config::SdkConfig {
-    aws_config::defaults(behavior_version())
+/// The SDK configuration for `region`, with every setting above and `timeout` over each
+/// operation, for a fetch that signs as `identity`'s profile (whose `ca_bundle` counts unless
+/// `AWS_CA_BUNDLE` is set). Runs on a cache miss only: the bundle is read here, not on a hit.
+/// Fails only on a CA bundle that cannot be used.
+pub async fn load_config(region: &str, timeout: Duration, identity: &Identity) -> Result<aws_config::SdkConfig, Error> {
+    // The SDK reads the process environment itself; the bundle is read from the same one.
+    let bundle = ca_bundle(&Env::from_process(), &identity.profile)?;
+    let config = aws_config::defaults(behavior_version())
         .region(aws_config::Region::new(region.to_string()))
-        .http_client(http_client())
+        .http_client(http_client(bundle.as_ref()))
         .timeout_config(timeout_config(timeout))
         .retry_config(retry_config())
         .load()
-        .await
+        .await;
+    // The loader has read `AWS_SDK_UA_APP_ID` and the profile's `sdk_ua_app_id`: those win.
+    Ok(match (config.app_name(), app_name()) {
+        (None, Some(ours)) => config.into_builder().app_name(ours).build(),
+        _ => config,
+    })
 }
 
 /// The credentials of one profile of the shared files, whatever the environment holds (the
-/// default chain would let keys in the environment win), with the same HTTP client, timeouts and
-/// retries, for a profile that assumes a role or starts an SSO session.
-pub fn profile_credentials(profile: &str, region: &str, timeout: Duration) -> ProfileFileCredentialsProvider {
+/// default chain would let keys in the environment win), with `config`'s HTTP client (and so its
+/// CA bundle), timeouts and retries, for a profile that assumes a role or starts an SSO session.
+pub fn profile_credentials(
+    config: &aws_config::SdkConfig,
+    profile: &str,
+    region: &str,
+    timeout: Duration,
+) -> ProfileFileCredentialsProvider {
     let provider_config = ProviderConfig::without_region()
         .with_region(Some(aws_config::Region::new(region.to_string())))
         .with_behavior_version(Some(behavior_version()))
-        .with_http_client(http_client())
+        .with_http_client(config.http_client().unwrap_or_else(|| http_client(None)))
         .with_timeout_config(timeout_config(timeout))
         .with_retry_config(retry_config());
     ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build()

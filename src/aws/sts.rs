@@ -5,10 +5,11 @@
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
-use super::classify::{Context, causes, classify, to_unix};
+use super::classify::{Context, causes, classify, login_session_failure, to_unix};
 use super::seam::{Base, Principal, SessionCredentials, SessionRequest};
 use super::setup::{load_config, profile_credentials};
 use crate::config::Role;
@@ -28,7 +29,7 @@ pub(super) async fn principal_credentials(
     let credentials = match &principal.base {
         Base::DefaultChain => resolve_credentials(config.credentials_provider(), cx).await?,
         Base::Profile(profile) => {
-            let provider = SharedCredentialsProvider::new(profile_credentials(profile, cx.region, cx.timeout));
+            let provider = SharedCredentialsProvider::new(profile_credentials(config, profile, cx.region, cx.timeout));
             resolve_credentials(Some(provider), cx).await?
         }
         Base::WebIdentity(web_identity) => assume_role_with_web_identity(config, web_identity, cx).await?,
@@ -44,6 +45,15 @@ pub(super) async fn principal_credentials(
         Some(role) => assume_rule_role(config, credentials, role, principal.rule.as_deref(), cx).await,
         None => Ok(credentials),
     }
+}
+
+/// Where `credentials` came from, in words for doctor and the trace: the sources the SDK's chain
+/// recorded, else who `principal` says signs. No secret.
+pub(super) fn credential_source(credentials: &Credentials, principal: &Principal) -> String {
+    credentials
+        .get_property::<Vec<AwsCredentialFeature>>()
+        .filter(|features| !features.is_empty())
+        .map_or_else(|| principal.describe(), |features| format!("{features:?}"))
 }
 
 /// Resolves credentials once, before the API call, so that a failure to find them is reported as
@@ -76,6 +86,7 @@ pub(super) async fn resolve_credentials(
             profile: identity.profile.clone(),
             detail: causes(&other),
         },
+        other if identity.login_session.is_some() => login_session_failure(&other, cx),
         other => Error::CredentialsFailed {
             registry: cx.registry.to_string(),
             profile: identity.profile.clone(),
@@ -141,10 +152,10 @@ pub(super) async fn start_mfa_session(request: SessionRequest<'_>) -> Result<Ses
         identity: request.identity,
         timeout: request.timeout,
     };
-    let config = load_config(request.region, request.timeout).await;
+    let config = load_config(request.region, request.timeout, request.identity).await?;
     let provider = match request.source_profile {
         Some(profile) => {
-            Some(SharedCredentialsProvider::new(profile_credentials(profile, request.region, request.timeout)))
+            Some(SharedCredentialsProvider::new(profile_credentials(&config, profile, request.region, request.timeout)))
         }
         None => config.credentials_provider(),
     };

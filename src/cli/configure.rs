@@ -130,9 +130,10 @@ pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
     Some(config.join("containers").join("auth.json"))
 }
 
-/// Whether an executable named [`BINARY`] is in one of PATH's directories.
+/// Whether docker finds an executable named [`BINARY`] on PATH, by the rules doctor's PATH
+/// check lists them with (`installs.rs`); which one it runs is doctor's question.
 pub(crate) fn on_path(env: &Env) -> bool {
-    super::fallback::find_on_path(env, BINARY).is_some()
+    !super::installs::on_path(env, BINARY).0.is_empty()
 }
 
 /// Every named host that is not ECR must be an alias of the configuration file.

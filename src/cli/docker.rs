@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::fallback;
 use crate::aws::Aws;
 use crate::config::{self, Config};
-use crate::error::{Error, json_problem};
+use crate::error::{Error, json_problem, quote};
 use crate::identity::Identity;
 use crate::principal;
 use crate::registry::{self, NotEcr, Registry};
@@ -37,9 +37,11 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
     let registry = match config::resolve(config.as_ref(), &server) {
         Ok(registry) => registry,
         Err(NotEcr(host)) => {
+            world.trace.note(|| format!("registry: {} is not ECR", quote(&host)));
             return not_ours(Action::Get, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
         }
     };
+    trace_registry(world, config.as_ref(), &server, &registry);
     let identity = Identity::for_registry(world.env, config.as_ref(), &registry);
     let served = tokens::token_for(&registry, &identity, None, world);
     for warning in &served.warnings {
@@ -49,6 +51,19 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
         Ok(()) => 0,
         Err(e) => streams.fail(&e),
     }
+}
+
+/// The trace of how `server` became `registry`: through an alias or not, and the rule that
+/// selects it.
+pub fn trace_registry<A>(world: &World<'_, A>, config: Option<&Config>, server: &str, registry: &Registry) {
+    world.trace.note(|| match config.and_then(|c| c.alias_for(server)) {
+        Some(alias) => format!("registry: {} is an alias of {}", quote(server), alias.registry),
+        None => format!("registry: {}", registry.host()),
+    });
+    world.trace.note(|| match config.and_then(|c| Some((c.rule_for(registry)?, c))) {
+        Some((rule, config)) => format!("rule: {}", rule.describe(&config.path)),
+        None => "rule: none (the caller's own identity)".into(),
+    });
 }
 
 /// `store` and `erase`: accepted and ignored for ECR hosts and their aliases (ECR tokens are
@@ -95,6 +110,7 @@ pub fn list<A: Aws, I, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world
         streams.warn(&e);
         None
     });
+    trace_config(world, config.as_ref());
     let mut hosts: BTreeMap<String, String> =
         config.as_ref().and_then(|c| list_fallback(c, streams, world)).unwrap_or_default();
     let identity = Identity::load(world.env);
@@ -265,7 +281,19 @@ fn request<A, I: Read, O, E>(
     let input = streams.read_input()?;
     let server = read_server(&input)?;
     let config = Config::load(world.env)?;
+    trace_config(world, config.as_ref());
     Ok((input, server, config))
+}
+
+/// The trace of the configuration file: where it is, and what it holds.
+pub fn trace_config<A>(world: &World<'_, A>, config: Option<&Config>) {
+    world.trace.note(|| match config {
+        Some(c) => format!("config: {} ({} rule(s), {} alias(es))", c.path.display(), c.rule_count(), c.aliases.len()),
+        None => match config::location(world.env) {
+            Some((path, _)) => format!("config: none at {}", path.display()),
+            None => "config: none (no HOME)".into(),
+        },
+    });
 }
 
 /// A host that is neither ECR nor an alias: handed to the fallback store when there is one, its
@@ -394,7 +422,8 @@ mod tests {
     /// code, stdout, stderr).
     fn list_at(aws: &FakeAws, env: &Env, cache: &std::path::Path) -> (u8, String, String) {
         let clock = || T0;
-        let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
+        let world =
+            World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws, trace: crate::trace::Trace::off() };
         let mut streams = Streams { stdin: &b""[..], stdout: Vec::new(), stderr: Vec::new() };
         let code = list(&mut streams, &world);
         (

@@ -4,12 +4,15 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::configure;
 use super::fallback;
+use super::installs;
+use super::kubelet;
 use crate::aws::{Aws, Principal};
+use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::env::Env;
@@ -118,6 +121,8 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
     };
     let identity = Identity::for_registry(env, config.as_ref(), &registry);
     check_identity(&mut f, &identity, config.is_some(), env);
+    check_ca_bundle(&mut f, &identity, env);
+    check_login_session(&mut f, &identity, env);
     let timeout = check_timeout(&mut f, env);
     if !check_mfa(&mut f, &identity, registry.host(), world) {
         f.fact("token", "not tried: no MFA session (above)");
@@ -139,6 +144,7 @@ pub fn run<A: Aws>(host_arg: Option<&str>, world: &World<'_, A>) -> Findings {
         check_fallback(&mut f, name, config, env);
     }
     check_path(&mut f, env);
+    check_kubelet_provider(&mut f, env);
     if !have_credentials {
         f.fact("token", "not tried: no credentials (above)");
         return f;
@@ -245,6 +251,49 @@ fn check_identity(f: &mut Findings, identity: &Identity, has_config: bool, env: 
     } else {
         let defined = if identity.profile_defined { "defined" } else { "not in the shared files" };
         f.fact("profile", format!("{} ({from}), {defined}", quote(&identity.profile)));
+    }
+}
+
+/// The CA bundle every HTTPS call trusts besides the system's CAs (`AWS_CA_BUNDLE`, else the
+/// profile's `ca_bundle`): where it is named and how many certificates it holds. One that cannot
+/// be used fails every call, so it is a problem; an unknown-issuer failure of a call below names
+/// the variable (`aws/classify.rs`).
+fn check_ca_bundle(f: &mut Findings, identity: &Identity, env: &Env) {
+    match ca_bundle(env, &identity.profile) {
+        Ok(Some(bundle)) => f.fact(
+            "ca bundle",
+            format!(
+                "{} (from {}): {} certificate(s), trusted besides the system's",
+                bundle.path.display(),
+                bundle.origin,
+                bundle.certificates
+            ),
+        ),
+        Ok(None) => f.fact(
+            "ca bundle",
+            format!("none ({CA_BUNDLE_VARIABLE} and the profile's ca_bundle are unset): the system's CAs only"),
+        ),
+        Err(e) => f.problem("ca bundle", e.to_string(), None),
+    }
+}
+
+/// An `aws login` profile: the session and the file its credentials are in. Without the file no
+/// get can sign (the credentials line below says so too); whether the credentials in it are
+/// current or refreshable is the SDK's to find out, on the credentials line.
+fn check_login_session(f: &mut Findings, identity: &Identity, env: &Env) {
+    let Some(arn) = identity.login_session.as_deref() else { return };
+    let Some(file) = identity::login_cache_file(env, arn) else {
+        f.problem("login", format!("{}: no HOME to find its login cache in", quote(arn)), None);
+        return;
+    };
+    if file.is_file() {
+        f.fact("login", format!("{} (aws login session, cached in {})", quote(arn), file.display()));
+    } else {
+        f.problem(
+            "login",
+            format!("{}: no aws login session cached in {}", quote(arn), file.display()),
+            Some(format!("run 'aws login --profile {}'", clip(&identity.profile))),
+        );
     }
 }
 
@@ -394,14 +443,129 @@ fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Va
     }
 }
 
-/// Can docker find the binary?
+/// Which `docker-credential-ecr-login` docker runs: every one on PATH in order, each with where it
+/// really is and what it says it is; the first one is docker's. A shadowed or stale install is
+/// the problem desktop installers cause, and its fix names the directories to reorder.
 fn check_path(f: &mut Findings, env: &Env) {
-    if !configure::on_path(env) {
+    let (found, skipped) = installs::on_path(env, configure::BINARY);
+    if env.get(installs::PROBE_VARIABLE).is_some() {
+        // Started by another doctor's version question: asking again could go on for ever.
+        f.fact("PATH", format!("{} found; not asked what they are (doctor runs inside a probe)", found.len()));
+        return;
+    }
+    let Some(first) = found.first() else {
+        let why = skipped.first().map(|s| format!(" ({} is {})", s.path.display(), s.why)).unwrap_or_default();
         f.problem(
             "PATH",
-            format!("{} is not on PATH, so docker cannot run it", configure::BINARY),
+            format!("{} is not on PATH, so docker cannot run it{why}", configure::BINARY),
             Some("install it into a directory on PATH".into()),
         );
+        return;
+    };
+    let kinds = identify_each(&found, env);
+    f.fact("PATH", format!("{} {} on PATH; docker runs the first", found.len(), configure::BINARY));
+    for (n, (entry, kind)) in found.iter().zip(&kinds).enumerate() {
+        f.fact("", format!("{}. {}: {}", n + 1, shown(entry), describe(kind)));
+    }
+    for s in &skipped {
+        f.fact("", format!("skipped {}: {}", s.path.display(), s.why));
+    }
+    if is_current(&kinds[0]) {
+        return;
+    }
+    let dir_of = |entry: &installs::Found| entry.path.parent().map_or_else(String::new, |d| d.display().to_string());
+    let fix = match found.iter().zip(&kinds).find(|(_, kind)| is_current(kind)) {
+        Some((good, _)) => {
+            format!("put {} ahead of {} in PATH, or remove {}", dir_of(good), dir_of(first), first.path.display())
+        }
+        None => format!(
+            "install ecr-login {} into a directory ahead of {} in PATH, or replace {}",
+            ours().0,
+            dir_of(first),
+            first.target.as_ref().unwrap_or(&first.path).display()
+        ),
+    };
+    f.problem("PATH", format!("docker runs {}, {}", first.path.display(), describe(&kinds[0])), Some(fix));
+}
+
+/// What each program found is, asked once per real file (`/bin` and `/usr/bin` are often one).
+fn identify_each(found: &[installs::Found], env: &Env) -> Vec<installs::Kind> {
+    let mut asked: Vec<(&PathBuf, installs::Kind)> = Vec::new();
+    for entry in found {
+        let real = entry.target.as_ref().unwrap_or(&entry.path);
+        if !asked.iter().any(|(p, _)| *p == real) {
+            asked.push((real, installs::identify(real, env)));
+        }
+    }
+    found
+        .iter()
+        .filter_map(|e| asked.iter().find(|(p, _)| *p == e.target.as_ref().unwrap_or(&e.path)))
+        .map(|(_, kind)| kind.clone())
+        .collect()
+}
+
+/// The kubelet never looks at PATH: where its provider is, and what that is.
+fn check_kubelet_provider(f: &mut Findings, env: &Env) {
+    let name = kubelet::PROGRAM_NAME;
+    f.fact(
+        "kubelet",
+        format!("does not use PATH: it runs the provider its configuration names ({name}) from --image-credential-provider-bin-dir"),
+    );
+    if env.get(installs::PROBE_VARIABLE).is_some() {
+        return;
+    }
+    for dir in installs::KUBELET_BIN_DIRS {
+        let path = Path::new(dir).join(name);
+        if path.is_file() {
+            let entry = installs::Found { target: std::fs::canonicalize(&path).ok().filter(|t| *t != path), path };
+            let kind = installs::identify_provider(&entry.path, env);
+            f.fact("", format!("{}: {}", shown(&entry), describe(&kind)));
+        }
+    }
+}
+
+/// An entry as found, with where a link leads.
+fn shown(entry: &installs::Found) -> String {
+    match &entry.target {
+        Some(target) => format!("{} -> {}", entry.path.display(), target.display()),
+        None => entry.path.display().to_string(),
+    }
+}
+
+/// This doctor's own version and commit.
+fn ours() -> (String, String) {
+    let line = crate::version::version_line();
+    installs::parse_our_line(&line).map_or_else(Default::default, |(v, c)| (v.to_string(), c.to_string()))
+}
+
+/// ecr-login at least as new as this doctor (or of a version that does not compare).
+fn is_current(kind: &installs::Kind) -> bool {
+    match kind {
+        installs::Kind::EcrLogin { version, .. } => {
+            installs::compare_versions(version, &ours().0) != Some(std::cmp::Ordering::Less)
+        }
+        _ => false,
+    }
+}
+
+/// What a program is, for a report line.
+fn describe(kind: &installs::Kind) -> String {
+    use std::cmp::Ordering;
+    match kind {
+        installs::Kind::EcrLogin { version, commit } => {
+            let (our_version, our_commit) = ours();
+            let age = match installs::compare_versions(version, &our_version) {
+                Some(Ordering::Less) => format!(", older than this doctor ({our_version})"),
+                Some(Ordering::Greater) => format!(", newer than this doctor ({our_version})"),
+                Some(Ordering::Equal) if *commit == our_commit => ", the same build as this doctor".to_string(),
+                Some(Ordering::Equal) => ", this doctor's version from another commit".to_string(),
+                None => String::new(),
+            };
+            format!("ecr-login {version} (commit {commit}){age}")
+        }
+        installs::Kind::GoHelper { version } => format!("not ecr-login: AWS's Go helper {version}"),
+        installs::Kind::AwsProvider { version } => format!("not ecr-login: cloud-provider-aws's plugin {version}"),
+        installs::Kind::Other { said } => format!("not ecr-login: it {said}"),
     }
 }
 
@@ -453,7 +617,8 @@ mod tests {
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let binary = bin.join(configure::BINARY);
-        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        // It answers `version` as this build does, so docker runs a current ecr-login.
+        std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", crate::version::version_line())).unwrap();
         #[cfg(unix)]
         std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         std::fs::create_dir_all(dir.join("home/.docker")).unwrap();
@@ -473,7 +638,8 @@ mod tests {
 
     fn doctor(aws: &FakeAws, env: &Env, cache: &std::path::Path, host: Option<&str>) -> Findings {
         let clock = || NOW;
-        let world = World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws };
+        let world =
+            World { env, cache_dir: Some(cache.to_path_buf()), now: &clock, aws, trace: crate::trace::Trace::off() };
         run(host, &world)
     }
 
@@ -516,6 +682,23 @@ mod tests {
         aws.error();
         let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
         assert!(findings.problems.iter().any(|p| p.starts_with("token: ECR throttled")), "{findings:?}");
+    }
+
+    #[test]
+    fn the_ca_bundle_line_names_the_file_and_its_certificates_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = healthy_env(dir.path());
+        let aws = FakeAws::default().with_caller("arn:aws:iam::123456789012:user/ci");
+        aws.token("fake-registry-password", NOW + 12 * 3600);
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        assert!(line(&findings, "ca bundle").contains("none (AWS_CA_BUNDLE and the profile's ca_bundle are unset)"));
+
+        let missing = dir.path().join("corporate.pem");
+        env.set("AWS_CA_BUNDLE", missing.to_str().unwrap());
+        let findings = doctor(&aws, &env, &dir.path().join("cache"), Some(HOST));
+        let expected =
+            format!("ca bundle: cannot set up the AWS client: the CA bundle {} (AWS_CA_BUNDLE)", missing.display());
+        assert!(findings.problems.iter().any(|p| p.starts_with(&expected)), "{findings:?}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{Error, json_problem, quote};
@@ -29,7 +30,8 @@ const NOT_ECR_CACHE_SECS: u64 = 3600;
 const PUBLIC_FAILURE_CACHE_SECS: u64 = 300;
 
 /// Answers one `CredentialProviderRequest` from the same cache as `get`. A pod whose service
-/// account names a role pulls as that role (assumed with its token), cached per role. The kubelet
+/// account names a role, or whose token arrives with [`ROLE_VARIABLE`] set, pulls as that role
+/// (assumed with its token), cached per role. The kubelet
 /// copies stderr into its events: one line, never a secret, and nothing on stdout on failure.
 pub fn provide<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
     match answer(streams, world) {
@@ -46,16 +48,30 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     let api_version = request.api_version.as_str();
     let key = request.registry();
     let config = Config::load(world.env)?;
+    docker::trace_config(world, config.as_ref());
+    world.trace.note(|| format!("image: {}", quote(&request.image)));
     // An alias host keys the answer by the host the image names, with its registry's token.
     let Ok(registry) = config::resolve(config.as_ref(), key) else {
         // Not ours: no credentials, and the kubelet need not ask again for a while.
+        world.trace.note(|| format!("registry: {} is not ECR", quote(key)));
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
     };
-    let web_identity = match (request.role(), &request.service_account_token) {
-        (Some(role), Some(token)) => Some(WebIdentity { role_arn: role.to_string(), token: token.clone() }),
-        (Some(role), None) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
-        (None, _) => None,
+    docker::trace_registry(world, config.as_ref(), key, &registry);
+    let web_identity = match &request.service_account_token {
+        Some(token) => request
+            .role(world.env.get(ROLE_VARIABLE))
+            .map(|role| WebIdentity { role_arn: role.to_string(), token: token.clone() }),
+        // Without a token the variable means nothing (the kubelet sends none for this provider or
+        // this pod), but an annotation asks for a role that cannot be assumed: say how to fix it.
+        None => match request.role(None) {
+            Some(role) => return Err(Error::NoServiceAccountToken { role: role.to_string() }),
+            None => None,
+        },
     };
+    world.trace.note(|| match &web_identity {
+        Some(w) => format!("service account: its token, for {}", w.role_arn),
+        None => "service account: none (the node's own identity)".into(),
+    });
     let node = Identity::for_registry(world.env, config.as_ref(), &registry);
     let identity = match &web_identity {
         Some(w) => node.for_role(&w.role_arn),
@@ -91,6 +107,11 @@ pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
 /// The standard IRSA annotation, also accepted for pulls (cloud-provider-aws#1264); when a pod has
 /// both, [`ROLE_ANNOTATION`] wins, since it names the role for images in particular.
 pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+
+/// The role a service account token is exchanged for when the service account names none, as
+/// cloud-provider-aws's plugin reads it: set in the provider entry's `env` of the kubelet's
+/// configuration. The node's own identity is used when no token arrives.
+pub const ROLE_VARIABLE: &str = "AWS_ECR_ROLE_ARN";
 
 /// The subcommand that selects this mode, for the kubelet configuration's `args`.
 pub const SUBCOMMAND: &str = "kubelet-provider";
@@ -188,11 +209,18 @@ impl Request {
         }
     }
 
-    /// The role the pod's service account names, if any.
-    pub fn role(&self) -> Option<&str> {
-        [ROLE_ANNOTATION, IRSA_ANNOTATION]
-            .iter()
-            .find_map(|key| self.service_account_annotations.get(*key).map(String::as_str).filter(|r| !r.is_empty()))
+    /// The role to pull as, given [`ROLE_VARIABLE`]'s value: cloud-provider-aws's precedence
+    /// (v1.37.1, `buildCredentialsProvider`), then the standard IRSA annotation that it does not
+    /// read (cloud-provider-aws#1264 proposes exactly this order). [`ROLE_ANNOTATION`] wins when
+    /// present, even when empty: the plugin tests the key's presence, so an empty value is a service
+    /// account's way to pull as the node despite the variable. Else the variable, else
+    /// [`IRSA_ANNOTATION`] (empty means absent); `None`: the node's identity.
+    pub fn role<'a>(&'a self, variable: Option<&'a str>) -> Option<&'a str> {
+        let annotation = |key: &str| self.service_account_annotations.get(key).map(String::as_str);
+        match annotation(ROLE_ANNOTATION) {
+            Some(role) => Some(role).filter(|r| !r.is_empty()),
+            None => variable.or_else(|| annotation(IRSA_ANNOTATION).filter(|r| !r.is_empty())),
+        }
     }
 }
 
@@ -335,24 +363,46 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plain.registry(), "123456789012.dkr.ecr.us-east-1.amazonaws.com");
-        assert!(plain.role().is_none() && plain.service_account_token.is_none());
+        assert!(plain.role(None).is_none() && plain.service_account_token.is_none());
         let sa = parse_request(
             r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example:5000/a","serviceAccountToken":"jwt","serviceAccountAnnotations":{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/r"},"futureField":1}"#,
         )
         .unwrap();
         assert_eq!(sa.registry(), "x.example:5000");
-        assert_eq!(sa.role(), Some("arn:aws:iam::1:role/r"));
+        assert_eq!(sa.role(None), Some("arn:aws:iam::1:role/r"));
         let irsa = parse_request(
             r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example/a","serviceAccountAnnotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::1:role/irsa"}}"#,
         )
         .unwrap();
-        assert_eq!(irsa.role(), Some("arn:aws:iam::1:role/irsa"));
+        assert_eq!(irsa.role(None), Some("arn:aws:iam::1:role/irsa"));
         let both = parse_request(
             r#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"x.example/a","serviceAccountAnnotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::1:role/irsa","eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/ecr"}}"#,
         )
         .unwrap();
-        assert_eq!(both.role(), Some("arn:aws:iam::1:role/ecr"));
+        assert_eq!(both.role(None), Some("arn:aws:iam::1:role/ecr"));
         assert_eq!(format!("{:?}", sa.service_account_token), "Some(Secret(<redacted>))");
+    }
+
+    #[test]
+    fn the_ecr_annotation_beats_the_variable_which_beats_the_irsa_annotation() {
+        let with = |annotations: &[(&str, &str)]| Request {
+            api_version: String::new(),
+            kind: String::new(),
+            image: "x.example/a".into(),
+            service_account_token: None,
+            service_account_annotations: annotations.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+        };
+        let variable = Some("arn:aws:iam::1:role/from-variable");
+        let ecr = (ROLE_ANNOTATION, "arn:aws:iam::1:role/ecr");
+        let irsa = (IRSA_ANNOTATION, "arn:aws:iam::1:role/irsa");
+        assert_eq!(with(&[ecr, irsa]).role(variable), Some(ecr.1));
+        assert_eq!(with(&[irsa]).role(variable), variable);
+        assert_eq!(with(&[]).role(variable), variable);
+        assert_eq!(with(&[irsa]).role(None), Some(irsa.1));
+        assert_eq!(with(&[]).role(None), None);
+        // Present but empty: the node's identity, as cloud-provider-aws tests the key's presence.
+        assert_eq!(with(&[(ROLE_ANNOTATION, ""), irsa]).role(variable), None);
+        assert_eq!(with(&[(IRSA_ANNOTATION, "")]).role(variable), variable);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! action, the kubelet provider, `doctor` or `configure`. A hand parser: the protocol is one word,
 //! and a cache hit must not pay for more.
 
-// TEMP until doctor uses crate::version directly.
 use super::configure::{self, Client};
 use super::docker::Action;
+use super::export::{self, DOCKERCONFIG_USAGE, PASSWORD_USAGE};
 use super::kubelet;
 use crate::error::Error;
 use crate::partition::AWS_REGIONS;
@@ -48,6 +48,13 @@ pub enum Command {
         /// The registries (or aliases).
         hosts: Vec<String>,
     },
+    /// `password HOST`: the registry password alone.
+    Password {
+        /// The registry (or alias).
+        host: String,
+    },
+    /// `dockerconfig HOST… [--kubernetes-secret NAME [--namespace NS]]`.
+    DockerConfig(export::Request),
 }
 
 impl Command {
@@ -71,6 +78,10 @@ impl Command {
                 "doctor" => Command::Doctor { host: None },
                 "configure" => return Err(configure_usage("name what to configure")),
                 "login" => return Err(Error::LoginUsage { usage: LOGIN_USAGE }),
+                "password" => return Err(export::usage("name the registry host".into(), PASSWORD_USAGE)),
+                "dockerconfig" => {
+                    return Err(export::usage("name at least one registry host".into(), DOCKERCONFIG_USAGE));
+                }
                 _ => Command::Usage(args.to_vec()),
             },
             ["doctor", host] => Command::Doctor { host: Some((*host).to_string()) },
@@ -78,6 +89,9 @@ impl Command {
                 Command::Login { hosts: hosts.iter().map(|h| (*h).to_string()).collect() }
             }
             ["configure", rest @ ..] => Command::Configure(parse_configure(rest)?),
+            ["password", host] => Command::Password { host: (*host).to_string() },
+            ["password", ..] => return Err(export::usage("password takes one registry host".into(), PASSWORD_USAGE)),
+            ["dockerconfig", rest @ ..] => Command::DockerConfig(export::Request::parse(rest)?),
             _ => Command::Usage(args.to_vec()),
         })
     }
@@ -165,6 +179,11 @@ Amazon ECR credential helper for docker, podman, nerdctl and other container cli
             print the kubelet's CredentialProviderConfig
   login HOST...
             get tokens into the cache now, asking for an MFA code on the terminal if needed
+  password HOST
+            print the registry password alone (for docker login --password-stdin, --creds)
+  dockerconfig [--kubernetes-secret NAME [--namespace NS]] HOST...
+            print {{\"auths\":{{HOST:{{...}}}}}} as docker login writes it, or a Kubernetes
+            kubernetes.io/dockerconfigjson Secret holding it (for kubectl apply -f -)
   doctor [HOST]
             check everything a get depends on, with a fix for each problem
   kubelet-provider
@@ -179,6 +198,7 @@ Environment:
   ECR_LOGIN_TIMEOUT              seconds a token fetch may take in all (default {default_timeout_secs})
   ECR_LOGIN_CONFIG               the configuration file (default ~/.config/ecr-login/config.toml;
                                  /dev/null: none): rules, aliases and the fallback store
+  ECR_LOGIN_DEBUG                1: a line per decision on stderr; an absolute path: appended there
 ",
         version = version_line(),
     )
@@ -237,6 +257,11 @@ mod tests {
             Command::Login { hosts: vec![HOST.into(), "r.example".into()] }
         );
         assert!(matches!(parse("x", &["login"]), Err(Error::LoginUsage { .. })));
+        assert_eq!(parse("x", &["password", HOST]).unwrap(), Command::Password { host: HOST.into() });
+        for words in [&["password"][..], &["password", HOST, HOST], &["dockerconfig"]] {
+            assert!(matches!(parse("x", words), Err(Error::ExportUsage { .. })), "{words:?}");
+        }
+        assert!(matches!(parse("x", &["dockerconfig", HOST]).unwrap(), Command::DockerConfig(_)));
     }
 
     #[test]

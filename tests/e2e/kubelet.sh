@@ -18,9 +18,14 @@
 #   kubelet's cache (with Token it would run the provider again);
 #   AWS's own ecr-credential-provider (k8s.io/cloud-provider-aws v1.37.1), run through the same
 #   harness, serves no image form that ours does not.
+#   `password` prints the stand-in's password alone; `dockerconfig --kubernetes-secret` prints a
+#   Secret that the API server's strict decoding and ValidateSecret accept (the second program of
+#   the module, secretcheck) and from which the kubelet's imagePullSecret code reads the passwords;
+#   README's CronJob recipe passes the validation of each of its kinds and its objects fit together.
 # Negative controls: the old service-accounts file without cacheType, and tokenAttributes with the
 # feature gate off, are refused with the kubelet's own messages; an answer with one extra field is
-# refused by the kubelet's strict decoding while the same answer unchanged is accepted.
+# refused by the kubelet's strict decoding while the same answer unchanged is accepted; our Secret
+# with an invalid name or one unknown field is refused by the API server's code.
 source "$(dirname "$0")/lib.sh"
 
 if [ "${E2E_INSIDE:-}" != 1 ]; then
@@ -366,3 +371,67 @@ for annotation in "eks.amazonaws.com/ecr-role-arn=$pull_role" "eks.amazonaws.com
   grep -F "ecr signer=$signer " "$work/aws.log" >/dev/null || fail "AWS's provider, $annotation: $(cat "$work/aws.log")"
   ok "AWS's provider, ${annotation%%=*}: the ECR call signed by $signer ($(paste -sd';' "$work/aws.log"))"
 done
+
+# --- dockerconfig --kubernetes-secret, judged by Kubernetes' own code (tests/e2e/go/kubelet/secretcheck):
+# the API server's strict decoding, defaulting, conversion and ValidateSecret, then the kubelet's
+# reading of an imagePullSecret (credentialprovider's DockerConfigJSON and a keyring Lookup).
+checker=$E2E_KUBELET_BIN/secretcheck
+export AWS_ECR_CACHE_DIR=$work/cache-export
+docker-credential-ecr-login password 123456789012.dkr.ecr.us-east-1.amazonaws.com >"$work/password" ||
+  fail "password failed"
+[ "$(wc -l <"$work/password")" = 1 ] && [ "$(sha "$(cat "$work/password")")" = "$private_password" ] ||
+  fail "password did not print the stand-in's password alone on one line"
+docker-credential-ecr-login dockerconfig 123456789012.dkr.ecr.us-east-1.amazonaws.com public.ecr.aws >"$work/config.json" ||
+  fail "dockerconfig failed"
+docker-credential-ecr-login dockerconfig --kubernetes-secret ecr-pull --namespace ci 123456789012.dkr.ecr.us-east-1.amazonaws.com public.ecr.aws >"$work/secret.json" ||
+  fail "dockerconfig --kubernetes-secret failed"
+out=$("$checker" "$host/team/app:1" public.ecr.aws/nginx/nginx:1.27 ghcr.io/team/app:1 <"$work/secret.json" 2>"$work/checker.log") ||
+  fail "Kubernetes refuses our Secret: $(cat "$work/checker.log")"
+expect_line "$(sed -n 1p <<<"$out")" name=ecr-pull namespace=ci type=kubernetes.io/dockerconfigjson "hosts=$host,public.ecr.aws"
+expect_line "$(grep -F "image=$host/" <<<"$out")" username=AWS "password=$private_password"
+expect_line "$(grep -F 'image=public.ecr.aws/' <<<"$out")" username=AWS "password=$public_password"
+expect_line "$(grep -F 'image=ghcr.io/' <<<"$out")" username=- password=-
+python3 -c 'import base64,json,sys; s=json.load(open(sys.argv[1])); c=open(sys.argv[2]).read(); sys.exit(base64.b64decode(s["data"][".dockerconfigjson"]).decode() + "\n" != c)' \
+  "$work/secret.json" "$work/config.json" || fail "the Secret does not hold what dockerconfig prints"
+ok "the API server's validation (k8s.io/kubernetes v1.37.2) accepts our Secret, and the kubelet reads the stand-in's passwords from it for $host and public.ecr.aws and nothing for ghcr.io"
+# Without --namespace, kubectl gives the manifest its context's namespace (the checker's -namespace).
+docker-credential-ecr-login dockerconfig --kubernetes-secret ecr-pull "$host" >"$work/secret-plain.json" || fail "dockerconfig failed"
+out=$("$checker" -namespace team-a <"$work/secret-plain.json" 2>"$work/checker.log") || fail "Kubernetes refuses: $(cat "$work/checker.log")"
+expect_line "$out" name=ecr-pull namespace=team-a "hosts=$host"
+ok "without --namespace the Secret takes kubectl's namespace and still validates"
+# Negative controls: the same manifest with a name Kubernetes refuses, or with one unknown field, is
+# refused by the checker with the API server's own message; our binary refuses to print that name.
+sed 's/"name":"ecr-pull"/"name":"ecr_pull"/' "$work/secret.json" >"$work/bad-name.json"
+if "$checker" <"$work/bad-name.json" 2>"$work/bad-name.log"; then fail "the validator accepted the name ecr_pull"; fi
+grep -F 'metadata.name: Invalid value: "ecr_pull": a lowercase RFC 1123 subdomain' "$work/bad-name.log" >/dev/null ||
+  fail "refused for another reason: $(cat "$work/bad-name.log")"
+sed 's/^{/{"extra":true,/' "$work/secret.json" >"$work/extra.json"
+if "$checker" <"$work/extra.json" 2>"$work/checker.log"; then fail "the strict decoding accepted an unknown field"; fi
+grep -F 'unknown field "extra"' "$work/checker.log" >/dev/null || fail "refused for another reason: $(cat "$work/checker.log")"
+if docker-credential-ecr-login dockerconfig --kubernetes-secret ecr_pull "$host" >"$work/refused.json" 2>"$work/refused.log"; then
+  fail "dockerconfig printed a Secret named ecr_pull"
+fi
+[ ! -s "$work/refused.json" ] || fail "dockerconfig refused ecr_pull but printed: $(cat "$work/refused.json")"
+ok "controls: the validator refuses the name ecr_pull ($(grep -oE 'metadata.name: Invalid value: "ecr_pull"' "$work/bad-name.log" | head -n 1)) and an unknown field; ours refuses that name too: $(cat "$work/refused.log")"
+# A host without a token: nothing on stdout, so `| kubectl apply -f -` has nothing to apply.
+if docker-credential-ecr-login dockerconfig --kubernetes-secret ecr-pull "$host" ghcr.io >"$work/partial.json" 2>"$work/partial.log"; then
+  fail "dockerconfig succeeded with a host that is not ECR"
+fi
+[ ! -s "$work/partial.json" ] || fail "dockerconfig printed part of a Secret: $(cat "$work/partial.json")"
+ok "one host without a token: nothing printed, exit 1 ($(cat "$work/partial.log"))"
+# README's CronJob recipe: every object passes its kind's own validation, the Role lets the job's
+# ServiceAccount write the Secret its command names, and that command, run here against the
+# stand-in up to its `| kubectl apply -f -`, prints a Secret the API server accepts.
+awk '/^### Keep a pull Secret fresh/ {f = 1} f && /^```yaml/ {y = 1; next} y && /^```/ {exit} y' "$root/README.md" >"$work/recipe.yaml"
+out=$("$checker" -recipe <"$work/recipe.yaml" 2>"$work/checker.log") || fail "Kubernetes refuses README's recipe: $(cat "$work/checker.log")"
+command=$(sed -n 's/^command //p' <<<"$out")
+producer=${command%" | kubectl apply -f -"}
+[ "$producer" != "$command" ] || fail "the recipe's command does not end in | kubectl apply -f -: $command"
+bash -c "$producer" >"$work/recipe-secret.json" || fail "the recipe's command failed: $producer"
+secret_line=$("$checker" <"$work/recipe-secret.json" 2>"$work/checker.log") || fail "Kubernetes refuses the recipe's Secret: $(cat "$work/checker.log")"
+fits=$(grep '^fits ' <<<"$out")
+expect_line "$secret_line" "name=$(field secret "$fits")" "namespace=$(field namespace "$fits")" "hosts=$host"
+sed 's/schedule: "17 \*\/6 \* \* \*"/schedule: "every 6h"/' "$work/recipe.yaml" >"$work/bad-recipe.yaml"
+if "$checker" -recipe <"$work/bad-recipe.yaml" >/dev/null 2>"$work/checker.log"; then fail "the validator accepted the schedule 'every 6h'"; fi
+grep -F 'spec.schedule: Invalid value: "every 6h"' "$work/checker.log" >/dev/null || fail "refused for another reason: $(cat "$work/checker.log")"
+ok "README's recipe ($(grep -c '^valid ' <<<"$out") objects) passes the API server's validation and fits together ($fits); its command prints a valid Secret; control: a schedule of 'every 6h' is refused"

@@ -91,6 +91,10 @@ pub struct Request {
     pub bearer: Option<String>,
     /// How far the stand-in's clock was ahead of the real one when the request arrived.
     pub clock_offset: i64,
+    /// The `User-Agent` header of an ECR, ECR Public or STS call.
+    pub user_agent: Option<String>,
+    /// The `x-amz-user-agent` header of an ECR, ECR Public or STS call.
+    pub amz_user_agent: Option<String>,
 }
 
 struct State {
@@ -308,6 +312,8 @@ impl Http {
             service: scope.get(3).unwrap_or(&"").to_string(),
             access_key: scope.first().unwrap_or(&"").to_string(),
             registry_ids,
+            user_agent: self.header("user-agent"),
+            amz_user_agent: self.header("x-amz-user-agent"),
         }
     }
 }
