@@ -116,6 +116,9 @@ pub struct Identity {
     /// The profiles whose sections went into the fingerprint: the selected one, then each
     /// `source_profile` it leads to.
     pub chain: Vec<String>,
+    /// The variables a rule's profile took back into the fingerprint because a section's
+    /// `credential_source` reads them (see `hash_source_variables`).
+    pub sourced: Vec<&'static str>,
 }
 
 /// Environment variables that carry credentials, which a rule's profile overrides.
@@ -369,19 +372,11 @@ impl Identity {
         let profile_from_env = profile_override.is_some() || env.get("AWS_PROFILE").is_some();
         let profile = profile_override.or_else(|| env.get("AWS_PROFILE")).unwrap_or("default").to_string();
 
-        let mut hasher = Sha256::new();
-        hasher.update(b"ecr-login identity v1\n");
-        if let Some(profile) = profile_override {
-            hasher.update(format!("env AWS_PROFILE={profile}\n"));
-        }
-        for name in IDENTITY_VARIABLES {
-            if let (Some(v), false) = (env.get(name), overridden_by_rule(name, profile_override.is_some())) {
-                hasher.update(format!("env {name}={v}\n"));
-            }
-        }
+        let mut hasher = environment_hasher(env, profile_override);
 
         // Walk the profile and everything it refers to, hashing each section once.
         let mut seen = Vec::new();
+        let mut sourced = Vec::new();
         let mut next = Some(profile.clone());
         let mut profile_defined = false;
         let mut endpoint_in_profile = false;
@@ -417,7 +412,8 @@ impl Identity {
                     hash_section(&mut hasher, "config", &header, config.section(&header));
                 }
             }
-            hash_source_variables(&mut hasher, env, profile_override, value(config_section, "credential_source"));
+            let source = value(config_section, "credential_source");
+            sourced.extend(hash_source_variables(&mut hasher, env, profile_override, source));
             next = value(config_section, "source_profile")
                 .or_else(|| value(credentials_section, "source_profile"))
                 .map(str::to_string);
@@ -445,6 +441,7 @@ impl Identity {
             rule: None,
             config_path: None,
             chain: seen,
+            sourced,
         }
     }
 
@@ -456,7 +453,7 @@ impl Identity {
             .iter()
             .copied()
             .filter(|name| env.get(name).is_some())
-            .filter(|name| !overridden_by_rule(name, rule_profile))
+            .filter(|name| !overridden_by_rule(name, rule_profile) || self.sourced.contains(name))
             .collect();
         let variables = if variables.is_empty() { "none".to_string() } else { variables.join(", ") };
         let rule = self.rule_description().map_or_else(String::new, |r| format!("; {r}"));
@@ -473,6 +470,22 @@ impl Identity {
     }
 }
 
+/// A fingerprint's hasher that has taken the identity variables of the environment, with those
+/// a rule's profile (`profile_override`) overrides left out and the profile it names put in.
+fn environment_hasher(env: &Env, profile_override: Option<&str>) -> Sha256 {
+    let mut hasher = Sha256::new();
+    hasher.update(b"ecr-login identity v1\n");
+    if let Some(profile) = profile_override {
+        hasher.update(format!("env AWS_PROFILE={profile}\n"));
+    }
+    for name in IDENTITY_VARIABLES {
+        if let (Some(v), false) = (env.get(name), overridden_by_rule(name, profile_override.is_some())) {
+            hasher.update(format!("env {name}={v}\n"));
+        }
+    }
+    hasher
+}
+
 /// The environment variables a profile's `credential_source` reads its keys from (the metadata
 /// service's are never left out of the fingerprint).
 fn source_variables(credential_source: &str) -> &'static [&'static str] {
@@ -487,13 +500,22 @@ fn source_variables(credential_source: &str) -> &'static [&'static str] {
 /// (the environment's credentials, which the rule must win over) where a section of the profile's
 /// chain takes its keys from them (`credential_source`): without them, two callers with different
 /// keys would share one token.
-fn hash_source_variables(hasher: &mut Sha256, env: &Env, profile_override: Option<&str>, source: Option<&str>) {
-    let Some(source) = source.filter(|_| profile_override.is_some()) else { return };
+/// Returns the names of the variables it hashed.
+fn hash_source_variables(
+    hasher: &mut Sha256,
+    env: &Env,
+    profile_override: Option<&str>,
+    source: Option<&str>,
+) -> Vec<&'static str> {
+    let Some(source) = source.filter(|_| profile_override.is_some()) else { return Vec::new() };
+    let mut hashed = Vec::new();
     for name in source_variables(source) {
         if let Some(v) = env.get(name) {
             hasher.update(format!("source {name}={v}\n"));
+            hashed.push(*name);
         }
     }
+    hashed
 }
 
 fn hash_section(hasher: &mut Sha256, file: &str, name: &str, section: Option<&Vec<(String, String)>>) {
