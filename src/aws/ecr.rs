@@ -42,7 +42,7 @@ pub(super) async fn fetch_tokens(request: FetchRequest<'_>) -> Result<Vec<Issued
     let attempts = |call| Attempts::when_tracing(request.trace, call).map(SharedInterceptor::new);
     match request.target {
         Target::Registry(Registry::Private(registry)) => {
-            let mut conf = private_client_config(&config, credentials, registry, honour_host_flags).to_builder();
+            let mut conf = private_client_builder(&config, credentials, registry, honour_host_flags);
             if let Some(attempts) = attempts(GET_TOKEN) {
                 conf.push_interceptor(attempts);
             }
@@ -80,13 +80,14 @@ pub(super) async fn fetch_tokens(request: FetchRequest<'_>) -> Result<Vec<Issued
 }
 
 /// The ECR client settings for one private registry: the host's region, and the FIPS and
-/// dual-stack endpoints when the host names them and no endpoint was configured explicitly.
-pub(super) fn private_client_config(
+/// dual-stack endpoints when the host names them and no endpoint was configured explicitly. A
+/// builder, so that the trace's interceptor can still be added.
+pub(super) fn private_client_builder(
     config: &aws_config::SdkConfig,
     credentials: Credentials,
     registry: &PrivateRegistry,
     honour_host_flags: bool,
-) -> aws_sdk_ecr::Config {
+) -> aws_sdk_ecr::config::Builder {
     let mut builder = aws_sdk_ecr::config::Builder::from(config).credentials_provider(credentials);
     if honour_host_flags && registry.fips {
         builder = builder.use_fips(true);
@@ -94,7 +95,7 @@ pub(super) fn private_client_config(
     if honour_host_flags && registry.dual_stack {
         builder = builder.use_dual_stack(true);
     }
-    builder.build()
+    builder
 }
 
 async fn fetch_private(
@@ -176,7 +177,7 @@ mod tests {
             .http_client(http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone())))
             .build();
         let credentials = Credentials::new("AKIDTEST", "not-a-secret", None, None, "test");
-        let conf = private_client_config(&sdk, credentials, &registry, honour_host_flags);
+        let conf = private_client_builder(&sdk, credentials, &registry, honour_host_flags).build();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         #[allow(deprecated)]
         let result = runtime.block_on(

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::installs;
 use crate::env::Env;
 use crate::error::Error;
 
@@ -31,17 +32,9 @@ pub struct Answer {
 /// The executable `program` in one of PATH's directories, if any.
 pub fn find_on_path(env: &Env, program: &str) -> Option<PathBuf> {
     let path = env.get("PATH")?;
-    std::env::split_paths(path).map(|dir| dir.join(program)).find(|candidate| executable(candidate))
-}
-
-fn executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    path.is_file()
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| std::fs::metadata(candidate).is_ok_and(|meta| installs::is_executable(&meta)))
 }
 
 /// Runs `docker-credential-<name> <action>` with `input` on its stdin and the environment of

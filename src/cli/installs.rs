@@ -103,14 +103,15 @@ pub fn on_path(env: &Env, program: &str) -> (Vec<Found>, Vec<Skipped>) {
     (found, skipped)
 }
 
+/// Whether a file's metadata (links followed) makes it a program one can run.
 #[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
+pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
 
 #[cfg(not(unix))]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
+pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file()
 }
 
