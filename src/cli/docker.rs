@@ -41,16 +41,30 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
             return not_ours(Action::Get, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);
         }
     };
-    trace_registry(world, config.as_ref(), &server, &registry);
-    let identity = Identity::for_registry(world.env, config.as_ref(), &registry);
-    let served = tokens::token_for(&registry, &identity, None, world);
-    for warning in &served.warnings {
-        streams.warn(warning);
-    }
-    match served.token.and_then(|token| write_credentials(&mut streams.stdout, &server, &token)) {
+    let token = token_for_registry(config.as_ref(), &server, &registry, streams, world);
+    match token.and_then(|token| write_credentials(&mut streams.stdout, &server, &token)) {
         Ok(()) => 0,
         Err(e) => streams.fail(&e),
     }
+}
+
+/// The token for `registry`, which `server` named (itself, or an alias of it), through the token
+/// path as the caller's own identity or the rule's that selects it; the path's warnings go to
+/// stderr. What `get`, `login`, `password` and `dockerconfig` share.
+pub fn token_for_registry<A: Aws, I, O, E: Write>(
+    config: Option<&Config>,
+    server: &str,
+    registry: &Registry,
+    streams: &mut Streams<I, O, E>,
+    world: &World<'_, A>,
+) -> Result<AuthToken, Error> {
+    trace_registry(world, config, server, registry);
+    let identity = Identity::for_registry(world.env, config, registry);
+    let served = tokens::token_for(registry, &identity, None, world);
+    for warning in &served.warnings {
+        streams.warn(warning);
+    }
+    served.token
 }
 
 /// The trace of how `server` became `registry`: through an alias or not, and the rule that

@@ -4,7 +4,7 @@
 //! Kubernetes `kubernetes.io/dockerconfigjson` Secret for the places that read credentials from a
 //! file or the API instead of running a helper.
 //!
-//! Each token comes through the same path as a `get`'s ([`tokens::token_for`]): the cache, a fetch
+//! Each token comes through the same path as a `get`'s ([`crate::tokens::token_for`]): the cache, a fetch
 //! on a miss, aliases, `[[registry]]` rules, the MFA prompt and the deadline. Unlike `get`, these
 //! are not the credential-helper protocol: a failure is the cause on stderr and exit 1, with
 //! nothing on stdout, and `dockerconfig` prints nothing unless every host has its token, because a
@@ -21,9 +21,7 @@ use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error, quote};
-use crate::identity::Identity;
 use crate::token::AuthToken;
-use crate::tokens;
 use crate::world::{Streams, World};
 
 /// The usage of `password`.
@@ -226,13 +224,7 @@ fn token_for_host<A: Aws, I, O, E: Write>(
         world.trace.note(|| format!("registry: {} is not ECR", quote(host)));
         return Err(Error::NotEcr { host: host.to_string() });
     };
-    docker::trace_registry(world, config, host, &registry);
-    let identity = Identity::for_registry(world.env, config, &registry);
-    let served = tokens::token_for(&registry, &identity, None, world);
-    for warning in &served.warnings {
-        streams.warn(warning);
-    }
-    served.token
+    docker::token_for_registry(config, host, &registry, streams, world)
 }
 
 /// One `auths` entry, with the fields `docker login` writes and the kubelet, containerd and

@@ -4,12 +4,11 @@
 
 use std::io::Write;
 
+use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error, quote};
-use crate::identity::Identity;
 use crate::token;
-use crate::tokens;
 use crate::world::{Streams, World};
 
 /// Runs `login` for `hosts`; 0 when every one has a token, 1 otherwise (each failure on stderr).
@@ -29,12 +28,7 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
             failed = true;
             continue;
         };
-        let identity = Identity::for_registry(world.env, config.as_ref(), &registry);
-        let served = tokens::token_for(&registry, &identity, None, world);
-        for warning in &served.warnings {
-            streams.warn(warning);
-        }
-        match served.token {
+        match docker::token_for_registry(config.as_ref(), host, &registry, streams, world) {
             Ok(token) => {
                 let alias = config.as_ref().and_then(|c| c.alias_for(host));
                 let through = alias.map(|a| format!(" (alias of {})", a.registry)).unwrap_or_default();
