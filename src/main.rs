@@ -24,10 +24,11 @@ const ENDPOINT_VARIABLES: &[&str] = &[
 /// Unsets every endpoint variable that is set to nothing. The helper reads an empty variable as
 /// unset (as the AWS CLI and the Go SDK do), but the AWS SDK for Rust takes `AWS_ENDPOINT_URL=` as
 /// the URL `""` and panics building its client, also inside its own credential providers, which
-/// read the process environment themselves. A few `getenv`s, so a cache hit pays nothing to speak of.
-fn unset_empty_endpoint_variables() {
+/// read the process environment themselves. Decided from the snapshot: the strings it borrows
+/// outlive their removal from the process environment, and it reads an empty value as unset anyway.
+fn unset_empty_endpoint_variables(env: &Env) {
     for name in ENDPOINT_VARIABLES {
-        if std::env::var_os(name).is_some_and(|value| value.is_empty()) {
+        if env.is_set_empty(name) {
             // SAFETY: called first thing in `main`, before any thread exists that could read the
             // environment concurrently.
             unsafe { std::env::remove_var(name) };
@@ -36,11 +37,11 @@ fn unset_empty_endpoint_variables() {
 }
 
 fn main() -> ExitCode {
-    unset_empty_endpoint_variables();
     let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
     let program = argv.next().unwrap_or_default();
     let args: Vec<String> = argv.collect();
     let env = Env::from_process();
+    unset_empty_endpoint_variables(&env);
     let (trace, trace_warning) = Trace::from_env(&env);
     let world = World { cache_dir: cache_dir(&env), env: &env, now: &now, aws: AwsSdk, trace };
     let mut streams =
