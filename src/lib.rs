@@ -62,6 +62,7 @@
 //!   env.rs         the environment snapshot, and `~/` expanded against it
 //!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
 //!   version.rs     the version text that version, help and doctor print
+//!   startup.rs     what std's start-up did before main, cheaper: fds 0–2, SIGPIPE, the overflow line
 //! ```
 //!
 //! Folders use the `name.rs` + `name/` form. A folder's face (`aws.rs`, `cli.rs`, `principal.rs`,
@@ -117,6 +118,7 @@ mod partition;
 mod principal;
 mod registry;
 mod secret;
+pub mod startup;
 mod token;
 mod tokens;
 mod trace;

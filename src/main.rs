@@ -1,10 +1,16 @@
 //! `docker-credential-ecr-login`: gathers the real arguments, environment, streams, clock and cache
 //! directory, runs the library, and turns its answer into the exit code.
+//!
+//! On Linux this is the C `main` itself: std's start-up (parsing `/proc/self/maps` to place the
+//! stack guard, among other things) is replaced by `startup::init`, which keeps what matters at a
+//! fraction of the cost (see that module).
 
-use std::process::ExitCode;
+#![cfg_attr(target_os = "linux", no_main)]
+
+use std::io::Write;
 use std::time::SystemTime;
 
-use ecr_login::{AwsSdk, Env, Streams, Trace, World, cache_dir, run};
+use ecr_login::{AwsSdk, Env, Streams, Trace, World, cache_dir, run, startup};
 
 fn now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -36,7 +42,9 @@ fn unset_empty_endpoint_variables(env: &Env) {
     }
 }
 
-fn main() -> ExitCode {
+/// Runs the helper and returns its exit code. std reads the arguments without its start-up too: on
+/// Linux the C library hands them to std's initialiser in `.init_array`.
+fn helper() -> u8 {
     let mut argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
     let program = argv.next().unwrap_or_default();
     let args: Vec<String> = argv.collect();
@@ -49,5 +57,23 @@ fn main() -> ExitCode {
     if let Some(warning) = trace_warning {
         streams.warn(warning);
     }
-    ExitCode::from(run(&program, &args, &mut streams, &world))
+    let code = run(&program, &args, &mut streams, &world);
+    // std's shutdown flushed stdout; without it this flush is ours. Every answer ends in a newline,
+    // which the line-buffered stdout has written already: this only guards against a future one
+    // that does not, and a failure here has nowhere better to be told.
+    let _ = streams.stdout.flush();
+    code
+}
+
+#[cfg(target_os = "linux")]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: std::ffi::c_int, _argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    startup::init();
+    std::ffi::c_int::from(helper())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn main() -> std::process::ExitCode {
+    startup::init();
+    std::process::ExitCode::from(helper())
 }

@@ -322,3 +322,80 @@ fn a_full_file_system_still_serves_tokens_with_a_warning_and_leaves_no_partial_f
     assert!(!stdout.contains(".tmp"), "a partial file was left: {stdout}");
     assert!(!stdout.contains(&format!("{OTHER_HOST}.json")), "{stdout}");
 }
+
+/// The stack's limit for each try, from roomy to tight: a cold get's deepest path (the SDK's) needs
+/// more than the first, and the process's start fits in the last (measured: a cold get overflowed
+/// at 64 KiB and below, and started at 16 KiB).
+const TIGHT_STACKS: [u64; 3] = [48 * 1024, 32 * 1024, 24 * 1024];
+
+#[test]
+fn a_stack_overflow_prints_one_line_and_ends_with_sigsegv() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let mut overflowed = 0;
+    for limit in TIGHT_STACKS {
+        let mut command = sandbox.command(&["get"]);
+        // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(move || {
+                let stack = libc::rlimit { rlim_cur: limit, rlim_max: libc::RLIM_INFINITY };
+                if libc::setrlimit(libc::RLIMIT_STACK, &raw const stack) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(HOST.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.signal().is_some() {
+            assert_eq!(output.status.signal(), Some(libc::SIGSEGV), "{limit}: {stderr}");
+            assert_eq!(
+                stderr,
+                "ecr-login: stack overflow: this is a bug in ecr-login; please report it with the command that caused it\n",
+                "{limit}"
+            );
+            overflowed += 1;
+        }
+    }
+    assert!(overflowed > 0, "no stack limit of {TIGHT_STACKS:?} made a cold get overflow");
+    // With the usual stack the same get works.
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+}
+
+#[test]
+fn a_get_started_with_stdout_closed_writes_its_answer_into_no_file_of_its_own() {
+    use std::os::unix::process::CommandExt;
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    // The trace's file is the one the helper keeps open while it answers: opened first thing, it
+    // would be given fd 1 and receive the answer, secret and all.
+    let trace = sandbox.home().join("trace.log");
+    let mut command = sandbox.command(&["get"]);
+    command.env("ECR_LOGIN_DEBUG", &trace);
+    // SAFETY: close is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let mut child = command.stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(HOST.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A closed fd 1 is opened on /dev/null at start, so the trace and the cache's files all get
+    // other numbers, and the answer goes nowhere.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let traced = std::fs::read_to_string(&trace).unwrap();
+    assert!(traced.contains(HOST) && !traced.contains("ServerURL"), "{traced}");
+    for file in support::files_under(&sandbox.cache_dir()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("ServerURL"), "the answer went into {}: {text}", file.display());
+    }
+    assert_cache_intact(&sandbox);
+    assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
+    assert_eq!(ecr.calls(), 1);
+}
