@@ -72,7 +72,6 @@ struct Entry {
 /// The cache of one identity.
 #[derive(Debug, Clone)]
 pub struct Cache {
-    base: PathBuf,
     root: PathBuf,
     dir: PathBuf,
 }
@@ -98,7 +97,7 @@ impl Cache {
     pub fn new(base: &Path, identity: &Fingerprint) -> Cache {
         let root = base.join(LAYOUT_DIR);
         let dir = root.join(identity.as_str());
-        Cache { base: base.to_path_buf(), root, dir }
+        Cache { root, dir }
     }
 
     /// The directory of the MFA session locks (`v1/sessions/`), as a cache whose entries are locks
@@ -106,19 +105,15 @@ impl Cache {
     pub fn for_sessions(base: &Path) -> Cache {
         let root = base.join(LAYOUT_DIR);
         let dir = root.join(SESSIONS_DIR);
-        Cache { base: base.to_path_buf(), root, dir }
+        Cache { root, dir }
     }
 
     /// Checks every directory of the cache that exists so far (see the module docs) and narrows a
     /// directory of ours under `v1/` that an older run left open to others. Call it before the
     /// first read; [`Cache::store`] and [`Cache::lock`] check again after creating directories.
     pub fn check_trusted(&self) -> Result<(), Untrusted> {
-        // The deepest existing one of v1/<identity>, v1 and the base, with how far above it v1 is.
-        let levels = [(&self.dir, Some(1)), (&self.root, Some(0)), (&self.base, None)];
-        match levels.into_iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
-            Some((deepest, own_root_up)) => trust::check_path(deepest, own_root_up),
-            None => Ok(()),
-        }
+        // v1/<identity> is one level below v1, the first directory that must be ours alone.
+        trust::check_existing(&self.dir, Some(1))
     }
 
     /// The directory holding this identity's entries.
@@ -248,10 +243,15 @@ impl Cache {
     }
 }
 
+/// Reads an entry in one call of its length. Entries are replaced by renaming, never rewritten in
+/// place, so the file opened keeps the length it had when opened; one that changed anyway is a miss.
 fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
-    let file = trust::open_entry(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    let (mut file, len) = trust::open_entry(path).ok()?;
+    if len > MAX_ENTRY_BYTES {
+        return None;
+    }
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
+    file.read_exact(&mut bytes).ok()?;
     decode_entry(&bytes)
 }
 

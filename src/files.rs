@@ -138,7 +138,8 @@ pub mod trust {
     use std::fs::{self, File, OpenOptions};
     use std::io;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-    use std::path::{Path, PathBuf};
+    use std::path::{Component, Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::Untrusted;
 
@@ -151,74 +152,142 @@ pub mod trust {
     /// The owner that every user trusts.
     const ROOT: u32 = 0;
 
-    /// The effective user id, the one whose files we may trust.
+    /// The effective user id, the one whose files we may trust; asked once (it never changes here).
     fn euid() -> u32 {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        unsafe { libc::geteuid() }
+        /// Not yet asked: larger than any uid.
+        const UNKNOWN: u64 = u64::MAX;
+        static EUID: AtomicU64 = AtomicU64::new(UNKNOWN);
+        let known = EUID.load(Ordering::Relaxed);
+        u32::try_from(known).unwrap_or_else(|_| {
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let uid = unsafe { libc::geteuid() };
+            EUID.store(u64::from(uid), Ordering::Relaxed);
+            uid
+        })
     }
 
     fn untrusted(path: &Path, reason: impl Into<String>) -> Untrusted {
         Untrusted { path: path.to_path_buf(), reason: reason.into() }
     }
 
+    /// How a walk down a path ended.
+    #[derive(PartialEq)]
+    enum Walked {
+        /// Every directory on it passed, or a file stood where a directory should be.
+        Whole,
+        /// A component does not exist; the directories above it passed.
+        Missing,
+        /// A component is a symbolic link; the directories above it passed.
+        Link,
+    }
+
     /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
     /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must belong
     /// to us or root and be writable by no one else unless it is sticky; at and below `v1/`, each
     /// must be ours, and is narrowed to 0700 if it is open to others.
+    ///
+    /// Most paths have no link on the way, and then one `lstat` per directory says so: the walk
+    /// resolves the path (`canonicalize`, a `readlink` per component) only when it meets a link.
     pub fn check_path(deepest: &Path, own_root_up: Option<usize>) -> Result<(), Untrusted> {
+        if is_plain(deepest) {
+            match walk(deepest, own_root_up)? {
+                Walked::Whole => return Ok(()),
+                Walked::Missing => return Err(untrusted(deepest, "cannot be examined: it does not exist")),
+                Walked::Link => {}
+            }
+        }
         let canonical =
             fs::canonicalize(deepest).map_err(|e| untrusted(deepest, format!("cannot be resolved: {e}")))?;
-        let own_root = own_root_up.and_then(|up| canonical.ancestors().nth(up)).map(Path::to_path_buf);
-        let uid = euid();
-        let mut path = PathBuf::new();
-        for component in canonical.components() {
-            path.push(component);
-            let meta = fs::symlink_metadata(&path).map_err(|e| untrusted(&path, format!("cannot be examined: {e}")))?;
+        match walk(&canonical, own_root_up)? {
+            Walked::Whole => Ok(()),
+            Walked::Missing | Walked::Link => Err(untrusted(deepest, "changed while it was being checked")),
+        }
+    }
+
+    /// [`check_path`] for the directories of `path` that exist so far: the walk ends at the first
+    /// missing one (`path`, the deepest, is `own_root_up` levels below the cache's `v1/`).
+    pub fn check_existing(path: &Path, own_root_up: Option<usize>) -> Result<(), Untrusted> {
+        if is_plain(path) && walk(path, own_root_up)? != Walked::Link {
+            return Ok(());
+        }
+        // A link on the way: resolve the deepest part that exists, which is what check_path needs.
+        match path.ancestors().enumerate().find(|(_, p)| fs::symlink_metadata(p).is_ok()) {
+            Some((up, deepest)) => check_path(deepest, own_root_up.and_then(|own| own.checked_sub(up))),
+            None => Ok(()),
+        }
+    }
+
+    /// An absolute path without `..`: unless a component is a link, it is its own canonical form.
+    fn is_plain(path: &Path) -> bool {
+        path.is_absolute() && !path.components().any(|c| c == Component::ParentDir)
+    }
+
+    /// Walks `path` from the root, checking each directory as [`check_path`] says, until the end,
+    /// a missing component or a link.
+    fn walk(path: &Path, own_root_up: Option<usize>) -> Result<Walked, Untrusted> {
+        let own_root = own_root_up.and_then(|up| path.ancestors().nth(up));
+        let mut at = PathBuf::with_capacity(path.as_os_str().len());
+        for component in path.components() {
+            at.push(component);
+            let meta = match fs::symlink_metadata(&at) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Walked::Missing),
+                Err(e) => return Err(untrusted(&at, format!("cannot be examined: {e}"))),
+            };
+            if meta.file_type().is_symlink() {
+                return Ok(Walked::Link);
+            }
             if !meta.is_dir() {
                 // A file where the cache should be: writes fail with a plain error, nothing is read.
-                return Ok(());
+                return Ok(Walked::Whole);
             }
-            let mode = meta.mode();
-            if own_root.as_ref().is_some_and(|root| path.starts_with(root)) {
-                if meta.uid() != uid {
-                    return Err(untrusted(
-                        &path,
-                        format!("belongs to uid {}, not to this user (uid {uid})", meta.uid()),
-                    ));
-                }
-                if mode & OPEN_TO_OTHERS != 0 {
-                    fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
-                        .map_err(|e| untrusted(&path, format!("is open to others and cannot be narrowed: {e}")))?;
-                }
-            } else {
-                if meta.uid() != uid && meta.uid() != ROOT {
-                    return Err(untrusted(
-                        &path,
-                        format!("belongs to uid {}, neither this user (uid {uid}) nor root", meta.uid()),
-                    ));
-                }
-                if mode & WRITABLE_BY_OTHERS != 0 && mode & STICKY == 0 {
-                    return Err(untrusted(&path, format!("can be written by other users (mode {:o})", mode & 0o7777)));
-                }
+            check_directory(&at, &meta, own_root.is_some_and(|root| at.starts_with(root)))?;
+        }
+        Ok(Walked::Whole)
+    }
+
+    /// One directory of the walk: ours alone (narrowed to 0700 if open to others) when `own`,
+    /// else ours or root's and writable by no one else unless sticky.
+    fn check_directory(path: &Path, meta: &fs::Metadata, own: bool) -> Result<(), Untrusted> {
+        let uid = euid();
+        let mode = meta.mode();
+        if own {
+            if meta.uid() != uid {
+                return Err(untrusted(path, format!("belongs to uid {}, not to this user (uid {uid})", meta.uid())));
+            }
+            if mode & OPEN_TO_OTHERS != 0 {
+                fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+                    .map_err(|e| untrusted(path, format!("is open to others and cannot be narrowed: {e}")))?;
+            }
+        } else {
+            if meta.uid() != uid && meta.uid() != ROOT {
+                return Err(untrusted(
+                    path,
+                    format!("belongs to uid {}, neither this user (uid {uid}) nor root", meta.uid()),
+                ));
+            }
+            if mode & WRITABLE_BY_OTHERS != 0 && mode & STICKY == 0 {
+                return Err(untrusted(path, format!("can be written by other users (mode {:o})", mode & 0o7777)));
             }
         }
         Ok(())
     }
 
-    /// Whether an opened file is a regular file of ours that no one else may write.
-    fn ours(file: &File) -> io::Result<()> {
+    /// Whether an opened file is a regular file of ours that no one else may write; its length.
+    fn ours(file: &File) -> io::Result<u64> {
         let meta = file.metadata()?;
         if !meta.is_file() || meta.uid() != euid() || meta.mode() & WRITABLE_BY_OTHERS != 0 {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, "not a private file of this user"));
         }
-        Ok(())
+        Ok(meta.len())
     }
 
     /// Opens an entry for reading; a symbolic link or a file not ours is an error (a miss).
-    pub fn open_entry(path: &Path) -> io::Result<File> {
+    /// Returns its length, so that it is read in one call.
+    pub fn open_entry(path: &Path) -> io::Result<(File, u64)> {
         let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)?;
-        ours(&file)?;
-        Ok(file)
+        let len = ours(&file)?;
+        Ok((file, len))
     }
 
     /// Opens a configuration file that decides whose credentials are used: links are followed
@@ -301,14 +370,18 @@ pub mod trust {
         Ok(())
     }
 
+    pub fn check_existing(_path: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
+        Ok(())
+    }
+
     pub fn open_config(path: &Path) -> io::Result<(File, u64)> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
         Ok((file, len))
     }
 
-    pub fn open_entry(path: &Path) -> io::Result<File> {
-        File::open(path)
+    pub fn open_entry(path: &Path) -> io::Result<(File, u64)> {
+        open_config(path)
     }
 
     pub fn open_lock(path: &Path) -> io::Result<File> {
@@ -364,5 +437,39 @@ mod tests {
         assert_eq!(fs::read(&file).unwrap(), b"two");
         assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
         assert_eq!(fs::read_dir(&nested).unwrap().count(), 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_on_the_way_is_resolved_and_its_target_checked_and_a_plain_path_is_walked_as_given() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // A link to a private directory: the cache under it is trusted, and v1/ below the link,
+        // open to others, is narrowed (the link's target is where v1 is ours alone).
+        let private = dir.path().join("private");
+        create_private_dir(&private.join("v1")).unwrap();
+        fs::set_permissions(private.join("v1"), fs::Permissions::from_mode(0o755)).unwrap();
+        symlink(&private, dir.path().join("to-private")).unwrap();
+        let through = dir.path().join("to-private/v1/fingerprint");
+        assert!(trust::check_existing(&through, Some(1)).is_ok());
+        assert_eq!(mode(&private.join("v1")), 0o700);
+        // A link to a directory anyone can write: refused, naming the target.
+        let open = dir.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        symlink(&open, dir.path().join("to-open")).unwrap();
+        let refused = trust::check_existing(&dir.path().join("to-open/v1/fingerprint"), Some(1)).unwrap_err();
+        assert!(refused.reason.contains("can be written by other users"), "{refused:?}");
+        assert_eq!(refused.path, open.canonicalize().unwrap());
+        // The same directory reached without a link is refused by the plain walk.
+        let plain = trust::check_existing(&open.join("v1/fingerprint"), Some(1)).unwrap_err();
+        assert_eq!(plain.path, open);
+        // Missing directories end check_existing's walk, and are an error to check_path.
+        assert!(trust::check_existing(&private.join("v1/missing/deeper"), Some(2)).is_ok());
+        assert!(trust::check_path(&private.join("v1/missing"), Some(1)).is_err());
+        // A relative path is resolved first.
+        let relative = Path::new("no-such-dir-here/v1");
+        assert!(trust::check_existing(relative, Some(0)).is_ok());
     }
 }

@@ -127,7 +127,7 @@ struct CachedCredentials {
 /// link, and of a sane size).
 pub(super) fn read_session(path: &std::path::Path) -> Option<SessionCredentials> {
     let mut bytes = Vec::new();
-    trust::open_entry(path).ok()?.take(MAX_SESSION_BYTES).read_to_end(&mut bytes).ok()?;
+    trust::open_entry(path).ok()?.0.take(MAX_SESSION_BYTES).read_to_end(&mut bytes).ok()?;
     decode_session(&bytes)
 }
 
