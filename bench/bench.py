@@ -35,8 +35,13 @@ import tempfile
 import time
 from datetime import datetime, timezone
 
+import counts as counting
+
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 NON_ECR = "index.docker.io"
+FLOOR, EMPTY = "static hello (floor)", "static empty Rust"
+# The scenarios whose counts bench/counts.py keeps budgets for.
+COUNTED = ("get, cache hit", "get, non-ECR host", "list")
 REGISTRIES = [f"{100000000000 + i}.dkr.ecr.us-east-1.amazonaws.com" for i in range(10)]
 CONCURRENT = 32
 DAY = 24 * 3600
@@ -223,8 +228,8 @@ def cache_duration(answer):
 
 def main():
     parser = argparse.ArgumentParser()
-    for option in ("--ours", "--ours-dynamic", "--go", "--go-new", "--provider", "--stand-in", "--moto-python",
-                   "--moto-ca"):
+    for option in ("--ours", "--ours-dynamic", "--empty", "--go", "--go-new", "--provider", "--stand-in",
+                   "--moto-python", "--moto-ca"):
         parser.add_argument(option, required=True)
     for option in ("--go-version", "--go-new-version", "--provider-version"):
         parser.add_argument(option, default="?")
@@ -238,7 +243,8 @@ def main():
     go_new, go_old = f"Go helper {args.go_new_version}", f"Go helper {args.go_version} (Debian)"
     provider = f"ecr-credential-provider {args.provider_version}"
 
-    work = tempfile.mkdtemp(prefix="ecr-login-bench-")
+    # At a fixed depth: a hit's system calls include one per directory above its cache.
+    work = tempfile.mkdtemp(prefix="ecr-login-bench-", dir="/tmp")
     processes = []
     try:
         def start_stand_in(name):
@@ -309,7 +315,7 @@ def main():
 
         secret, public_secret = "123456789012-", "credentials not found"
         kubelet_secret = '"username":"AWS","password":"123456789012-'
-        floor = [build_floor(work)]
+        floor, empty = [build_floor(work)], [args.empty]
 
         results = []
 
@@ -326,7 +332,8 @@ def main():
         dynamic = [args.ours_dynamic, "get"]
         for name, host, expect in (("get, cache hit", HOST, secret), ("get, non-ECR host", NON_ECR, public_secret)):
             rows = scenario(name, measure([
-                Command("static hello (floor)", floor, {}, "", "hello"),
+                Command(FLOOR, floor, {}, "", "hello"),
+                Command(EMPTY, empty, {}, "", "hello"),
                 Command("ecr-login", ours, stand_env, host, expect, calls=stand_in_calls),
                 Command(go_new, new, new_env, host, expect, calls=go_stand_in_calls),
                 Command(go_old, old, old_env, host, expect, calls=moto_calls),
@@ -340,12 +347,22 @@ def main():
             Command("ecr-login, 20-rule configuration", ours, rules_env, HOST, secret),
         ], runs, warmup))
         rows = scenario("list", measure([
-            Command("static hello (floor)", floor, {}, "", "hello"),
+            Command(FLOOR, floor, {}, "", "hello"),
+            Command(EMPTY, empty, {}, "", "hello"),
             Command("ecr-login", [args.ours, "list"], stand_env, "unused", HOST, calls=stand_in_calls),
             Command(go_new, [args.go_new, "list"], new_env, "unused", "{", calls=go_stand_in_calls),
             Command(go_old, [args.go, "list"], old_env, "unused", "{", calls=moto_calls),
         ], runs, warmup))
         assert rows["ecr-login"]["calls"] == 0, f"ecr-login list made {rows['ecr-login']['calls']} API calls"
+
+        # The same environment for all: the C library's start-up reads every variable (its tunables),
+        # a few hundred instructions a variable.
+        counted = {FLOOR: counting.count(floor, stand_env, ""), EMPTY: counting.count(empty, stand_env, "")}
+        for name, argv, stdin in (("get, cache hit", ours, HOST), ("get, non-ECR host", ours, NON_ECR),
+                                  ("list", [args.ours, "list"], "unused")):
+            counted[name] = counting.count(argv, stand_env, stdin)
+        if quick:
+            check_budgets(counted)
 
         scenario(COLD_TLS, measure([
             Command("ecr-login", ours, tls_env, HOST, secret, before=clear(tls_cache), calls=moto_calls),
@@ -361,7 +378,7 @@ def main():
             assert row["calls"] == 1, f"{name}, cold get on a stand-in: {row['calls']} API calls"
 
         rows = scenario(KUBELET, measure([
-            Command("static hello (floor)", floor, {}, "", "hello"),
+            Command(FLOOR, floor, {}, "", "hello"),
             Command(KUBELET_ON_DISK, kubelet_mode, kube_hit_env, KUBELET_REQUEST, kubelet_secret, calls=moto_calls),
             Command(KUBELET_FETCH, kubelet_mode, kube_fetch_env, KUBELET_REQUEST, kubelet_secret,
                     before=clear(kube_fetch_cache), calls=moto_calls),
@@ -408,6 +425,51 @@ def main():
     binaries = (("ecr-login", args.ours), ("ecr-login, dynamic build", args.ours_dynamic), (go_new, args.go_new),
                 (go_old, args.go), (provider, args.provider))
     report(results, crowd, series, kubelet, binaries, (go_new, go_old), sequential, runs, cold_runs, batches)
+    report_counts(counted, {(scenario, r["command"]): r["median"] for scenario, rows in results for r in rows})
+
+
+def check_budgets(counted):
+    """Fails the run when a count is over its budget by more than the slack; first shows that the
+    check can fail, by holding the hit to the C floor's counts."""
+    planted = counting.over_budget("get, cache hit", counted["get, cache hit"],
+                                 {"get, cache hit": {k: counted[FLOOR][k] for k in ("instructions", "syscalls")}})
+    assert len(planted) == 2, f"the budget check passed a hit held to the C floor's counts: {planted}"
+    problems = [p for name in COUNTED for p in counting.over_budget(name, counted[name])]
+    if problems:
+        sys.exit("bench: over budget (bench/counts.py):\n" + "\n".join(problems))
+
+
+def report_counts(counted, medians):
+    """The counts table beside the medians, and the targets of the counts issue."""
+    print("\n| one process | instructions | system calls | minor faults | median ms | instructions × C floor |"
+          " × empty Rust |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    floor, empty = counted[FLOOR], counted[EMPTY]
+    for name, c in counted.items():
+        scenario = name if name in COUNTED else "get, cache hit"
+        wall = medians.get((scenario, "ecr-login" if name in COUNTED else name))
+        print(f"| {name} | {c['instructions']:,} | {c['syscalls']} | {c['faults']} "
+              f"| {wall:.3f} | {c['instructions'] / floor['instructions']:.2f} "
+              f"| {c['instructions'] / empty['instructions']:.2f} |")
+    hit = counted["get, cache hit"]
+    hit_ms, floor_ms = medians[("get, cache hit", "ecr-login")], medians[("get, cache hit", FLOOR)]
+    empty_ms = medians[("get, cache hit", EMPTY)]
+    rows = [
+        ("get, cache hit: ≤ 150K instructions", f"{hit['instructions']:,}", hit["instructions"] <= 150_000),
+        ("get, cache hit: ≤ 45 system calls", str(hit["syscalls"]), hit["syscalls"] <= 45),
+        ("get, cache hit: ≤ 70 minor faults", str(hit["faults"]), hit["faults"] <= 70),
+        ("get, cache hit: ≤ 1.35× the static C floor (wall)", f"{hit_ms / floor_ms:.2f}×", hit_ms <= 1.35 * floor_ms),
+        ("get, cache hit: ≤ 1.15× the empty static Rust program (wall)", f"{hit_ms / empty_ms:.2f}×",
+         hit_ms <= 1.15 * empty_ms),
+    ]
+    for name in COUNTED:
+        for what, limit in counting.BUDGETS[name].items():
+            rows.append((f"{name}: {what} within its budget ({limit:,}) + {counting.BUDGET_SLACK:.0%}",
+                         f"{counted[name][what]:,}", not counting.over_budget(name, counted[name])))
+    print("\n| target (counts) | measured | met |")
+    print("|---|---|---|")
+    for target, measured, met in rows:
+        print(f"| {target} | {measured} | {'yes' if met else 'no'} |")
 
 
 def report(results, crowd, series, kubelet, binaries, go_helpers, sequential, runs, cold_runs, batches):
@@ -436,7 +498,7 @@ def report(results, crowd, series, kubelet, binaries, go_helpers, sequential, ru
     print("\n| scenario | command | median ms | min–max ms | peak RSS MB | API calls per run | × floor | × ecr-login |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for scenario, rows in results:
-        floor = next((r["median"] for r in rows if r["command"].startswith("static")), None)
+        floor = next((r["median"] for r in rows if r["command"] == FLOOR), None)
         ours = next((r["median"] for r in rows if r["command"].startswith("ecr-login")), None)
         for r in rows:
             x_floor = f"{r['median'] / floor:.2f}" if floor else ""
@@ -470,11 +532,11 @@ def report(results, crowd, series, kubelet, binaries, go_helpers, sequential, ru
     def median(scenario, command):
         return medians[(scenario, command)]["median"]
 
-    hit, hit_floor = median("get, cache hit", "ecr-login"), median("get, cache hit", "static hello (floor)")
+    hit, hit_floor = median("get, cache hit", "ecr-login"), median("get, cache hit", FLOOR)
     hit_go = median("get, cache hit", go_new)
     hit_rss = medians[("get, cache hit", "ecr-login")]["rss"]
-    non, non_floor = median("get, non-ECR host", "ecr-login"), median("get, non-ECR host", "static hello (floor)")
-    lst, lst_floor = median("list", "ecr-login"), median("list", "static hello (floor)")
+    non, non_floor = median("get, non-ECR host", "ecr-login"), median("get, non-ECR host", FLOOR)
+    lst, lst_floor = median("list", "ecr-login"), median("list", FLOOR)
     plain = median("get, cache hit: no configuration file vs 20 rules", "ecr-login")
     ruled = median("get, cache hit: no configuration file vs 20 rules", "ecr-login, 20-rule configuration")
     cold, cold_go = median(COLD_TLS, "ecr-login"), median(COLD_TLS, go_new)
