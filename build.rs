@@ -9,7 +9,9 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-env-changed=ECR_LOGIN_COMMIT");
     println!("cargo:rerun-if-changed=packaging/commit");
-    for file in [".git/HEAD", ".git/packed-refs", ".git/refs/heads"] {
+    // Not read here: packaging/build-release hands it to the linker, which cargo does not track,
+    // so an edited hot-path list relinks the binary through this.
+    for file in [".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"] {
         if std::path::Path::new(file).exists() {
             println!("cargo:rerun-if-changed={file}");
         }
