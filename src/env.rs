@@ -118,11 +118,14 @@ fn process_vars() -> Vec<Var> {
     vars
 }
 
-/// Elsewhere, a copy through std.
+/// Elsewhere, a copy through std of the variables that are UTF-8 (the others mean nothing here).
 #[cfg(not(target_os = "linux"))]
 fn process_vars() -> Vec<Var> {
-    use std::os::unix::ffi::OsStringExt;
-    std::env::vars_os().map(|(k, v)| (Cow::Owned(k.into_vec()), Cow::Owned(v.into_vec()))).collect()
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            Some((Cow::Owned(k.into_string().ok()?.into_bytes()), Cow::Owned(v.into_string().ok()?.into_bytes())))
+        })
+        .collect()
 }
 
 #[cfg(test)]

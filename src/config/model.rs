@@ -299,7 +299,7 @@ fn check_rule(raw: &RawRule, text: &str) -> Result<(), String> {
         None if raw.external_id.is_some() || raw.role_session_name.is_some() => {
             Err("external_id and role_session_name go with role_arn, which this rule does not have".into())
         }
-        Some(arn) if !(arn.starts_with("arn:") && arn.contains(":role/")) => {
+        Some(arn) if !(arn.starts_with("arn:") && arn.as_bytes().windows(6).any(|part| part == b":role/")) => {
             Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(arn)))
         }
         _ => Ok(()),

@@ -82,7 +82,7 @@ impl Raw {
     pub(super) fn read(text: &str) -> Result<Raw, (usize, String)> {
         let mut raw = Raw::default();
         let mut table = Table::Top;
-        for (index, full) in text.lines().enumerate() {
+        for (index, full) in lines(text).enumerate() {
             let line = index + 1;
             let content = full.trim_ascii();
             if content.is_empty() || content.starts_with('#') {
@@ -135,6 +135,23 @@ impl Raw {
     }
 }
 
+/// The lines of `text`, as `str::lines` splits them (at `\n`, a `\r` before it dropped), in one pass
+/// over the bytes: the file's lines are short, and memchr's set-up per line cost more than the scan.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        if let Some(at) = current.as_bytes().iter().position(|&b| b == b'\n') {
+            rest = Some(&current[at + 1..]).filter(|next| !next.is_empty());
+            let line = &current[..at];
+            Some(line.strip_suffix('\r').unwrap_or(line))
+        } else {
+            rest = None;
+            (!current.is_empty()).then_some(current)
+        }
+    })
+}
+
 fn unknown_key(key: &str, place: &str, known: &[&str]) -> String {
     format!("unknown key {} {place}; the keys are {}", quote(key), known.join(", "))
 }
@@ -143,8 +160,9 @@ fn unknown_key(key: &str, place: &str, known: &[&str]) -> String {
 fn header(content: &str) -> Result<Table, String> {
     let problem =
         || format!("{} is not a table of this file; the tables are [[registry]] and [[alias]]", quote(content));
-    let inner = content.strip_prefix("[[").and_then(|rest| rest.split_once("]]")).ok_or_else(problem)?;
-    let (name, after) = inner;
+    let rest = content.strip_prefix("[[").ok_or_else(problem)?;
+    let close = rest.as_bytes().windows(2).position(|pair| pair == b"]]").ok_or_else(problem)?;
+    let (name, after) = (&rest[..close], &rest[close + 2..]);
     if !(after.trim().is_empty() || after.trim_start().starts_with('#')) {
         return Err(problem());
     }
@@ -185,11 +203,14 @@ fn key_value(content: &str) -> Result<(&str, Cow<'_, str>), String> {
 /// The body of a basic string after its opening quote: its value, and what follows the closing
 /// quote. TOML's escapes are understood.
 fn basic_string(body: &str) -> Result<(Cow<'_, str>, &str), String> {
-    // Most values have no escape: one scan for the closing quote, one copy.
-    if let Some(end) = body.find('"') {
-        let value = &body[..end];
-        if !value.contains('\\') && value.bytes().all(|b| b >= b' ' || b == b'\t') {
-            return Ok((Cow::Borrowed(value), &body[end + 1..]));
+    // Most values have no escape: one pass over the bytes finds the closing quote and shows that
+    // nothing before it needs decoding (memchr's set-up costs more than these short values).
+    for (end, &b) in body.as_bytes().iter().enumerate() {
+        match b {
+            b'"' => return Ok((Cow::Borrowed(&body[..end]), &body[end + 1..])),
+            b'\\' => break,
+            b if b < b' ' && b != b'\t' => break,
+            _ => {}
         }
     }
     let mut value = String::new();
@@ -227,4 +248,28 @@ fn basic_string(body: &str) -> Result<(Cow<'_, str>, &str), String> {
         }
     }
     Err("the string is not closed".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_as_str_lines_does() {
+        for text in ["", "\n", "a", "a\n", "a\n\nb", "a\r\nb\r\n", "a\rb\n", "end\r", "\r\n\r\n", "x\n\n"] {
+            assert_eq!(lines(text).collect::<Vec<_>>(), text.lines().collect::<Vec<_>>(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed_and_the_others_decoded_or_refused() {
+        let (value, after) = basic_string("plain value\" # note").unwrap();
+        assert!(matches!(value, Cow::Borrowed("plain value")));
+        assert_eq!(after, " # note");
+        let (value, _) = basic_string("a\\\"b\\tc\"").unwrap();
+        assert_eq!(value, "a\"b\tc");
+        assert!(matches!(basic_string("tab\tinside\""), Ok((Cow::Borrowed("tab\tinside"), ""))));
+        assert!(basic_string("bell\u{7}\"").is_err());
+        assert!(basic_string("never closed").is_err());
+    }
 }
