@@ -9,3 +9,5 @@ mod model;
 mod reader;
 
 pub use model::{Config, Role, Rule, location, normal_host, resolve};
+#[cfg(any(test, fuzzing))]
+pub(crate) use reader::readers_agree;

@@ -9,7 +9,7 @@
 //! | `kubelet`       | a CredentialProviderRequest                    | the key is a prefix of the image; the answer is JSON; messages bounded |
 //! | `cache_entry`   | a token cache entry file                       | a decoded entry re-encodes to bytes that decode and re-encode the same |
 //! | `shared_file`   | `~/.aws/config` and `credentials`              | names and keys normalised as the fingerprint expects |
-//! | `config_file`   | the configuration file                         | messages one line and bounded; rules and aliases usable |
+//! | `config_file`   | the configuration file                         | messages one line and bounded; rules and aliases usable; both readers agree |
 //! | `cli_cache`     | the AWS CLI's session cache file               | a decoded session re-encodes to the same session   |
 //!
 //! Linear time is checked by running the targets on inputs up to 64 KiB with a one-second limit
@@ -156,6 +156,7 @@ pub fn shared_file(data: &[u8]) {
 /// rules and aliases can be described and used, and aliases stand for registries.
 pub fn config_file(data: &[u8]) {
     let Some(input) = text(data) else { return };
+    assert!(crate::config::readers_agree(input), "the quick reader reads otherwise");
     let path = Path::new("/home/u/.config/ecr-login/config.toml");
     let config = match Config::parse(path, input) {
         Ok(config) => config,
