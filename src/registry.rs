@@ -85,7 +85,8 @@ pub fn is_region(label: &str) -> bool {
 /// dual-stack form or a dual-stack suffix means the dual-stack API endpoint. A label parser rather
 /// than a regular expression: compiling one cost more instructions than the rest of a cache hit
 /// together (see bench/RESULTS.md); a unit test checks it against the Go helper's pattern.
-fn parse_private(host: &str) -> Option<PrivateRegistry> {
+/// Returns the account, the region and whether the host is FIPS and dual-stack.
+fn private_parts(host: &str) -> Option<(&str, &str, bool, bool)> {
     let (account, rest) = host.split_once('.')?;
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -103,17 +104,7 @@ fn parse_private(host: &str) -> Option<PrivateRegistry> {
     };
     let (region, suffix) = rest.split_once('.')?;
     let suffix = PRIVATE_SUFFIXES.iter().find(|s| s.dns_suffix == suffix)?;
-    if !is_region(region) {
-        return None;
-    }
-    Some(PrivateRegistry {
-        host: host.to_string(),
-        account: account.to_string(),
-        region: region.to_string(),
-        partition: partition::partition_of_region(region),
-        fips,
-        dual_stack: dual_stack_form || suffix.dual_stack,
-    })
+    is_region(region).then_some((account, region, fips, dual_stack_form || suffix.dual_stack))
 }
 
 /// Reduces a server string to its lower-case host: drops surrounding white space, an `http`/`https`
@@ -122,18 +113,17 @@ fn parse_private(host: &str) -> Option<PrivateRegistry> {
 /// scheme, a port outside 1-65535) is returned as an error.
 pub fn host_of(server: &str) -> Result<String, NotEcr> {
     let trimmed = server.trim();
-    let rest = match trimmed.find("://") {
-        Some(i) => {
-            let scheme = &trimmed[..i];
+    let rest = match split_scheme(trimmed) {
+        Some((scheme, rest)) => {
             if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
                 return Err(NotEcr(trimmed.to_string()));
             }
-            &trimmed[i + 3..]
+            rest
         }
         None => trimmed,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host_port)| host_port);
+    let authority = authority_of(rest);
+    let host_port = without_user(authority);
     let host = match host_port.rsplit_once(':') {
         Some((host, port)) => {
             let port_ok = !port.is_empty()
@@ -154,13 +144,52 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
     Ok(host.to_ascii_lowercase())
 }
 
+/// `text` split at its first `://`: the scheme before it and the rest after it. A scan for the
+/// colons, where `str::split_once("://")` set up a substring searcher that cost more than the scan
+/// on every get (callgrind).
+pub fn split_scheme(text: &str) -> Option<(&str, &str)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = bytes.get(from..)?.iter().position(|&b| b == b':') {
+        let colon = from + found;
+        if bytes.get(colon + 1..colon + 3) == Some(b"//") {
+            return Some((text.get(..colon)?, text.get(colon + 3..)?));
+        }
+        from = colon + 1;
+    }
+    None
+}
+
+/// What follows a URL's scheme up to its path, query or fragment: the authority.
+pub fn authority_of(rest: &str) -> &str {
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    rest.get(..end).unwrap_or(rest)
+}
+
+/// An authority without its user information (`user@`), as a URL parser reads it: after the last `@`.
+pub fn without_user(authority: &str) -> &str {
+    match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    }
+}
+
 /// Parses a server string into the ECR registry it names.
 pub fn parse(server: &str) -> Result<Registry, NotEcr> {
     let host = host_of(server)?;
     if let Some((_, dual_stack)) = PUBLIC_HOSTS.iter().find(|(name, _)| *name == host) {
         return Ok(Registry::Public(PublicRegistry { host, dual_stack: *dual_stack }));
     }
-    parse_private(&host).map(Registry::Private).ok_or(NotEcr(host))
+    let Some((account, region, fips, dual_stack)) = private_parts(&host) else { return Err(NotEcr(host)) };
+    Ok(Registry::Private(PrivateRegistry {
+        account: account.to_string(),
+        region: region.to_string(),
+        partition: partition::partition_of_region(region),
+        fips,
+        dual_stack,
+        // Last: the parts above borrow it; the host moves in rather than being copied.
+        host,
+    }))
 }
 
 #[cfg(test)]

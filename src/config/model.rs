@@ -287,7 +287,7 @@ fn check_rule(raw: &RawRule, text: &str) -> Result<(), String> {
         return Err(format!("account {} is not a 12-digit AWS account id", quote(account)));
     }
     if let Some(pattern) = pattern
-        && (pattern.is_empty() || pattern.contains(['/', ' ']))
+        && (pattern.is_empty() || pattern.bytes().any(|b| b == b'/' || b == b' '))
     {
         return Err(format!("match {} must be a host pattern such as \"*.dkr.ecr.*.amazonaws.com\"", quote(pattern)));
     }
@@ -299,11 +299,18 @@ fn check_rule(raw: &RawRule, text: &str) -> Result<(), String> {
         None if raw.external_id.is_some() || raw.role_session_name.is_some() => {
             Err("external_id and role_session_name go with role_arn, which this rule does not have".into())
         }
-        Some(arn) if !(arn.starts_with("arn:") && arn.as_bytes().windows(6).any(|part| part == b":role/")) => {
+        Some(arn) if !(arn.starts_with("arn:") && names_a_role(arn)) => {
             Err(format!("role_arn {} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", quote(arn)))
         }
         _ => Ok(()),
     }
+}
+
+/// Whether `arn` has `:role/` in it (a colon scan: a substring search, or a window compared at
+/// every position, cost more than the rest of the rule's checks).
+fn names_a_role(arn: &str) -> bool {
+    let bytes = arn.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| b == b':' && bytes.get(at + 1..at + 6) == Some(b"role/"))
 }
 
 fn check_alias(raw: &RawAlias, text: &str, alias_hosts: &[String], earlier: &[Alias]) -> Result<Alias, String> {
@@ -357,9 +364,8 @@ pub fn resolve(config: Option<&Config>, server: &str) -> Result<Registry, regist
 /// path, no user info, lower case.
 pub fn normal_host(server: &str) -> String {
     let server = server.trim();
-    let rest = server.split_once("://").map_or(server, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let rest = registry::split_scheme(server).map_or(server, |(_, rest)| rest);
+    let host = registry::without_user(registry::authority_of(rest));
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
