@@ -25,6 +25,9 @@ BUDGETS = {
     "get, cache hit": {"instructions": 106_000, "syscalls": 42},
     "get, non-ECR host": {"instructions": 43_000, "syscalls": 25},
     "list": {"instructions": 105_000, "syscalls": 45},
+    # The same hit through bench.py's 20-rule file and its profile: reading and checking the
+    # file, and the rule's identity (issue 20 halved the file's part).
+    "get, cache hit, 20-rule configuration": {"instructions": 213_000, "syscalls": 46},
 }
 # A count may exceed its budget by this much before the check fails.
 BUDGET_SLACK = 0.10
