@@ -17,7 +17,7 @@ use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{Error, json_problem, quote};
 use crate::identity::{Identity, WebIdentity};
-use crate::registry::Registry;
+use crate::registry::{self, Registry};
 use crate::secret::Secret;
 use crate::tokens;
 use crate::world::{Streams, World};
@@ -202,7 +202,7 @@ impl Request {
     /// first path component without a dot or colon (and not `localhost`) means Docker Hub.
     pub fn registry(&self) -> &str {
         let image = self.image.trim();
-        let image = image.split_once("://").map_or(image, |(_, rest)| rest);
+        let image = registry::split_scheme(image).map_or(image, |(_, rest)| rest);
         match image.split_once('/') {
             Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
             _ => "docker.io",

@@ -68,7 +68,7 @@ const RULE_KEYS: &[&str] = &["match", "account", "profile", "role_arn", "externa
 const ALIAS_KEYS: &[&str] = &["host", "registry"];
 
 /// The table that the lines being read belong to.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Table {
     Top,
     Rule,
@@ -224,7 +224,7 @@ fn plain_line(text: &str, start: usize) -> Option<(Entry<'_>, usize)> {
         return match bytes.get(at) {
             None => Some((Entry::Blank, bytes.len())),
             Some(b'\n') => Some((Entry::Blank, at + 1)),
-            Some(b'#') => Some((Entry::Blank, find_newline(bytes, at).map_or(bytes.len(), |end| end + 1))),
+            Some(b'#') => Some((Entry::Blank, next_line(bytes, at))),
             Some(_) => None,
         };
     }
@@ -243,7 +243,7 @@ fn plain_line(text: &str, start: usize) -> Option<(Entry<'_>, usize)> {
         None => bytes.len(),
         Some(b'\n') => at + 1,
         Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => at + 2,
-        Some(b'#') => find_newline(bytes, at).map_or(bytes.len(), |end| end + 1),
+        Some(b'#') => next_line(bytes, at),
         Some(_) => return None,
     };
     Some((Entry::Pair(key, Cow::Borrowed(value)), next))
@@ -299,6 +299,11 @@ fn find(bytes: &[u8], from: usize, marks: impl Fn(u64) -> u64, stops: impl Fn(u8
 
 fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
     find(bytes, from, |word| equal(word, b'\n'), |b| b == b'\n')
+}
+
+/// Where the line after the one that `from` is in starts (the end of the text after the last).
+fn next_line(bytes: &[u8], from: usize) -> usize {
+    find_newline(bytes, from).map_or(bytes.len(), |end| end + 1)
 }
 
 /// Where the plain run of a basic string's body stops: at its closing quote, an escape, or a
