@@ -172,7 +172,7 @@ fn plant(sandbox: &Sandbox, dir: &str, script: &str, mode: u32) -> std::path::Pa
 fn link_binary(sandbox: &Sandbox, dir: &str) -> std::path::PathBuf {
     let dir = sandbox.dir.path().join(dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::os::unix::fs::symlink(support::BINARY, dir.join(NAME)).unwrap();
+    std::os::unix::fs::symlink(support::binary(), dir.join(NAME)).unwrap();
     dir
 }
 
@@ -211,7 +211,7 @@ fn every_helper_on_path_is_listed_in_order_and_a_go_helper_ahead_of_ecr_login_is
     let ours = link_binary(&sandbox, "ours");
     set_path(&mut sandbox, &[&go, &not_executable, &directory, &ours]);
     let run = doctor(&sandbox);
-    let real = std::fs::canonicalize(support::BINARY).unwrap();
+    let real = std::fs::canonicalize(support::binary()).unwrap();
     let version = env!("CARGO_PKG_VERSION");
     let section = path_section(&run);
     assert_eq!(section[0], format!("PATH          2 {NAME} on PATH; docker runs the first"), "{}", run.stdout);
@@ -310,7 +310,7 @@ fn a_wrapper_that_runs_doctor_whatever_it_is_asked_does_not_start_a_chain_of_doc
         "#!/bin/sh\nexport AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=AKIDWRAPPER \
          AWS_SECRET_ACCESS_KEY=wrapper-secret AWS_ECR_DISABLE_CACHE=1\nexec {} doctor {HOST}\n",
         ecr.url(),
-        support::BINARY
+        support::binary()
     );
     let wrapped = plant(&sandbox, "wrapper", &wrapper, 0o755);
     set_path(&mut sandbox, &[&wrapped]);

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use support::stand_in::{Answer, StandIn};
-use support::{BINARY, HOST, Run, SECRET_KEY, Sandbox, run_command};
+use support::{HOST, Run, SECRET_KEY, Sandbox, binary, run_command};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.eu-west-1.amazonaws.com";
 
@@ -103,12 +103,12 @@ fn password_asks_for_the_mfa_code_on_the_terminal_like_get_and_fails_cleanly_wit
     );
     // No controlling terminal (a new session): the MFA error, on stderr only.
     let mut command = std::process::Command::new("setsid");
-    command.args(["--wait", BINARY, "password", HOST]).env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
+    command.args(["--wait", binary(), "password", HOST]).env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     let alone = run_command(command, b"");
     assert_failed(&alone, 1);
     assert!(alone.stderr.contains("MFA") && alone.stderr.contains("login"), "{alone:?}");
     // On a terminal: the prompt, then the password alone on its line.
-    let shown = run_command(support::answering_prompts("123456", &sandbox.env, &[BINARY, "password", HOST]), b"");
+    let shown = run_command(support::answering_prompts("123456", &sandbox.env, &[binary(), "password", HOST]), b"");
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(shown.stdout.starts_with(&format!("ecr-login: MFA code for {serial}")), "{shown:?}");
     assert_eq!(shown.stdout.lines().last(), Some("123456789012-token-1"), "{shown:?}");

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use support::stand_in::{Answer, StandIn};
-use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, is_root, unix_now};
+use support::{HOST, NOT_FOUND, Run, Sandbox, binary, is_root, unix_now};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
 
@@ -266,7 +266,7 @@ fn in_private_mounts(sandbox: &Sandbox, script: &str, hosts: &[&str]) -> (String
         .join("\n");
     let mut command = Command::new("/usr/bin/unshare");
     command.args(["--mount", "--propagation", "private", "/bin/sh", "-ec"]);
-    command.arg(format!("{script}\n{gets}")).arg(BINARY);
+    command.arg(format!("{script}\n{gets}")).arg(binary());
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     command.env("CACHE", sandbox.cache_dir()).env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     let output = command.output().unwrap();

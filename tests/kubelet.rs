@@ -53,7 +53,7 @@ fn invoked_as_ecr_credential_provider_it_is_a_drop_in_for_the_plugin() {
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
     let link = sandbox.dir.path().join("ecr-credential-provider");
-    std::os::unix::fs::symlink(support::BINARY, &link).unwrap();
+    std::os::unix::fs::symlink(support::binary(), &link).unwrap();
     let mut command = std::process::Command::new(&link);
     command.arg("get-credentials").env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     let run = support::run_command(command, request(V1, &format!("{HOST}/a:1")).as_bytes());

@@ -15,7 +15,7 @@ use std::process::Command;
 
 use support::moto::Moto;
 use support::stand_in::{StandIn, access_key_for_role, access_key_for_session};
-use support::{BINARY, HOST, NOT_FOUND, Run, Sandbox, run_command, unix_now};
+use support::{HOST, NOT_FOUND, Run, Sandbox, binary, run_command, unix_now};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
 const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
@@ -93,7 +93,8 @@ fn eight_concurrent_gets_ask_once_and_start_one_session() {
     let out = sandbox.dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let script = format!(
-        "for i in 1 2 3 4 5 6 7 8; do printf %s {HOST} | {BINARY} get >{dir}/$i.out 2>{dir}/$i.err & done; wait",
+        "for i in 1 2 3 4 5 6 7 8; do printf %s {HOST} | {binary} get >{dir}/$i.out 2>{dir}/$i.err & done; wait",
+        binary = binary(),
         dir = out.display()
     );
     let terminal = on_terminal(&sandbox, &["sh", "-c", &script]);
@@ -143,7 +144,7 @@ fn a_profile_without_a_role_gets_a_session_token_with_the_code() {
     stand_in.require_mfa();
     let mut sandbox = sandbox(&stand_in.url());
     sandbox.set("AWS_PROFILE", "mfa-session");
-    let terminal = on_terminal(&sandbox, &[BINARY, "login", HOST]);
+    let terminal = on_terminal(&sandbox, &[binary(), "login", HOST]);
     assert_eq!(terminal.code, 0, "{terminal:?}");
     assert!(terminal.stdout.contains(&format!("{HOST}: token valid until ")), "{terminal:?}");
     let sts = stand_in.sts_requests();
@@ -162,7 +163,7 @@ fn a_wrong_code_is_reported_as_refused() {
     stand_in.require_mfa();
     let sandbox = sandbox(&stand_in.url());
     // The stand-in takes any code; a code that is not six digits never reaches STS.
-    let run = answering("12ab", &sandbox, &[BINARY, "login", HOST]);
+    let run = answering("12ab", &sandbox, &[binary(), "login", HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("no MFA code for profile \"mfa\": an MFA code is 6 digits"), "{run:?}");
     assert!(stand_in.sts_requests().is_empty());
@@ -178,7 +179,7 @@ fn aws_cli() -> String {
 fn the_aws_cli_uses_the_session_our_prompt_started() {
     let moto = Moto::start();
     let sandbox = sandbox(&moto.url);
-    let terminal = on_terminal(&sandbox, &[BINARY, "login", HOST]);
+    let terminal = on_terminal(&sandbox, &[binary(), "login", HOST]);
     assert_eq!(terminal.code, 0, "{terminal:?}");
     assert_eq!(terminal.stdout.matches("MFA code for").count(), 1, "{terminal:?}");
     // No terminal and nothing on stdin: the AWS CLI can only succeed from the cached session.
@@ -213,7 +214,7 @@ fn motos_sts_answers_get_session_token_with_a_code() {
     let moto = Moto::start();
     let mut sandbox = sandbox(&moto.url);
     sandbox.set("AWS_PROFILE", "mfa-session");
-    let terminal = on_terminal(&sandbox, &[BINARY, "login", HOST]);
+    let terminal = on_terminal(&sandbox, &[binary(), "login", HOST]);
     assert_eq!(terminal.code, 0, "{terminal:?}");
     assert!(terminal.stdout.contains("MFA session for profile mfa-session valid until"), "{terminal:?}");
 }
@@ -225,7 +226,7 @@ fn the_prompt_does_not_echo_the_code_and_ctrl_c_leaves_the_terminal_echoing() {
     let sandbox = sandbox(&stand_in.url());
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/interrupt-prompt.py");
     let mut command = Command::new("python3");
-    command.arg(driver).args(["60", "sh", "-c", &format!("printf %s {HOST} | exec {BINARY} get")]);
+    command.arg(driver).args(["60", "sh", "-c", &format!("printf %s {HOST} | exec {} get", binary())]);
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     command.env("PATH", std::env::var("PATH").unwrap_or_default());
     let run = run_command(command, b"");

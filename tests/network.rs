@@ -196,7 +196,7 @@ fn a_proxy_given_by_name_is_resolved_and_used() {
     let (mut h, proxy) = behind_a_proxy();
     let hosts = h.sandbox.write_home_file("hosts", "127.0.0.1 localhost\n127.0.0.1 proxy.test\n");
     h.sandbox.set("HTTPS_PROXY", &format!("http://proxy.test:{}", proxy.port));
-    let mut binaries = vec![support::BINARY.to_string()];
+    let mut binaries = vec![support::binary().to_string()];
     binaries.extend(std::env::var("ECR_LOGIN_STATIC_BINARY").ok());
     for (n, binary) in binaries.iter().enumerate() {
         let run = get_with_hosts_file(&h.sandbox, binary, &hosts);

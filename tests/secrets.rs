@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::stand_in::{Answer, StandIn};
-use support::{BINARY, HOST, Run, Sandbox, run_command};
+use support::{HOST, Run, Sandbox, binary, run_command};
 
 const SECRET_KEY: &str = "SENTINEL-secret-access-key-7f3a";
 const SESSION_TOKEN: &str = "SENTINEL-session-token-91c2";
@@ -156,7 +156,7 @@ fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
     let host = OTHER.replace("eu-west-1", "us-east-2");
     let (out_arg, err_arg) = (out.to_str().unwrap(), err.to_str().unwrap());
     let script = "printf %s \"$3\" | \"$0\" get >\"$1\" 2>\"$2\"";
-    let argv = ["/bin/sh", "-c", script, BINARY, out_arg, err_arg, &host];
+    let argv = ["/bin/sh", "-c", script, binary(), out_arg, err_arg, &host];
     let terminal = with_umask(support::answering_prompts(MFA_CODE, &env, &argv), umask, b"");
     assert_eq!(terminal.code, 0, "the MFA get failed: {terminal:?}");
     assert!(!terminal.stdout.contains(MFA_CODE), "the terminal showed the typed code: {terminal:?}");

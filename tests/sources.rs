@@ -343,7 +343,7 @@ fn credential_source_environment_behind_mfa_asks_for_the_code_and_assumes_the_ro
         ".aws/config",
         &format!("[profile ecr]\nrole_arn = {SOURCED_ROLE}\ncredential_source = Environment\nmfa_serial = {serial}\n"),
     );
-    let login = support::answering_prompts("123456", &sandbox.env, &[support::BINARY, "login", HOST]);
+    let login = support::answering_prompts("123456", &sandbox.env, &[support::binary(), "login", HOST]);
     let terminal = support::run_command(login, b"");
     assert_eq!(terminal.code, 0, "{terminal:?}");
     let sts = stand_in.sts_requests();

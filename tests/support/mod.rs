@@ -10,8 +10,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The binary under test, built by cargo for this test run.
-pub const BINARY: &str = env!("CARGO_BIN_EXE_docker-credential-ecr-login");
+/// The binary under test: the one cargo built for this test run, or the one `ECR_LOGIN_BINARY`
+/// names, so that the same suites run against a build for another platform (the arm64 release
+/// binary under qemu-user, say) exactly as users meet it.
+pub fn binary() -> &'static str {
+    static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        std::env::var("ECR_LOGIN_BINARY")
+            .ok()
+            .filter(|path| !path.is_empty())
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_docker-credential-ecr-login").to_string())
+    })
+}
 
 /// A registry host used throughout the tests.
 pub const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -81,7 +91,7 @@ impl Sandbox {
 
     /// The command for `args`, with exactly the sandbox's environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
+        let mut command = Command::new(binary());
         command.args(args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
@@ -108,7 +118,7 @@ impl Sandbox {
         let bin = self.dir.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(BINARY, bin.join(name)).unwrap();
+        std::os::unix::fs::symlink(binary(), bin.join(name)).unwrap();
         self.set("PATH", bin.to_str().unwrap());
         bin
     }
