@@ -150,10 +150,12 @@ const NAME: &str = "docker-credential-ecr-login";
 
 /// Debian's Go helper 0.6.0: `version` prints the credential-helpers library's version, `-v` its
 /// banner.
+#[cfg(unix)]
 const OLD_GO_HELPER: &str = "#!/bin/sh\ncase \"$1\" in\n  version) echo 0.6.4 ;;\n  -v) printf \
                              'amazon-ecr-credential-helper\\nVersion:    0.6.0\\nGit commit: 69c85dc\\n' ;;\n  *) exit 1 ;;\nesac\n";
 
 /// An ecr-login release older than any this repository builds.
+#[cfg(unix)]
 const STALE_ECR_LOGIN: &str = "#!/bin/sh\necho 'docker-credential-ecr-login (ecr-login) 0.0.1 (commit 000000000000)'\n";
 
 /// Writes `script` as the helper in `dir` of the sandbox with `mode`; returns the directory.
@@ -320,4 +322,49 @@ fn a_wrapper_that_runs_doctor_whatever_it_is_asked_does_not_start_a_chain_of_doc
     // The outer doctor's token and one for each of the two questions; a doctor inside a probe
     // asks nobody.
     assert_eq!(ecr.calls(), 3, "{:?}", ecr.requests());
+}
+
+/// [`OLD_GO_HELPER`] as the `.cmd` file a Windows PATH can hold, found through `PATHEXT`.
+#[cfg(windows)]
+const OLD_GO_HELPER_CMD: &str = "@echo off\nif \"%1\"==\"version\" echo 0.6.4\nif \"%1\"==\"-v\" (\n  echo amazon-ecr-credential-helper\n  \
+                                 echo Version:    0.6.0\n  echo Git commit: 69c85dc\n)\n";
+
+// Windows: a helper is found by PATH and PATHEXT, as Go's exec.LookPath finds it for docker.
+#[cfg(windows)]
+#[test]
+fn on_windows_a_go_helper_cmd_ahead_of_ecr_login_exe_is_found_through_pathext_and_named() {
+    let ecr = StandIn::start();
+    let mut sandbox = healthy(&ecr.url());
+    let go = sandbox.dir.path().join("go");
+    let script = support::write_script(&go, NAME, "", OLD_GO_HELPER_CMD);
+    let ours = sandbox.dir.path().join("bin");
+    sandbox.set("PATHEXT", ".COM;.EXE;.BAT;.CMD");
+    set_path(&mut sandbox, &[&go, &ours]);
+    let run = doctor(&sandbox);
+    let section = path_section(&run);
+    assert_eq!(section[0], format!("PATH          2 {NAME} on PATH; docker runs the first"), "{}", run.stdout);
+    assert!(section[1].contains(&script.display().to_string()), "{}", run.stdout);
+    assert!(section[1].ends_with("not ecr-login: AWS's Go helper 0.6.0"), "{}", run.stdout);
+    let exe = ours.join(support::executable_name(NAME));
+    assert!(section[2].contains(&exe.display().to_string()), "{}", run.stdout);
+    assert!(section[2].ends_with(", the same build as this doctor"), "{}", run.stdout);
+    assert_problem(&run, "PATH", "not ecr-login: AWS's Go helper 0.6.0");
+}
+
+// Windows: mode bits do not exist there, so doctor must not print one; the user's files are found
+// under USERPROFILE with HOME unset.
+#[cfg(windows)]
+#[test]
+fn on_windows_doctor_finds_the_users_files_under_userprofile_and_prints_no_posix_mode() {
+    let ecr = StandIn::start();
+    let sandbox = healthy(&ecr.url());
+    assert!(!sandbox.env.iter().any(|(k, _)| k == "HOME"), "{:?}", sandbox.env);
+    sandbox.get(HOST).assert_clean_success();
+    let run = doctor(&sandbox);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("routes {HOST} to ecr-login")), "{}", run.stdout);
+    assert!(run.stdout.contains(&sandbox.cache_dir().display().to_string()), "{}", run.stdout);
+    for mode in ["0700", "0600", "0755", "chmod"] {
+        assert!(!run.stdout.contains(mode), "a POSIX mode ({mode}) in\n{}", run.stdout);
+    }
 }

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use support::stand_in::{Answer, StandIn};
-use support::{HOST, Run, SECRET_KEY, Sandbox, binary, run_command};
+use support::{HOST, Run, Sandbox};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.eu-west-1.amazonaws.com";
 
@@ -87,8 +87,11 @@ fn password_failures_are_one_line_on_stderr_and_nothing_on_stdout() {
     assert_failed(&run(&broken, &["password", HOST]), 1);
 }
 
+// Unix only: setsid and a pseudo-terminal drive the prompt; Windows's console is not there under Wine.
+#[cfg(unix)]
 #[test]
 fn password_asks_for_the_mfa_code_on_the_terminal_like_get_and_fails_cleanly_without_one() {
+    use support::{SECRET_KEY, binary, run_command};
     let ecr = StandIn::start();
     ecr.require_mfa();
     let mut sandbox = Sandbox::new(&ecr.url());

@@ -12,13 +12,15 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use support::stand_in::{Answer, StandIn};
-use support::{HOST, NOT_FOUND, Run, Sandbox, binary, is_root, unix_now};
+use support::{HOST, NOT_FOUND, Run, Sandbox, unix_now};
+#[cfg(unix)]
+use support::{binary, is_root};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
 
@@ -235,6 +237,8 @@ fn stdout_closed_before_the_answer_exits_1_without_a_panic_and_keeps_the_cache()
     assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
 }
 
+// Unix only: /dev/full is Linux's full device; Windows has none.
+#[cfg(unix)]
 #[test]
 fn stdout_on_a_full_device_exits_1_with_one_line_naming_it() {
     let ecr = StandIn::start();
@@ -255,6 +259,7 @@ fn stdout_on_a_full_device_exits_1_with_one_line_naming_it() {
     assert_eq!(ecr.calls(), 1);
 }
 
+#[cfg(unix)]
 /// Runs `script` (sh) in a private mount namespace as root, then the helper's get for each host in
 /// `hosts`, each answer followed by a marker line; returns the shell's stdout and stderr. `CACHE`
 /// names the cache directory in the script.
@@ -264,7 +269,7 @@ fn in_private_mounts(sandbox: &Sandbox, script: &str, hosts: &[&str]) -> (String
         .map(|h| format!("printf %s {h} | \"$0\" get; echo \" [exit $?]\"; ls -a \"$CACHE\"/v1/* 2>&1"))
         .collect::<Vec<_>>()
         .join("\n");
-    let mut command = Command::new("/usr/bin/unshare");
+    let mut command = std::process::Command::new("/usr/bin/unshare");
     command.args(["--mount", "--propagation", "private", "/bin/sh", "-ec"]);
     command.arg(format!("{script}\n{gets}")).arg(binary());
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
@@ -274,6 +279,8 @@ fn in_private_mounts(sandbox: &Sandbox, script: &str, hosts: &[&str]) -> (String
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
+// Unix only: a read-only bind mount in a private mount namespace.
+#[cfg(unix)]
 #[test]
 fn a_read_only_cache_directory_still_serves_tokens_with_one_warning_and_writes_nothing() {
     if !is_root() {
@@ -298,6 +305,8 @@ fn a_read_only_cache_directory_still_serves_tokens_with_one_warning_and_writes_n
     assert_cache_intact(&sandbox);
 }
 
+// Unix only: a small tmpfs in a private mount namespace.
+#[cfg(unix)]
 #[test]
 fn a_full_file_system_still_serves_tokens_with_a_warning_and_leaves_no_partial_file() {
     if !is_root() {
@@ -323,11 +332,14 @@ fn a_full_file_system_still_serves_tokens_with_a_warning_and_leaves_no_partial_f
     assert!(!stdout.contains(&format!("{OTHER_HOST}.json")), "{stdout}");
 }
 
+#[cfg(unix)]
 /// The stack's limit for each try, from roomy to tight: a cold get's deepest path (the SDK's) needs
 /// more than the first, and the process's start fits in the last (measured: a cold get overflowed
 /// at 64 KiB and below, and started at 16 KiB).
 const TIGHT_STACKS: [u64; 3] = [48 * 1024, 32 * 1024, 24 * 1024];
 
+// Unix only: setrlimit and SIGSEGV; the overflow line is the Linux start-up's (startup.rs).
+#[cfg(unix)]
 #[test]
 fn a_stack_overflow_prints_one_line_and_ends_with_sigsegv() {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -365,6 +377,8 @@ fn a_stack_overflow_prints_one_line_and_ends_with_sigsegv() {
     assert_eq!(sandbox.get(HOST).assert_clean_success().secret(), "123456789012-token-1");
 }
 
+// Unix only: fd 1 closed before exec; Windows hands a process handles, not numbered descriptors.
+#[cfg(unix)]
 #[test]
 fn a_get_started_with_stdout_closed_writes_its_answer_into_no_file_of_its_own() {
     use std::os::unix::process::CommandExt;

@@ -2,18 +2,25 @@
 //! holder costs a bounded wait, symbolic links are never followed, and a directory or file that
 //! another user owns or can write is never read, locked in or written to. The cases that need a
 //! second user (chown) run as root, as CI does.
-#![cfg(unix)]
+//!
+//! Symbolic links and modes are Unix's words for these attacks; on Windows the same promises are
+//! held by owner SIDs and DACLs, in the Windows tests at the end (a cache another account owns, a
+//! lock another process holds). The files room's own tests cover reparse points there.
 
 mod support;
 
 use std::fs::{self, File};
+#[cfg(unix)]
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use support::is_root;
 use support::stand_in::StandIn;
-use support::{HOST, Sandbox, is_root};
+use support::{HOST, Sandbox};
 
+#[cfg(unix)]
 /// A user id that is neither root nor the one running the tests: `nobody`.
 const OTHER_UID: u32 = 65534;
 
@@ -28,6 +35,7 @@ fn warm(sandbox: &Sandbox) -> PathBuf {
     entries[0].clone()
 }
 
+#[cfg(unix)]
 /// For the tests that need a second user (chown): a warmed sandbox and its entry, or `None` with a
 /// note when not running as root.
 fn warmed_as_root() -> Option<(StandIn, Sandbox, PathBuf)> {
@@ -60,6 +68,7 @@ fn lock_path_with_no_entry(sandbox: &Sandbox) -> PathBuf {
     lock
 }
 
+#[cfg(unix)]
 fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -95,6 +104,8 @@ fn a_slow_but_live_lock_holder_still_makes_the_others_reuse_its_token() {
     assert_eq!(ecr.calls(), 1);
 }
 
+// Unix only: a symbolic link needs a privilege on Windows; the files room tests reparse points there.
+#[cfg(unix)]
 #[test]
 fn a_dangling_lock_symlink_does_not_make_the_helper_create_its_target() {
     let ecr = StandIn::start();
@@ -108,6 +119,8 @@ fn a_dangling_lock_symlink_does_not_make_the_helper_create_its_target() {
     assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_file(), "the lock is a plain file again");
 }
 
+// Unix only: a symbolic link needs a privilege on Windows; the files room tests reparse points there.
+#[cfg(unix)]
 #[test]
 fn a_symlinked_entry_is_not_read_through_and_is_replaced() {
     let ecr = StandIn::start();
@@ -125,6 +138,8 @@ fn a_symlinked_entry_is_not_read_through_and_is_replaced() {
     assert_eq!(fs::read_to_string(&planted).unwrap(), PLANTED, "the link's target is untouched");
 }
 
+// Unix only: mode bits; Windows has no chmod (its foreign owner case is below).
+#[cfg(unix)]
 #[test]
 fn a_cache_directory_others_can_write_is_not_used_and_the_user_is_told_once() {
     let ecr = StandIn::start();
@@ -145,6 +160,8 @@ fn a_cache_directory_others_can_write_is_not_used_and_the_user_is_told_once() {
     assert_eq!((list.code, list.stdout.as_str()), (0, "{}\n"), "{list:?}");
 }
 
+// Unix only: the sticky bit is Unix's.
+#[cfg(unix)]
 #[test]
 fn a_sticky_shared_directory_like_tmp_is_fine_as_the_base() {
     let ecr = StandIn::start();
@@ -156,6 +173,8 @@ fn a_sticky_shared_directory_like_tmp_is_fine_as_the_base() {
     assert_eq!(ecr.calls(), 1);
 }
 
+// Unix only: chown to a uid and mode bits; the Windows form is owner SIDs, below.
+#[cfg(unix)]
 #[test]
 fn a_directory_of_ours_left_open_to_others_is_narrowed_and_foreign_entries_in_it_are_not_served() {
     let Some((_ecr, sandbox, entry)) = warmed_as_root() else { return };
@@ -172,6 +191,8 @@ fn a_directory_of_ours_left_open_to_others_is_narrowed_and_foreign_entries_in_it
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&fs::metadata(&entry).unwrap()), 0, "the entry was replaced");
 }
 
+// Unix only: chown to a uid and a symlinked lock; the Windows form is owner SIDs, below.
+#[cfg(unix)]
 #[test]
 fn root_never_reads_locks_in_or_writes_to_a_directory_another_user_owns() {
     let Some((_ecr, sandbox, entry)) = warmed_as_root() else { return };
@@ -198,6 +219,8 @@ fn root_never_reads_locks_in_or_writes_to_a_directory_another_user_owns() {
     assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_symlink());
 }
 
+// Unix only: chown to a uid; the Windows form is owner SIDs, below.
+#[cfg(unix)]
 #[test]
 fn root_does_not_use_a_base_directory_another_user_owns() {
     if !is_root() {
@@ -227,4 +250,83 @@ fn a_lock_file_that_cannot_be_opened_is_named_and_the_get_goes_on_without_it() {
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
     assert!(run.stderr.contains("cannot lock") && run.stderr.contains(".lock"), "{run:?}");
     assert!(run.stderr.contains("fetching without the lock"), "{run:?}");
+}
+
+/// Gives `path` to another account, or says why Windows (or Wine) refused and fails the test: a
+/// foreign owner that cannot be planted proves nothing.
+#[cfg(windows)]
+fn give_away(path: &Path) {
+    let (other, user) = (support::security::OTHER_USER, support::security::current_user());
+    support::security::set_owner(path, other)
+        .unwrap_or_else(|code| panic!("cannot make {other} the owner of {}: error {code}", path.display()));
+    let owner = support::security::read(path).owner;
+    assert_eq!(owner, other, "{} is still owned by {user}", path.display());
+}
+
+// Windows: the owner SID takes the place of Unix's uid.
+#[cfg(windows)]
+#[test]
+fn a_cache_directory_another_account_owns_is_not_used_and_the_user_is_told_once() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    fs::create_dir(sandbox.cache_dir()).unwrap();
+    give_away(&sandbox.cache_dir());
+    for expected_token in ["123456789012-token-1", "123456789012-token-2"] {
+        let run = sandbox.get(HOST);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.secret(), expected_token);
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+        assert!(run.stderr.contains("not using the token cache"), "{run:?}");
+        assert!(run.stderr.contains(&sandbox.cache_dir().display().to_string()), "{run:?}");
+    }
+    assert!(!sandbox.cache_dir().join("v1").exists(), "nothing was created in it");
+    let list = sandbox.run(&["list"], b"unused");
+    assert_eq!((list.code, list.stdout.as_str()), (0, "{}\n"), "{list:?}");
+}
+
+// Windows: an entry and its directory another account owns are neither served nor written.
+#[cfg(windows)]
+#[test]
+fn a_directory_and_entry_another_account_owns_are_never_read_or_written() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    let dir = entry.parent().unwrap().to_path_buf();
+    plant(&entry);
+    give_away(&entry);
+    give_away(&dir);
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.secret(), "123456789012-token-2", "the planted token was served");
+    assert!(run.stderr.contains("not using the token cache"), "{run:?}");
+    assert!(run.stderr.contains(&dir.display().to_string()), "{run:?}");
+    assert!(fs::read_to_string(&entry).unwrap().contains("planted-password"), "the foreign entry was written");
+}
+
+// Windows: locks there are mandatory, so the lock is its own file and the entry stays readable.
+#[cfg(windows)]
+#[test]
+fn a_lock_held_by_another_process_makes_a_get_wait_then_serve_what_the_holder_stored() {
+    let ecr = StandIn::start();
+    let sandbox = Sandbox::new(&ecr.url());
+    let entry = warm(&sandbox);
+    let stored = fs::read(&entry).unwrap();
+    fs::remove_file(&entry).unwrap();
+    // This test process is the other fetcher: it holds the lock, stores a token, then lets go.
+    let held = File::options().write(true).open(lock_path(&entry)).unwrap();
+    held.lock().unwrap();
+    let command = sandbox.command(&["get"]);
+    let start = Instant::now();
+    let waiter = std::thread::spawn(move || support::run_command(command, HOST.as_bytes()));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!waiter.is_finished(), "the get did not wait for the lock");
+    fs::write(&entry, &stored).unwrap();
+    drop(held);
+    let run = waiter.join().unwrap();
+    let waited = start.elapsed();
+    run.assert_clean_success();
+    assert_eq!(run.secret(), "123456789012-token-1", "the waiter fetched instead of reading the stored token");
+    assert_eq!(ecr.calls(), 1);
+    assert!(waited >= Duration::from_millis(1500), "{waited:?}");
+    assert!(fs::read(&entry).unwrap() == stored, "the entry was rewritten");
 }

@@ -139,10 +139,12 @@ fn a_configuration_error_names_the_file_the_line_and_the_key_and_keeps_the_proto
     sandbox.set("ECR_LOGIN_CONFIG", "/nonexistent/ecr-login.toml");
     let missing = sandbox.get(HOST);
     assert!(missing.stderr.contains("/nonexistent/ecr-login.toml") && missing.stderr.contains("cannot be read"));
-    sandbox.set("ECR_LOGIN_CONFIG", "/dev/null");
+    sandbox.set("ECR_LOGIN_CONFIG", support::NULL_DEVICE);
     sandbox.get(HOST).assert_clean_success();
 }
 
+// Unix only: mode 0666; the Windows form (a DACL that lets others write) is the files room's test.
+#[cfg(unix)]
 #[test]
 fn a_configuration_file_others_can_write_is_refused() {
     let stand_in = StandIn::start();
@@ -156,6 +158,7 @@ fn a_configuration_file_others_can_write_is_refused() {
 }
 
 /// A fallback store that echoes what it was asked, on every stream, with a distinct exit code.
+#[cfg(unix)]
 fn install_echo_store(sandbox: &mut Sandbox) {
     let bin = sandbox.dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -171,6 +174,9 @@ fn install_echo_store(sandbox: &mut Sandbox) {
     sandbox.set("PATH", &path);
 }
 
+// Unix only: the echo store is a shell script that hands stdin back byte for byte, which cmd.exe
+// cannot do; on Windows the fallback is a docker-credential-*.exe.
+#[cfg(unix)]
 #[test]
 fn every_action_for_another_host_passes_through_the_fallback_unchanged() {
     let stand_in = StandIn::start();
@@ -264,6 +270,8 @@ fn the_kubelet_keys_an_alias_by_the_host_the_image_names_and_follows_the_rules()
     assert_eq!(stand_in.ecr_signers(), ["AKIAPRODPULL"]);
 }
 
+// Unix only: the fallback it shows is the shell-script echo store above.
+#[cfg(unix)]
 #[test]
 fn doctor_shows_the_file_the_rule_the_alias_the_role_and_the_fallback() {
     let stand_in = StandIn::start();

@@ -47,13 +47,13 @@ fn the_response_echoes_an_older_api_version() {
     assert_eq!(response(&provider(&sandbox, &request(v1beta1, HOST)))["apiVersion"], v1beta1);
 }
 
-#[cfg(unix)]
 #[test]
 fn invoked_as_ecr_credential_provider_it_is_a_drop_in_for_the_plugin() {
     let ecr = StandIn::start();
     let sandbox = Sandbox::new(&ecr.url());
-    let link = sandbox.dir.path().join("ecr-credential-provider");
-    std::os::unix::fs::symlink(support::binary(), &link).unwrap();
+    // ecr-credential-provider.exe on Windows, as EKS Windows nodes install it.
+    let link = sandbox.dir.path().join(support::executable_name("ecr-credential-provider"));
+    support::install_binary(&link);
     let mut command = std::process::Command::new(&link);
     command.arg("get-credentials").env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     let run = support::run_command(command, request(V1, &format!("{HOST}/a:1")).as_bytes());

@@ -10,7 +10,6 @@ mod signin;
 mod support;
 
 use std::fmt::Write as _;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -84,7 +83,7 @@ fn write_login(sandbox: &Sandbox, arn: &str, access_key_id: &str, expires_at: u6
     let path = login_file(sandbox, arn);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, cached.to_string()).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    support::set_unix_mode(&path, mode);
     path
 }
 
@@ -156,8 +155,8 @@ fn expired_login_credentials_are_refreshed_through_sign_in_and_written_back_as_t
     assert_eq!(request.htu.as_deref(), Some(format!("{}/v1/token", signin.url()).as_str()));
     assert_eq!(ecr.ecr_signers(), ["ASIAREFRESHED"], "ECR is signed with the refreshed keys");
 
-    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "the refreshed login cache is private");
+    // The refreshed login cache is private: 0600 on Unix, owner-only on Windows.
+    support::assert_private(&file);
     let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let access = &written["accessToken"];
     assert_eq!(access["accessKeyId"], "ASIAREFRESHED");

@@ -6,6 +6,10 @@
 //! `aws:MultiFactorAuthPresent` does. The AWS CLI tests run the real CLI (pip `awscli`, named by
 //! `ECR_LOGIN_AWS_CLI`) against moto, whose STS accepts `SerialNumber` and `TokenCode`.
 
+// Unix only: the prompt is driven through a Unix pseudo-terminal (tests/support/answer-prompts.py) and
+// setsid; the Windows console prompt needs a console that a test harness under Wine does not have.
+#![cfg(unix)]
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

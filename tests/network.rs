@@ -7,10 +7,10 @@ mod support;
 #[path = "support/tls.rs"]
 mod tls;
 
-use std::process::Command;
-
+#[cfg(unix)]
+use support::is_root;
 use support::stand_in::{StandIn, access_key_for_source};
-use support::{HOST, NOT_FOUND, Sandbox, is_root, run_command};
+use support::{HOST, NOT_FOUND, Sandbox};
 use tls::{Pki, Tinyproxy, TlsFront};
 
 /// The stand-in behind HTTPS, its CA, and a sandbox whose endpoints are the HTTPS front.
@@ -177,20 +177,23 @@ fn no_proxy_sends_the_endpoints_host_direct() {
 
 /// Runs `binary get HOST` with `sandbox`'s environment in a private mount namespace whose
 /// `/etc/hosts` is `hosts` (the machine's own is untouched).
+#[cfg(unix)]
 fn get_with_hosts_file(sandbox: &Sandbox, binary: &str, hosts: &std::path::Path) -> support::Run {
-    let mut command = Command::new("unshare");
+    let mut command = std::process::Command::new("unshare");
     // As root a mount namespace is enough; otherwise a user namespace maps us to root in it.
     command.args(if is_root() { &["--mount"][..] } else { &["--map-root-user", "--mount"][..] });
     command.args(["sh", "-c", "mount --bind \"$1\" /etc/hosts && exec \"$2\" get", "sh"]);
     command.arg(hosts).arg(binary);
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));
     command.env("PATH", std::env::var("PATH").unwrap_or_default());
-    run_command(command, HOST.as_bytes())
+    support::run_command(command, HOST.as_bytes())
 }
 
 /// The proxy given by a name that only a hosts file knows: the dynamic build resolves it through
 /// glibc, the static one (`packaging/build-release`, when `ECR_LOGIN_STATIC_BINARY` names it) with
 /// its own resolver (`src/aws/resolve.rs`).
+// Unix only: the hosts file is bound over /etc/hosts in a private mount namespace.
+#[cfg(unix)]
 #[test]
 fn a_proxy_given_by_name_is_resolved_and_used() {
     let (mut h, proxy) = behind_a_proxy();

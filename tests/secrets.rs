@@ -13,6 +13,9 @@
 //! | an ECR password (`-token-`)   | the token cache entry (0600) and the protocol's own answer on stdout (`password`'s and `dockerconfig`'s too) |
 //! | STS session keys              | the AWS CLI's session cache (0600), which the CLI shares      |
 
+// Unix only: the audit runs every path under umasks and reads files' mode bits, which Windows lacks.
+#![cfg(unix)]
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

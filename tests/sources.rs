@@ -150,20 +150,18 @@ fn credential_process_signs_and_is_not_run_on_a_hit() {
     let stand_in = StandIn::start();
     let mut sandbox = keyless(&stand_in);
     let marker = sandbox.dir.path().join("credential-process-ran");
-    let script = sandbox.dir.path().join("creds.sh");
-    std::fs::write(
-        &script,
-        format!(
+    let script = support::write_script(
+        sandbox.dir.path(),
+        "creds",
+        &format!(
             "#!/bin/sh\necho run >> {}\necho '{{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS\",\"SecretAccessKey\":\"s\"}}'\n",
             marker.display()
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+        &format!(
+            "@echo off\necho run>> \"{}\"\necho {{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS\",\"SecretAccessKey\":\"s\"}}\n",
+            marker.display()
+        ),
+    );
     sandbox.write_home_file(".aws/config", &format!("[profile proc]\ncredential_process = {}\n", script.display()));
     sandbox.set("AWS_PROFILE", "proc");
     first_signed_by_then_hits(&stand_in, &sandbox, "AKIDPROCESS");
@@ -214,11 +212,7 @@ fn assumes_the_role_with(stand_in: &StandIn, sandbox: &mut Sandbox, source_key: 
     for secret in [SECRET_KEY, "stand-in-secret", "stand-in-session", "imds-secret", "container-secret"] {
         assert!(!entry.contains(secret), "{secret} in {entry}");
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&entries[0]).unwrap().permissions().mode() & 0o777, 0o600);
-    }
+    support::assert_private(&entries[0]);
     let role_token = sandbox.get(HOST).secret();
 
     sandbox.unset("AWS_PROFILE");
@@ -333,6 +327,8 @@ fn a_cold_list_asks_for_the_own_registry_as_the_role_over_environment_keys() {
     assert_eq!(stand_in.calls(), 1);
 }
 
+// Unix only: the prompt is answered on a Unix pseudo-terminal.
+#[cfg(unix)]
 #[test]
 fn credential_source_environment_behind_mfa_asks_for_the_code_and_assumes_the_role_with_the_keys() {
     let stand_in = StandIn::start();

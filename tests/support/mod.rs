@@ -1,9 +1,14 @@
 //! Test support: the loopback ECR stand-in and a sandbox that runs the built binary with a
-//! temporary HOME, a private cache directory and an environment that reaches only 127.0.0.1.
+//! temporary home, a private cache directory and an environment that reaches only 127.0.0.1.
+//!
+//! The home is the variable each OS's tools read it from ([`HOME_VARIABLE`]), so that a test reads
+//! the same on every OS and never writes `cfg` to place a user's files.
 
 #![allow(dead_code)]
 
 pub mod moto;
+#[cfg(windows)]
+pub mod security;
 pub mod stand_in;
 
 use std::io::Write;
@@ -32,7 +37,63 @@ pub const NOT_FOUND: &str = "credentials not found in native keychain";
 /// A secret access key that must never show up in any output.
 pub const SECRET_KEY: &str = "sandbox-secret-key-must-not-leak";
 
-/// One test's world: HOME, cache directory and environment.
+/// The variable the OS's own tools take the home directory from: `HOME` on Unix; `USERPROFILE` on
+/// Windows, where docker, the AWS SDKs and the AWS CLI read it and where Windows sets no `HOME`.
+pub const HOME_VARIABLE: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
+/// Variables without which a Windows process cannot start its network or find its system folder
+/// (Winsock needs `SystemRoot`); they are passed on from the test's own environment. Unix needs none.
+const OS_ESSENTIALS: &[&str] = if cfg!(windows) { &["SystemRoot", "SystemDrive", "windir"] } else { &[] };
+
+/// The name a program file has on this OS: `name` on Unix, `name.exe` on Windows.
+pub fn executable_name(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// Writes an executable script named `name` (no extension) into `dir` and returns its path: `sh`
+/// as a `#!/bin/sh` file on Unix, `cmd` as `name.cmd` on Windows, which `PATHEXT` and
+/// `CreateProcess` run through cmd.exe.
+pub fn write_script(dir: &Path, name: &str, sh: &str, cmd: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    if cfg!(windows) {
+        let path = dir.join(format!("{name}.cmd"));
+        std::fs::write(&path, cmd.replace('\n', "\r\n")).unwrap();
+        path
+    } else {
+        let path = dir.join(name);
+        std::fs::write(&path, sh).unwrap();
+        make_executable(&path);
+        path
+    }
+}
+
+/// Sets `path`'s Unix mode bits, as a user's tools leave a file; on Windows, where mode bits do not
+/// exist, the file keeps the DACL its folder gives it, which is the same starting point there.
+pub fn set_unix_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// Sets the execute bits Unix needs to run a file; Windows runs a file by its extension.
+fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// The OS's null device, which names no file: `/dev/null` on Unix, `NUL` on Windows.
+pub const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
+/// One test's world: home, cache directory and environment.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub env: Vec<(String, String)>,
@@ -48,14 +109,19 @@ impl Sandbox {
         sandbox
     }
 
-    /// A sandbox with no credentials and no endpoint: only HOME, the cache and IMDS switched off.
+    /// A sandbox with no credentials and no endpoint: only the home, the cache and IMDS switched off.
     pub fn bare() -> Sandbox {
         let dir = tempfile::tempdir().expect("temporary directory");
         std::fs::create_dir(dir.path().join("home")).unwrap();
         let mut sandbox = Sandbox { dir, env: Vec::new() };
-        let home = sandbox.home().to_str().unwrap().to_string();
+        for name in OS_ESSENTIALS {
+            if let Ok(value) = std::env::var(name) {
+                sandbox.set(name, &value);
+            }
+        }
+        let home = sandbox.home();
+        sandbox.set_home(&home);
         let cache = sandbox.cache_dir().to_str().unwrap().to_string();
-        sandbox.set("HOME", &home);
         sandbox.set("AWS_ECR_CACHE_DIR", &cache);
         // Never probe the EC2 metadata service from a test.
         sandbox.set("AWS_EC2_METADATA_DISABLED", "true");
@@ -64,6 +130,20 @@ impl Sandbox {
 
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
+    }
+
+    /// Makes `path` the home directory the binary sees, in [`HOME_VARIABLE`] alone: on Windows
+    /// `HOME` stays unset, as it is for a Windows user outside Git Bash.
+    pub fn set_home(&mut self, path: &Path) {
+        self.unset("HOME");
+        self.unset("USERPROFILE");
+        self.set(HOME_VARIABLE, path.to_str().unwrap());
+    }
+
+    /// Removes the home directory from the binary's environment, whatever the OS calls it.
+    pub fn unset_home(&mut self) {
+        self.unset("HOME");
+        self.unset("USERPROFILE");
     }
 
     pub fn cache_dir(&self) -> PathBuf {
@@ -113,12 +193,12 @@ impl Sandbox {
         self.set("AWS_ECR_CACHE_DIR", file.to_str().unwrap());
     }
 
-    /// Puts the binary on PATH (alone) under `name`, as clients find it; returns the directory.
+    /// Puts the binary on PATH (alone) under `name` (`name.exe` on Windows), as clients find it;
+    /// returns the directory.
     pub fn put_binary_on_path(&mut self, name: &str) -> PathBuf {
         let bin = self.dir.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(binary(), bin.join(name)).unwrap();
+        install_binary(&bin.join(executable_name(name)));
         self.set("PATH", bin.to_str().unwrap());
         bin
     }
@@ -159,6 +239,29 @@ impl Sandbox {
     }
 }
 
+/// Puts the binary under test at `path`: a symbolic link on Unix, as packages install aliases; a
+/// copy on Windows, where a program runs under its own file's name and links need a privilege.
+pub fn install_binary(path: &Path) {
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(binary(), path).unwrap();
+    #[cfg(not(unix))]
+    std::fs::copy(binary(), path).unwrap();
+}
+
+/// Asserts that only the user can read or write `path`: mode 0600 for a file and 0700 for a
+/// directory on Unix; on Windows, the user's own, with a protected DACL that lets in no one else.
+pub fn assert_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = std::fs::metadata(path).unwrap();
+        let expected = if metadata.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(metadata.permissions().mode() & 0o777, expected, "{}", path.display());
+    }
+    #[cfg(windows)]
+    security::assert_owner_only(path);
+}
+
 /// The wall clock in Unix seconds.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
@@ -172,6 +275,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Whether the tests run as root (CI does): some faults and ownership checks need it.
+#[cfg(unix)]
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
