@@ -9,6 +9,16 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+/// The variable that names the home directory first, as messages name it: `HOME` on Unix,
+/// `USERPROFILE` on Windows (see [`Env::home`]).
+pub const HOME_VARIABLE: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
+/// Whether `path` names the null device, which a variable naming a file sets to mean "no file":
+/// `/dev/null`, and on Windows also `NUL` in any case.
+pub fn is_null_device(path: &str) -> bool {
+    path == "/dev/null" || (cfg!(windows) && path.eq_ignore_ascii_case("NUL"))
+}
+
 /// One variable: its name and value as bytes, borrowed from the process or owned (tests).
 type Var = (Cow<'static, [u8]>, Cow<'static, [u8]>);
 
@@ -35,7 +45,7 @@ impl Env {
     }
 
     fn raw(&self, name: &str) -> Option<&[u8]> {
-        self.0.iter().find(|(k, _)| **k == *name.as_bytes()).map(|(_, v)| &**v)
+        self.0.iter().find(|(k, _)| same_name(k, name.as_bytes())).map(|(_, v)| &**v)
     }
 
     /// Whether `name` is set to `true` in any case, as the Go helper reads its boolean switches.
@@ -43,15 +53,33 @@ impl Env {
         self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
-    /// The user's home directory from `HOME`.
+    /// The user's home directory, where `~/.aws`, `~/.docker` and the rest are looked for.
+    ///
+    /// On Unix it is `HOME`. On Windows it is `USERPROFILE`, then `HOME`, then
+    /// `HOMEDRIVE` + `HOMEPATH`: docker's CLI, the AWS CLI, the AWS SDK for Go (and so the Go
+    /// helper's own reading of `~/.aws`) and Rust's `home_dir` all take `USERPROFILE` and ignore
+    /// `HOME`, which Git Bash, MSYS and Cygwin set to a home of their own. `HOME` is read only
+    /// where `USERPROFILE` is missing (a service started with a bare environment, say). The AWS
+    /// SDK for Rust reads `HOME` first; the helper hands it the shared files' paths resolved here
+    /// (`aws::setup`), so that the files it signs with are the files the fingerprint hashed.
     pub fn home(&self) -> Option<PathBuf> {
+        if cfg!(windows) {
+            let drive_path = || Some(format!("{}{}", self.get("HOMEDRIVE")?, self.get("HOMEPATH")?));
+            return self
+                .get("USERPROFILE")
+                .map(str::to_string)
+                .or_else(|| self.get("HOME").map(str::to_string))
+                .or_else(drive_path)
+                .map(PathBuf::from);
+        }
         self.get("HOME").map(PathBuf::from)
     }
 
-    /// `path` with a leading `~/` expanded to `HOME`, the way the SDK reads `AWS_CONFIG_FILE` and
-    /// friends; any other path, or no `HOME`, leaves it as it is.
+    /// `path` with a leading `~/` (or `~\` on Windows) expanded to the home directory, the way
+    /// the SDK reads `AWS_CONFIG_FILE` and friends; any other path, or no home, leaves it as it is.
     pub fn expand_home(&self, path: &str) -> PathBuf {
-        match (path.strip_prefix("~/"), self.home()) {
+        let rest = path.strip_prefix("~/").or_else(|| path.strip_prefix("~\\").filter(|_| cfg!(windows)));
+        match (rest, self.home()) {
             (Some(rest), Some(home)) => home.join(rest),
             _ => PathBuf::from(path),
         }
@@ -61,7 +89,7 @@ impl Env {
     /// environment.
     pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().enumerate().filter_map(|(i, (k, v))| {
-            let first = !self.0[..i].iter().any(|(earlier, _)| earlier == k);
+            let first = !self.0[..i].iter().any(|(earlier, _)| same_name(earlier, k));
             first.then(|| Some((std::str::from_utf8(k).ok()?, std::str::from_utf8(v).ok()?))).flatten()
         })
     }
@@ -69,7 +97,7 @@ impl Env {
     /// Sets a variable; for tests and for callers that build an environment by hand.
     pub fn set(&mut self, name: &str, value: &str) {
         let value = Cow::Owned(value.as_bytes().to_vec());
-        match self.0.iter_mut().find(|(k, _)| **k == *name.as_bytes()) {
+        match self.0.iter_mut().find(|(k, _)| same_name(k, name.as_bytes())) {
             Some((_, v)) => *v = value,
             None => self.0.push((Cow::Owned(name.as_bytes().to_vec()), value)),
         }
@@ -86,8 +114,15 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
     }
 }
 
+/// Whether two variable names are the same variable: byte for byte on Unix; on Windows, where
+/// the system keeps names case-insensitively (`Path` and `PATH` are one variable), in any ASCII case.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if cfg!(windows) { a.eq_ignore_ascii_case(b) } else { a == b }
+}
+
 /// `NAME=value` → its two halves. The name ends at the first `=` after its first byte, as std
 /// splits it (Windows-style names such as `=C:` start with one); an entry without one is skipped.
+#[cfg(any(target_os = "linux", test))]
 fn split_entry(entry: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = 1 + entry.get(1..)?.iter().position(|&b| b == b'=')?;
     Some((&entry[..at], &entry[at + 1..]))
@@ -119,6 +154,12 @@ fn process_vars() -> Vec<Var> {
 }
 
 /// Elsewhere, a copy through std of the variables that are UTF-8 (the others mean nothing here).
+///
+/// macOS keeps the copy on purpose: its C library frees or rewrites in place a string that its own
+/// `setenv` allocated when the variable is set again or unset (Apple's Libc, `__setenv` and
+/// `__unsetenv`), so the reason the Linux snapshot may borrow for `'static` does not hold there,
+/// and `environ` is documented for the main program only (`_NSGetEnviron`, which std uses, is
+/// the supported way in). std's copy reads the array under its own lock.
 #[cfg(not(target_os = "linux"))]
 fn process_vars() -> Vec<Var> {
     std::env::vars_os()
@@ -153,6 +194,46 @@ mod tests {
         assert_eq!(env.vars().collect::<Vec<_>>(), [("A", "1"), ("EMPTY", "")]);
         env.set("A", "3");
         assert_eq!(env.get("A"), Some("3"));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn on_unix_the_home_is_home_alone_and_names_keep_their_case() {
+        let env: Env = [("HOME", "/home/u"), ("USERPROFILE", "/elsewhere"), ("Path", "/p")].into_iter().collect();
+        assert_eq!(env.home(), Some(PathBuf::from("/home/u")));
+        assert_eq!(env.expand_home("~/x/y"), PathBuf::from("/home/u/x/y"));
+        assert_eq!(env.expand_home("~\\x"), PathBuf::from("~\\x"));
+        assert_eq!(env.get("PATH"), None);
+        let no_home: Env = [("USERPROFILE", "/elsewhere")].into_iter().collect();
+        assert_eq!(no_home.home(), None);
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn on_windows_the_home_is_userprofile_then_home_then_the_drive_and_path() {
+        let all: Env =
+            [("HOME", "/c/Users/git-bash"), ("USERPROFILE", r"C:\Users\u"), ("HOMEDRIVE", "D:"), ("HOMEPATH", r"\h")]
+                .into_iter()
+                .collect();
+        assert_eq!(all.home(), Some(PathBuf::from(r"C:\Users\u")));
+        assert_eq!(all.expand_home(r"~\.aws\config"), PathBuf::from(r"C:\Users\u\.aws\config"));
+        assert_eq!(all.expand_home("~/.aws/config"), PathBuf::from(r"C:\Users\u").join(".aws/config"));
+        let git_bash: Env = [("HOME", r"C:\Users\g")].into_iter().collect();
+        assert_eq!(git_bash.home(), Some(PathBuf::from(r"C:\Users\g")));
+        let bare: Env = [("HOMEDRIVE", "D:"), ("HOMEPATH", r"\h")].into_iter().collect();
+        assert_eq!(bare.home(), Some(PathBuf::from(r"D:\h")));
+        assert_eq!(Env::default().home(), None);
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn on_windows_names_match_in_any_case_and_the_first_counts() {
+        let mut env: Env = [("Path", "first"), ("PATH", "second")].into_iter().collect();
+        assert_eq!(env.get("PATH"), Some("second"), "set() replaced the one variable");
+        env.0.push((Cow::Borrowed(b"PATHEXT"), Cow::Borrowed(b".EXE")));
+        env.0.push((Cow::Borrowed(b"pathext"), Cow::Borrowed(b".CMD")));
+        assert_eq!(env.get("PathExt"), Some(".EXE"));
+        assert_eq!(env.vars().filter(|(k, _)| k.eq_ignore_ascii_case("pathext")).count(), 1);
     }
 
     #[test]

@@ -430,8 +430,8 @@ pub enum Error {
         /// The value given.
         value: String,
     },
-    /// No HOME (or DOCKER_CONFIG / REGISTRY_AUTH_FILE) to find the clients' configuration in.
-    #[error("configure: no HOME to find the configuration in")]
+    /// No home (or DOCKER_CONFIG / REGISTRY_AUTH_FILE) to find the clients' configuration in.
+    #[error("configure: no {} to find the configuration in", crate::env::HOME_VARIABLE)]
     NoHome,
     /// The configuration file is not JSON of the expected shape; it is left as it is.
     #[error("configure: {} {problem}; fix it by hand, nothing was changed", .path.display())]

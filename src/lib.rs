@@ -47,6 +47,9 @@
 //!     resolve.rs   the static build's own name resolution (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
+//!   programs/      other programs: found along PATH as clients find them, probed, ended; per OS
+//!     unix.rs      the exact name, execute bits, process groups, argv[0]
+//!     windows.rs   PATHEXT as Go's exec.LookPath reads it; no execute bit, no groups
 //!  data
 //!   identity.rs    the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
 //!   config/        the configuration file
@@ -59,7 +62,7 @@
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
 //!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
-//!   env.rs         the environment snapshot, and `~/` expanded against it
+//!   env.rs         the environment snapshot; the home directory per OS, `~/` expanded against it
 //!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
 //!   version.rs     the version text that version, help and doctor print
 //!   startup.rs     what std's start-up did before main, cheaper: fds 0–2, SIGPIPE, the overflow line
@@ -116,6 +119,7 @@ pub mod fuzz;
 mod identity;
 mod partition;
 mod principal;
+mod programs;
 mod registry;
 mod secret;
 pub mod startup;

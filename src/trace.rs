@@ -53,7 +53,7 @@ impl Trace {
         let sink = match value.trim() {
             "0" | "false" | "off" => return (Trace::off(), None),
             "1" | "true" | "stderr" => Sink::Stderr,
-            path if path.starts_with('/') || path.starts_with("~/") => match open(&env.expand_home(path)) {
+            path if env.expand_home(path).is_absolute() => match open(&env.expand_home(path)) {
                 Ok(file) => Sink::File(file),
                 Err(reason) => return (Trace::off(), Some(reason)),
             },

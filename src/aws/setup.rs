@@ -11,6 +11,7 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_ecr::config::SharedHttpClient;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
@@ -21,7 +22,7 @@ use super::resolve;
 use super::trust::{CaBundle, ca_bundle};
 use crate::env::Env;
 use crate::error::Error;
-use crate::identity::Identity;
+use crate::identity::{self, Identity};
 
 /// The SDK behaviour version we were tested with; pinned so that an SDK upgrade does not change
 /// defaults under us.
@@ -42,8 +43,10 @@ const MAX_ATTEMPTS: u32 = 3;
 const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Whether this build is statically linked, and so must not use glibc's NSS (see `resolve`).
-const STATIC_BUILD: bool = cfg!(target_feature = "crt-static");
+/// Whether this is a static glibc build, which must not use glibc's NSS (see `resolve`). A static
+/// CRT elsewhere (Windows MSVC's `+crt-static`, musl) resolves names as the system does: the
+/// condition is about glibc, not about static linking.
+const STATIC_GLIBC: bool = cfg!(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"));
 
 /// The app name every call's User-Agent ends with (`app/ecr-login#0.1.0`), so that CloudTrail
 /// tells our calls from the CLI's. App names allow letters, digits and ``!#$%&'*+-.^_`|~`` only:
@@ -72,7 +75,7 @@ fn http_client(bundle: Option<&CaBundle>) -> SharedHttpClient {
             components.and_then(aws_smithy_runtime_api::client::runtime_components::RuntimeComponents::sleep_impl),
         );
         let builder = builder.tls_provider(Provider::Rustls(CryptoMode::Ring)).tls_context(tls.clone());
-        if STATIC_BUILD { builder.build_with_resolver(OwnResolver) } else { builder.build() }
+        if STATIC_GLIBC { builder.build_with_resolver(OwnResolver) } else { builder.build() }
     })
 }
 
@@ -109,8 +112,13 @@ fn retry_config() -> RetryConfig {
 /// Fails only on a CA bundle that cannot be used.
 pub async fn load_config(region: &str, timeout: Duration, identity: &Identity) -> Result<aws_config::SdkConfig, Error> {
     // The SDK reads the process environment itself; the bundle is read from the same one.
-    let bundle = ca_bundle(&Env::from_process(), &identity.profile)?;
-    let config = aws_config::defaults(behavior_version())
+    let env = Env::from_process();
+    let bundle = ca_bundle(&env, &identity.profile)?;
+    let mut loader = aws_config::defaults(behavior_version());
+    if let Some(files) = shared_files(&env) {
+        loader = loader.profile_files(files);
+    }
+    let config = loader
         .region(aws_config::Region::new(region.to_string()))
         .http_client(http_client(bundle.as_ref()))
         .timeout_config(timeout_config(timeout))
@@ -122,6 +130,21 @@ pub async fn load_config(region: &str, timeout: Duration, identity: &Identity) -
         (None, Some(ours)) => config.into_builder().app_name(ours).build(),
         _ => config,
     })
+}
+
+/// The shared config and credentials files at the paths the identity fingerprint hashed
+/// (`identity::config_file_path`), for the SDK to read instead of finding them itself: on Windows
+/// the SDK takes `HOME` before `USERPROFILE`, and the two differ under Git Bash (see `Env::home`).
+/// `None` (the SDK's own search) when there is no home to place them in.
+fn shared_files(env: &Env) -> Option<EnvConfigFiles> {
+    let config = identity::config_file_path(env)?;
+    let credentials = identity::credentials_file_path(env)?;
+    Some(
+        EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, config)
+            .with_file(EnvConfigFileKind::Credentials, credentials)
+            .build(),
+    )
 }
 
 /// The credentials of one profile of the shared files, whatever the environment holds (the
@@ -139,5 +162,9 @@ pub fn profile_credentials(
         .with_http_client(config.http_client().unwrap_or_else(|| http_client(None)))
         .with_timeout_config(timeout_config(timeout))
         .with_retry_config(retry_config());
-    ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build()
+    let mut builder = ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile);
+    if let Some(files) = shared_files(&Env::from_process()) {
+        builder = builder.profile_files(files);
+    }
+    builder.build()
 }

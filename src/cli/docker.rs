@@ -305,7 +305,7 @@ pub fn trace_config<A>(world: &World<'_, A>, config: Option<&Config>) {
         Some(c) => format!("config: {} ({} rule(s), {} alias(es))", c.path.display(), c.rule_count(), c.aliases.len()),
         None => match config::location(world.env) {
             Some((path, _)) => format!("config: none at {}", path.display()),
-            None => "config: none (no HOME)".into(),
+            None => format!("config: none (no {})", crate::env::HOME_VARIABLE),
         },
     });
 }

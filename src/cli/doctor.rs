@@ -15,11 +15,12 @@ use crate::aws::{Aws, Principal};
 use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
 use crate::config::{self, Config};
-use crate::env::Env;
+use crate::env::{Env, HOME_VARIABLE};
 use crate::error::{EXIT_FAILURE, clip, quote};
 use crate::identity::{self, Identity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
+use crate::programs;
 use crate::registry::{self, Registry};
 use crate::token::{self, Freshness};
 use crate::tokens::{self, DEFAULT_TIMEOUT};
@@ -170,7 +171,8 @@ fn check_config(f: &mut Findings, env: &Env) -> Option<Config> {
             Some(config)
         }
         Ok(None) => {
-            let place = config::location(env).map_or_else(|| "no HOME".to_string(), |(p, _)| p.display().to_string());
+            let place =
+                config::location(env).map_or_else(|| format!("no {HOME_VARIABLE}"), |(p, _)| p.display().to_string());
             f.fact("ecr-login", format!("{place} (none: no rules, aliases or fallback)"));
             None
         }
@@ -235,7 +237,7 @@ fn check_identity(f: &mut Findings, identity: &Identity, has_config: bool, env: 
         match path {
             Some(p) if p.is_file() => f.fact(label, format!("{} (found)", p.display())),
             Some(p) => f.fact(label, format!("{} (none)", p.display())),
-            None => f.fact(label, "no HOME"),
+            None => f.fact(label, format!("no {HOME_VARIABLE}")),
         }
     }
     let from = if identity.profile_from_env { format!("from {}", identity.profile_origin()) } else { "default".into() };
@@ -283,7 +285,7 @@ fn check_ca_bundle(f: &mut Findings, identity: &Identity, env: &Env) {
 fn check_login_session(f: &mut Findings, identity: &Identity, env: &Env) {
     let Some(arn) = identity.login_session.as_deref() else { return };
     let Some(file) = identity::login_cache_file(env, arn) else {
-        f.problem("login", format!("{}: no HOME to find its login cache in", quote(arn)), None);
+        f.problem("login", format!("{}: no {HOME_VARIABLE} to find its login cache in", quote(arn)), None);
         return;
     };
     if file.is_file() {
@@ -395,7 +397,11 @@ fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, 
             return;
         }
         (None, None) => {
-            f.problem("cache", "no cache directory (no HOME)", Some("set AWS_ECR_CACHE_DIR".into()));
+            f.problem(
+                "cache",
+                format!("no cache directory (no {HOME_VARIABLE})"),
+                Some("set AWS_ECR_CACHE_DIR".into()),
+            );
             return;
         }
         (None, Some(base)) => base,
@@ -426,7 +432,11 @@ fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, 
 /// Does docker route the host here?
 fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Value>)>, host: &str) {
     let Some((path, config)) = docker else {
-        f.problem("docker", "no docker configuration (no HOME or DOCKER_CONFIG)", Some("set HOME".into()));
+        f.problem(
+            "docker",
+            format!("no docker configuration (no {HOME_VARIABLE} or DOCKER_CONFIG)"),
+            Some(format!("set {HOME_VARIABLE}")),
+        );
         return;
     };
     let helper = config.as_ref().and_then(|c| c["credHelpers"][host].as_str().or_else(|| c["credsStore"].as_str()));
@@ -594,7 +604,7 @@ fn check_token<A: Aws>(
 /// The fallback store: named, and found on PATH or not.
 fn check_fallback(f: &mut Findings, name: &str, config: &Config, env: &Env) {
     let program = format!("{}{name}", fallback::PROGRAM_PREFIX);
-    match fallback::find_on_path(env, &program) {
+    match programs::find_on_path(env, &program) {
         Some(path) => f.fact("fallback", format!("{program} answers every other host ({})", path.display())),
         None => f.problem(
             "fallback",

@@ -4,12 +4,12 @@
 //! every registry: ECR from us, Docker Hub logins from the fallback.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::installs;
 use crate::env::Env;
 use crate::error::Error;
+use crate::programs;
 
 /// The prefix of every credential helper's program name.
 pub const PROGRAM_PREFIX: &str = "docker-credential-";
@@ -29,14 +29,6 @@ pub struct Answer {
     pub stderr: Vec<u8>,
 }
 
-/// The executable `program` in one of PATH's directories, if any.
-pub fn find_on_path(env: &Env, program: &str) -> Option<PathBuf> {
-    let path = env.get("PATH")?;
-    std::env::split_paths(path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| std::fs::metadata(candidate).is_ok_and(|meta| installs::is_executable(&meta)))
-}
-
 /// Runs `docker-credential-<name> <action>` with `input` on its stdin and the environment of
 /// `env`, and returns what it answered.
 pub fn run(name: &str, config: &Path, action: &str, input: &[u8], env: &Env) -> Result<Answer, Error> {
@@ -44,7 +36,7 @@ pub fn run(name: &str, config: &Path, action: &str, input: &[u8], env: &Env) -> 
     if env.get(DEPTH_VARIABLE).is_some() {
         return Err(failed("it ran ecr-login again (is it a link to this helper?); not delegating twice".into()));
     }
-    let program = find_on_path(env, &format!("{PROGRAM_PREFIX}{name}"))
+    let program = programs::find_on_path(env, &format!("{PROGRAM_PREFIX}{name}"))
         .ok_or_else(|| Error::FallbackMissing { name: name.to_string(), config: config.to_path_buf() })?;
     let mut child = Command::new(&program)
         .arg(action)

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::env::Env;
+use crate::programs;
 
 /// How long one program may take to answer a version question before it is killed.
 pub const PROBE_DEADLINE: Duration = Duration::from_secs(2);
@@ -24,6 +25,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// asked would otherwise have each doctor probe the next one, each in a process group of its own
 /// that outlives the kill of the one before: with the variable set, doctor runs no probe.
 pub const PROBE_VARIABLE: &str = "ECR_LOGIN_IN_DOCTOR_PROBE";
+
+/// The variables a probe is given: `PATH`, the home (Unix and Windows spell it differently), and
+/// `SystemRoot`, without which a Windows program may fail to start. No credentials.
+const PROBE_VARIABLES: &[&str] = &["PATH", "HOME", "USERPROFILE", "SystemRoot"];
 
 /// Where the kubelet conventionally finds its credential provider binaries
 /// (`--image-credential-provider-bin-dir`): EKS-optimized AMIs, then kubeadm-style nodes as
@@ -85,39 +90,29 @@ pub fn on_path(env: &Env, program: &str) -> (Vec<Found>, Vec<Skipped>) {
     let (mut found, mut skipped) = (Vec::new(), Vec::new());
     let Some(path) = env.get("PATH") else { return (found, skipped) };
     for dir in std::env::split_paths(path) {
-        let candidate = dir.join(program);
-        let Ok(meta) = std::fs::metadata(&candidate) else { continue };
-        let why = if !dir.is_absolute() {
-            "in a relative PATH entry, which docker refuses to run from"
-        } else if meta.is_dir() {
-            "a directory"
-        } else if !is_executable(&meta) {
-            "not executable"
-        } else {
-            let target = std::fs::canonicalize(&candidate).ok().filter(|t| *t != candidate);
-            found.push(Found { path: candidate, target });
-            continue;
-        };
-        skipped.push(Skipped { path: candidate, why });
+        // One name on Unix; on Windows each PATHEXT form, of which a client runs the first.
+        for candidate in programs::candidates(&dir, program, env) {
+            let Ok(meta) = std::fs::metadata(&candidate) else { continue };
+            let why = if !dir.is_absolute() {
+                "in a relative PATH entry, which docker refuses to run from"
+            } else if meta.is_dir() {
+                "a directory"
+            } else if !programs::is_executable(&meta) {
+                "not executable"
+            } else {
+                let target = std::fs::canonicalize(&candidate).ok().filter(|t| *t != candidate);
+                found.push(Found { path: candidate, target });
+                break;
+            };
+            skipped.push(Skipped { path: candidate, why });
+        }
     }
     (found, skipped)
 }
 
-/// Whether a file's metadata (links followed) makes it a program one can run.
-#[cfg(unix)]
-pub fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.is_file() && meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-pub fn is_executable(meta: &std::fs::Metadata) -> bool {
-    meta.is_file()
-}
-
 /// Asks the program at `path` what it is: `version` (every credential helper's action), then,
 /// when that names nothing known, `-v` (the Go helper's own flag). Runs with stdin closed, only
-/// `PATH` and `HOME` of `env` in its environment, and [`PROBE_DEADLINE`] per question.
+/// [`PROBE_VARIABLES`] of `env` in its environment, and [`PROBE_DEADLINE`] per question.
 pub fn identify(path: &Path, env: &Env) -> Kind {
     match ask(path, None, "version", env) {
         Ok(answer) => match classify(&answer) {
@@ -202,27 +197,18 @@ fn said(answer: &str) -> String {
 }
 
 /// Runs `path ARG` (as `argv0` when given) and returns what it printed on stdout, or why not.
-/// It is killed with its process group when it outlives [`PROBE_DEADLINE`]; its stdout is read
+/// It is ended with what it started (`programs::end_probe`) when it outlives [`PROBE_DEADLINE`]; its stdout is read
 /// on a thread of its own, so that a descendant that keeps the pipe open cannot hold us.
 fn ask(path: &Path, argv0: Option<&str>, arg: &str, env: &Env) -> Result<String, String> {
     let mut command = Command::new(path);
     command.arg(arg).env_clear().env(PROBE_VARIABLE, "1");
-    for name in ["PATH", "HOME"] {
+    for name in PROBE_VARIABLES {
         if let Some(value) = env.get(name) {
             command.env(name, value);
         }
     }
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-        if let Some(name) = argv0 {
-            command.arg0(name);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = argv0;
+    programs::as_probe(&mut command, argv0);
     let mut child = command.spawn().map_err(|e| format!("could not be started: {e}"))?;
     let (sender, receiver) = mpsc::channel();
     if let Some(stdout) = child.stdout.take() {
@@ -238,7 +224,7 @@ fn ask(path: &Path, argv0: Option<&str>, arg: &str, env: &Env) -> Result<String,
             Ok(Some(_)) => break,
             Ok(None) if started.elapsed() < PROBE_DEADLINE => std::thread::sleep(POLL_INTERVAL),
             _ => {
-                kill_group(&mut child);
+                programs::end_probe(&mut child);
                 return Err(format!("did not answer `{arg}` within {} s", PROBE_DEADLINE.as_secs()));
             }
         }
@@ -246,23 +232,10 @@ fn ask(path: &Path, argv0: Option<&str>, arg: &str, env: &Env) -> Result<String,
     let remaining = PROBE_DEADLINE.saturating_sub(started.elapsed()).max(POLL_INTERVAL);
     let answer = receiver.recv_timeout(remaining).map_err(|_| {
         // Something it left behind in its group holds the pipe: that goes too.
-        kill_group(&mut child);
+        programs::end_probe(&mut child);
         format!("kept its output open after `{arg}`")
     })?;
     Ok(String::from_utf8_lossy(&answer).into_owned())
-}
-
-/// Kills a probe and whatever it started in its process group, and reaps it. After the probe
-/// itself has been reaped, the signal reaches what is left of its group.
-fn kill_group(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals the process group the probe leads (it was
-        // made its leader with process_group(0)); it touches no memory of ours.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]

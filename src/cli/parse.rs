@@ -57,12 +57,21 @@ pub enum Command {
     DockerConfig(export::Request),
 }
 
+/// The name a program was run as: `argv[0]`'s last component, without the `.exe` that Windows
+/// requires of a program (the kubelet on a Windows node runs `ecr-credential-provider.exe`).
+fn invoked_as(program: &str) -> &str {
+    let name = std::path::Path::new(program).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    match name.len().checked_sub(4).filter(|&at| name.is_char_boundary(at)) {
+        Some(at) if name[at..].eq_ignore_ascii_case(".exe") => &name[..at],
+        _ => name,
+    }
+}
+
 impl Command {
     /// Parses `args` (after the program name) for a binary invoked as `program` (`argv[0]`). Only
     /// `configure`'s arguments can be wrong in a way that is not the protocol's usage error.
     pub fn parse(program: &str, args: &[String]) -> Result<Command, Error> {
-        let invoked_as = std::path::Path::new(program).file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if invoked_as == kubelet::PROGRAM_NAME {
+        if invoked_as(program) == kubelet::PROGRAM_NAME {
             return Ok(Command::Kubelet);
         }
         let words: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -246,6 +255,9 @@ mod tests {
         assert_eq!(parse("docker-credential-ecr-login", &["kubelet-provider"]).unwrap(), Command::Kubelet);
         assert_eq!(parse("/opt/bin/ecr-credential-provider", &["--v=2"]).unwrap(), Command::Kubelet);
         assert_eq!(parse("ecr-credential-provider", &[]).unwrap(), Command::Kubelet);
+        assert_eq!(parse("ecr-credential-provider.exe", &[]).unwrap(), Command::Kubelet);
+        assert_eq!(parse("ecr-credential-provider.EXE", &["--v=2"]).unwrap(), Command::Kubelet);
+        assert_eq!(parse("ecr-credential-provider.exe.bak", &["get"]).unwrap(), Command::Protocol(Action::Get));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The configuration file: per-registry identities (`[[registry]]` rules), alias hosts
 //! (`[[alias]]`) and the fallback store for every other host (`fallback`).
 //!
-//! Where: `$ECR_LOGIN_CONFIG` when set (`/dev/null`: no file at all), else
-//! `$XDG_CONFIG_HOME/ecr-login/config.toml`, else `~/.config/ecr-login/config.toml`. A missing
+//! Where: `$ECR_LOGIN_CONFIG` when set (`/dev/null`, or `NUL` on Windows: no file at all), else
+//! `$XDG_CONFIG_HOME/ecr-login/config.toml`, else `~/.config/ecr-login/config.toml` (on Windows
+//! `%USERPROFILE%\.config\ecr-login\config.toml`, where podman keeps its `auth.json` too). A missing
 //! file at the default place means no rules; a missing `$ECR_LOGIN_CONFIG` is an error, since
 //! someone named it.
 //!
@@ -31,16 +32,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::reader::{Raw, RawAlias, RawRule, Value};
-use crate::env::Env;
+use crate::env::{self, Env};
 use crate::error::{Error, clip, quote};
 use crate::files::trust;
 use crate::registry::{self, Registry};
 
 /// A configuration file larger than this is not a configuration file.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-
-/// The value of `ECR_LOGIN_CONFIG` that means "no configuration file".
-const NO_FILE: &str = "/dev/null";
 
 /// The session name of roles that a rule assumes, unless the rule names one.
 pub const DEFAULT_ROLE_SESSION_NAME: &str = "ecr-login";
@@ -102,7 +100,7 @@ pub struct Alias {
 /// Where the configuration file is looked for, and whether someone named it explicitly.
 pub fn location(env: &Env) -> Option<(PathBuf, bool)> {
     if let Some(path) = env.get("ECR_LOGIN_CONFIG") {
-        return (path != NO_FILE).then(|| (env.expand_home(path), true));
+        return (!env::is_null_device(path)).then(|| (env.expand_home(path), true));
     }
     let base = match env.get("XDG_CONFIG_HOME").filter(|d| Path::new(d).is_absolute()) {
         Some(dir) => PathBuf::from(dir),

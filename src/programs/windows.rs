@@ -1,0 +1,68 @@
+//! Programs on Windows: `PATHEXT` as Go's `exec.LookPath` reads it, no execute bit, no `argv[0]`
+//! of one's choosing, and no process groups to end together (see the room's docs).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use crate::env::Env;
+
+/// The extensions Go tries when `PATHEXT` is unset or empty.
+const DEFAULT_EXTENSIONS: &[&str] = &[".com", ".exe", ".bat", ".cmd"];
+
+/// `PATHEXT`'s extensions, lower case, each with its dot; entries without a dot are dropped, as
+/// Go drops them.
+fn extensions(env: &Env) -> Vec<String> {
+    let listed: Vec<String> = env
+        .get("PATHEXT")
+        .unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(|e| e.starts_with('.') && e.len() > 1)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if listed.is_empty() { DEFAULT_EXTENSIONS.iter().map(|e| (*e).to_string()).collect() } else { listed }
+}
+
+pub(super) fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    if Path::new(name).extension().is_some() {
+        found.push(dir.join(name));
+    }
+    found.extend(extensions(env).iter().map(|ext| dir.join(format!("{name}{ext}"))));
+    found
+}
+
+pub(super) fn is_executable(meta: &std::fs::Metadata) -> bool {
+    meta.is_file()
+}
+
+pub(super) fn as_probe(_command: &mut Command, _argv0: Option<&str>) {}
+
+pub(super) fn end_probe(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_name_is_tried_with_each_extension_of_pathext_in_order() {
+        let env: Env = [("PATHEXT", ".COM;.EXE;;bad;.CMD")].into_iter().collect();
+        let dir = Path::new(r"C:\bin");
+        assert_eq!(
+            candidates(dir, "docker-credential-ecr-login", &env),
+            [
+                dir.join("docker-credential-ecr-login.com"),
+                dir.join("docker-credential-ecr-login.exe"),
+                dir.join("docker-credential-ecr-login.cmd")
+            ]
+        );
+        assert_eq!(
+            candidates(dir, "docker-credential-desktop.exe", &Env::default())[..2],
+            [dir.join("docker-credential-desktop.exe"), dir.join("docker-credential-desktop.exe.com")]
+        );
+        assert_eq!(candidates(dir, "x", &Env::default()).len(), DEFAULT_EXTENSIONS.len());
+    }
+}
