@@ -252,15 +252,10 @@ fn a_lock_file_that_cannot_be_opened_is_named_and_the_get_goes_on_without_it() {
     assert!(run.stderr.contains("fetching without the lock"), "{run:?}");
 }
 
-/// Gives `path` to another account, or says why Windows (or Wine) refused and fails the test: a
-/// foreign owner that cannot be planted proves nothing.
+/// Gives `path` to another account (`support::security::give_away` says how, on Windows and Wine).
 #[cfg(windows)]
 fn give_away(path: &Path) {
-    let (other, user) = (support::security::OTHER_USER, support::security::current_user());
-    support::security::set_owner(path, other)
-        .unwrap_or_else(|code| panic!("cannot make {other} the owner of {}: error {code}", path.display()));
-    let owner = support::security::read(path).owner;
-    assert_eq!(owner, other, "{} is still owned by {user}", path.display());
+    support::security::give_away(path);
 }
 
 // Windows: the owner SID takes the place of Unix's uid.

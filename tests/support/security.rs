@@ -1,7 +1,17 @@
 //! Windows security descriptors through windows-sys: who owns a path and whom its DACL lets in,
 //! read back as a user's tools would see them, and a foreign owner planted on a path, so that the
 //! tests can hold the helper to its owner-only promise on Windows.
+//!
+//! Under Wine (8.0, upstream) a file keeps no security descriptor of its own: Wine derives the
+//! owner from the Unix uid (the user's when it is ours, ANONYMOUS LOGON `S-1-5-7` when not) and the
+//! DACL from the Unix mode (the owner bits for the user, SYSTEM always, the group and other bits as
+//! Everyone), never reports a protected DACL, and takes a descriptor given at creation as a mode.
+//! SetNamedSecurityInfoW's new owner is accepted and dropped. So, under Wine, [`give_away`] plants
+//! the foreign owner through the Unix uid, and [`assert_owner_only`] checks what Wine can show: no
+//! one but the user and SYSTEM is let in (a file created without an owner-only descriptor gets
+//! the umask's read bits, shown as Everyone, and fails).
 
+use std::ffi::{CStr, c_char, c_void};
 use std::os::windows::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{null, null_mut};
@@ -164,16 +174,83 @@ pub fn set_owner(path: &Path, sid: &str) -> Result<(), u32> {
 }
 
 /// Asserts that `path` is the current user's alone: owned by them, with a protected DACL (nothing
-/// inherited from the folder above) whose every entry allows them and no one else.
+/// inherited from the folder above) whose every entry allows them and no one else. Under Wine,
+/// which shows no protected DACL and lists SYSTEM in every DACL (see the module's docs), the check
+/// is that the user and SYSTEM are the only ones let in.
 pub fn assert_owner_only(path: &Path) {
     let user = current_user();
     let descriptor = read(path);
-    assert_eq!(descriptor.owner, user, "{} is owned by another account: {descriptor:?}", path.display());
-    assert!(descriptor.protected, "{}'s DACL inherits from its folder: {descriptor:?}", path.display());
-    let aces =
-        descriptor.aces.as_ref().unwrap_or_else(|| panic!("{} has a null DACL: everyone may write it", path.display()));
-    assert!(!aces.is_empty(), "{}'s DACL is empty: {descriptor:?}", path.display());
+    let shown = path.display();
+    assert_eq!(descriptor.owner, user, "{shown} is owned by another account: {descriptor:?}");
+    let aces = descriptor.aces.as_ref().unwrap_or_else(|| panic!("{shown} has a null DACL: everyone may write it"));
+    let lets_in_owner = aces.iter().any(|ace| ace.allow && ace.sid == user);
+    assert!(lets_in_owner, "{shown}'s DACL does not let its owner in: {descriptor:?}");
+    let wine = under_wine();
     for ace in aces {
-        assert!(ace.allow && ace.sid == user, "{} lets in more than its owner: {descriptor:?}", path.display());
+        let trusted = ace.sid == user || (wine && ace.sid == SYSTEM);
+        assert!(ace.allow && trusted, "{shown} lets in more than its owner: {descriptor:?}");
     }
+    if !wine {
+        assert!(descriptor.protected, "{shown}'s DACL inherits from its folder: {descriptor:?}");
+    }
+}
+
+#[link(name = "kernel32")]
+unsafe extern "system" {
+    fn GetModuleHandleW(name: *const u16) -> *mut c_void;
+    fn GetProcAddress(module: *mut c_void, name: *const c_char) -> *mut c_void;
+}
+
+/// A function Wine exports from one of its DLLs, or null on Windows.
+fn wine_export(module: &str, name: &CStr) -> *mut c_void {
+    let module: Vec<u16> = module.encode_utf16().chain([0]).collect();
+    // SAFETY: both names are NUL-terminated; the module is loaded in every process.
+    unsafe {
+        let handle = GetModuleHandleW(module.as_ptr());
+        if handle.is_null() { null_mut() } else { GetProcAddress(handle, name.as_ptr()) }
+    }
+}
+
+/// Whether this process runs under Wine: its ntdll exports `wine_get_version`.
+pub fn under_wine() -> bool {
+    !wine_export("ntdll.dll", c"wine_get_version").is_null()
+}
+
+/// The Unix path of a Windows path, through Wine's `wine_get_unix_file_name`.
+fn unix_path(path: &Path) -> String {
+    let function = wine_export("kernel32.dll", c"wine_get_unix_file_name");
+    assert!(!function.is_null(), "not under Wine: no wine_get_unix_file_name");
+    let name = wide(path);
+    // SAFETY: Wine's wine_get_unix_file_name takes a NUL-terminated UTF-16 path and returns a
+    // NUL-terminated string (or null) from the process heap, left there until the process ends.
+    unsafe {
+        let function: unsafe extern "C" fn(*const u16) -> *const c_char = std::mem::transmute(function);
+        let unix = function(name.as_ptr());
+        assert!(!unix.is_null(), "Wine has no Unix path for {}", path.display());
+        CStr::from_ptr(unix).to_string_lossy().into_owned()
+    }
+}
+
+/// Makes another account the owner of `path` and returns its SID: [`OTHER_USER`] through
+/// SetNamedSecurityInfoW on Windows (as an administrator would); under Wine, which drops that
+/// owner, the Unix uid of `nobody` through chown, which Wine shows as ANONYMOUS LOGON. Fails the
+/// test when neither works: a foreign owner that cannot be planted proves nothing.
+pub fn give_away(path: &Path) -> String {
+    let user = current_user();
+    let set = set_owner(path, OTHER_USER);
+    if under_wine() {
+        // Wine starts a Unix program for a Windows process (`nobody` is uid 65534), but gives back
+        // no handle to wait on: the owner read back is the check, for a few seconds.
+        let started = std::process::Command::new(r"Z:\usr\bin\chown").arg("65534").arg(unix_path(path)).spawn();
+        assert!(started.is_ok(), "chown {} under Wine: {started:?}", path.display());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while read(path).owner == user && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    } else {
+        set.unwrap_or_else(|code| panic!("cannot make {OTHER_USER} the owner of {}: error {code}", path.display()));
+    }
+    let owner = read(path).owner;
+    assert_ne!(owner, user, "{} is still owned by the user", path.display());
+    owner
 }
