@@ -57,7 +57,14 @@
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
 //!   world.rs       World (env, clock, cache dir, Aws, trace) and Streams (bounded stdin, reporting)
 //!   trace.rs       the ECR_LOGIN_DEBUG trace: one line per decision, on stderr or to a private file
-//!   files.rs       atomic writes, private files and dirs, lock classes, ownership checks, no-follow
+//!   files/         atomic writes, private files and dirs, lock classes, ownership checks, no-follow
+//!     trust        (the face picks unix.rs, windows.rs or unsupported.rs as `files::trust`)
+//!     unix.rs      modes and owners: 0600/0700, ssh's StrictModes walk, O_NOFOLLOW, flock's errors
+//!     windows.rs   SIDs and DACLs: owner-only at creation, the owner walk, reparse points refused
+//!     unsupported.rs any other OS: every check fails and nothing is created, honestly
+//!     replace.rs   the replace every OS shares: a private temporary file, renames tried within a bound
+//!     lock.rs      the bounded lock wait every OS shares, its failures in classes
+//!     untrusted.rs Untrusted: why a directory is refused, with its OS's remedy
 //!   token.rs       AuthToken, decoding AWS:password, freshness with an injected clock
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
