@@ -262,6 +262,17 @@ pub fn assert_private(path: &Path) {
     security::assert_owner_only(path);
 }
 
+/// The first twelve hex digits of the checkout's commit, which `version` must print: `git
+/// rev-parse HEAD` on Unix; on Windows the commit the build recorded (build.rs), since git is a
+/// Unix program that the Windows test process cannot start under Wine.
+pub fn checkout_commit() -> String {
+    if cfg!(windows) {
+        return env!("ECR_LOGIN_COMMIT").to_string();
+    }
+    let commit = Command::new("git").args(["rev-parse", "HEAD"]).output().unwrap();
+    String::from_utf8_lossy(&commit.stdout)[..12].to_string()
+}
+
 /// The wall clock in Unix seconds.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
