@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 const RETRY_PAUSE_FIRST: Duration = Duration::from_millis(10);
 /// The longest pause between two tries.
 const RETRY_PAUSE_MAX: Duration = Duration::from_millis(200);
-/// How long a rename is tried in all before giving up: scanners let go within a second or so, and
-/// a `get` that waits this long on a cache write still answers well within a client's patience.
+/// How long a replace is tried in all (its rename, and the removal of its temporary file after a
+/// failure) before giving up: scanners let go within a second or so, and a `get` that waits this
+/// long on a cache write still answers well within a client's patience.
 pub const RETRY_BUDGET: Duration = Duration::from_secs(2);
 
 /// What an OS supplies to [`write_atomic`].
@@ -28,15 +29,17 @@ pub struct Os {
 }
 
 /// Writes `bytes` to a fresh temporary file beside `path`, then renames it over `path` (tried
-/// again within [`RETRY_BUDGET`] while the failure is transient); on failure the temporary file is
-/// removed.
+/// again while the failure is transient, within [`RETRY_BUDGET`] in all); on failure the temporary
+/// file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, os: &Os) -> io::Result<()> {
+    let give_up = Instant::now() + RETRY_BUDGET;
     let temp = temp_path(path);
     let result = (os.create_private)(&temp, mode)
         .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| retrying(RETRY_BUDGET, os.transient, || fs::rename(&temp, path)));
+        .and_then(|()| retrying(give_up, os.transient, || fs::rename(&temp, path)));
     if result.is_err() {
-        let _ = retrying(RETRY_BUDGET, os.transient, || match fs::remove_file(&temp) {
+        // Within what is left of the budget: one try at least, even when none is left.
+        let _ = retrying(give_up, os.transient, || match fs::remove_file(&temp) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             other => other,
         });
@@ -51,14 +54,13 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{file_name}.{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)))
 }
 
-/// Runs `step` until it succeeds, fails for good, or `budget` has passed since the first try,
-/// pausing with exponential backoff between tries; the last error is returned.
-pub fn retrying<T>(
-    budget: Duration,
+/// Runs `step` until it succeeds, fails for good, or `give_up` has passed, pausing with
+/// exponential backoff between tries; the last error is returned.
+fn retrying<T>(
+    give_up: Instant,
     transient: fn(&io::Error) -> bool,
     mut step: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
-    let give_up = Instant::now() + budget;
     let mut pause = RETRY_PAUSE_FIRST;
     loop {
         match step() {

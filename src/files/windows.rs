@@ -980,6 +980,30 @@ mod tests {
     }
 
     #[test]
+    fn our_readers_never_block_a_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        // Our readers share delete: another process may remove (or rename over) what they read.
+        let doomed = dir.path().join("doomed.json");
+        write_atomic(&doomed, b"old", 0o600).unwrap();
+        let (_entry, _) = open_entry(&doomed).unwrap();
+        let (_config, _) = open_config(&doomed).unwrap();
+        fs::remove_file(&doomed).unwrap();
+        if under_wine() {
+            // Wine 8.0 renames with MoveFileExW alone, which refuses a target anyone holds open.
+            eprintln!("skipped the rename: Wine has no POSIX-semantics rename");
+            return;
+        }
+        let target = dir.path().join("entry.json");
+        write_atomic(&target, b"old", 0o600).unwrap();
+        let (_entry, _) = open_entry(&target).unwrap();
+        let (_config, _) = open_config(&target).unwrap();
+        let start = Instant::now();
+        write_atomic(&target, b"new", 0o600).unwrap();
+        assert!(start.elapsed() < replace::RETRY_BUDGET / 4, "a reader of ours held the replace up");
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+    }
+
+    #[test]
     fn lock_errors_come_in_classes() {
         let class = |code: u32| lock_failure(&io::Error::from_raw_os_error(code.cast_signed()));
         assert_eq!(class(ERROR_LOCK_VIOLATION), LockFailure::HeldByAnother);
