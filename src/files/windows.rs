@@ -857,11 +857,13 @@ mod tests {
         give_away(&v1);
         assert_eq!(check_existing(&identity, Some(1)).unwrap_err().path, v1);
         // Above the own part, a directory of another account is refused as well.
-        assert_eq!(check_existing(&v1.join("x"), Some(0)).unwrap_err().path, v1);
+        let refused = check_existing(&v1.join("x"), Some(0)).unwrap_err();
+        assert!(refused.path == v1 && refused.reason.contains("belongs to"), "{refused}");
         // A directory above v1/ of another account.
         let identity = cache("c");
         give_away(&dir.path().join("c"));
-        assert_eq!(check_existing(&identity, Some(1)).unwrap_err().path, dir.path().join("c"));
+        let refused = check_existing(&identity, Some(1)).unwrap_err();
+        assert!(refused.path == dir.path().join("c") && refused.reason.contains("belongs to"), "{refused}");
         // An entry of another account is not read, nor a configuration file.
         let identity = cache("d");
         let entry = identity.join("host.json");
@@ -870,7 +872,8 @@ mod tests {
         let owner = give_away(&entry);
         let error = open_entry(&entry).unwrap_err();
         assert!(error.to_string().contains(&owner.to_string()), "{error}");
-        assert!(open_config(&entry).is_err());
+        let error = open_config(&entry).unwrap_err();
+        assert!(error.to_string().contains(&format!("it belongs to {owner}")), "{error}");
     }
 
     #[test]
