@@ -28,6 +28,11 @@ use std::process::{Child, Command};
 
 use crate::env::Env;
 
+/// Where a directory must be put in `PATH` to come first, as a fix says it: on Windows a process's
+/// `PATH` is the system `Path` followed by the user's, so a directory in the user's can never come
+/// ahead of one in the system's (Docker Desktop's).
+pub const PATH_TO_EDIT: &str = os::PATH_TO_EDIT;
+
 /// The entries of `dir` that a client looking for `name` would run, in the order it tries them.
 pub fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
     os::candidates(dir, name, env)

@@ -484,18 +484,21 @@ fn check_path(f: &mut Findings, env: &Env) {
         return;
     }
     let dir_of = |entry: &installs::Found| entry.path.parent().map_or_else(String::new, |d| d.display().to_string());
+    let in_path = programs::PATH_TO_EDIT;
     let fix = match found.iter().zip(&kinds).find(|(_, kind)| is_current(kind)) {
         Some((good, _)) => {
-            format!("put {} ahead of {} in PATH, or remove {}", dir_of(good), dir_of(first), first.path.display())
+            format!("put {} ahead of {} in {in_path}, or remove {}", dir_of(good), dir_of(first), first.path.display())
         }
         None => format!(
-            "install ecr-login {} into a directory ahead of {} in PATH, or replace {}",
+            "install ecr-login {} into a directory ahead of {} in {in_path}, or replace {}",
             ours().0,
             dir_of(first),
             first.target.as_ref().unwrap_or(&first.path).display()
         ),
     };
-    f.problem("PATH", format!("docker runs {}, {}", first.path.display(), describe(&kinds[0])), Some(fix));
+    // A desktop product puts its copy back on update: say whose it is, so the fix is the PATH.
+    let whose = installs::bundled_by(first).map(|name| format!(" ({name}'s bundled copy)")).unwrap_or_default();
+    f.problem("PATH", format!("docker runs {}{whose}, {}", first.path.display(), describe(&kinds[0])), Some(fix));
 }
 
 /// What each program found is, asked once per real file (`/bin` and `/usr/bin` are often one).

@@ -69,6 +69,26 @@ pub struct Skipped {
     pub why: &'static str,
 }
 
+/// Where desktop products keep the helper they bundle, and their names: Docker Desktop on Windows
+/// (its `resources\bin` on the system PATH) and on macOS (in the app, linked from
+/// `/usr/local/bin` or `~/.docker/bin`), Rancher Desktop (`~/.rd/bin`, and its app's
+/// `resources/<os>/bin`). Matched on the entry and on where a link leads, with `/` or `\`.
+const BUNDLERS: &[(&str, &str)] = &[
+    ("/docker/docker/resources/bin/", "Docker Desktop"),
+    ("/docker.app/contents/resources/bin/", "Docker Desktop"),
+    ("/.rd/bin/", "Rancher Desktop"),
+    ("/rancher desktop/resources/", "Rancher Desktop"),
+    ("/rancher desktop.app/", "Rancher Desktop"),
+];
+
+/// The desktop product whose bundled copy `found` is, if it is one.
+pub fn bundled_by(found: &Found) -> Option<&'static str> {
+    [Some(&found.path), found.target.as_ref()].into_iter().flatten().find_map(|path| {
+        let path = path.to_string_lossy().replace('\\', "/").to_ascii_lowercase();
+        BUNDLERS.iter().find(|(place, _)| path.contains(place)).map(|(_, name)| *name)
+    })
+}
+
 /// What a program said it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -269,6 +289,21 @@ mod tests {
         assert_eq!(classify(""), Kind::Other { said: "printed nothing".into() });
         let Kind::Other { said } = classify(&"x".repeat(500)) else { panic!() };
         assert!(said.chars().count() < 100 && said.ends_with("…\""), "{said}");
+    }
+
+    #[test]
+    fn a_desktop_products_bundled_copy_is_named_by_its_place_or_its_links_target() {
+        let at = |path: &str, target: Option<&str>| Found { path: path.into(), target: target.map(PathBuf::from) };
+        let windows = at(r"C:\Program Files\Docker\Docker\resources\bin\docker-credential-ecr-login.exe", None);
+        assert_eq!(bundled_by(&windows), Some("Docker Desktop"));
+        let mac = at(
+            "/usr/local/bin/docker-credential-ecr-login",
+            Some("/Applications/Docker.app/Contents/Resources/bin/docker-credential-ecr-login"),
+        );
+        assert_eq!(bundled_by(&mac), Some("Docker Desktop"));
+        assert_eq!(bundled_by(&at("/home/u/.rd/bin/docker-credential-ecr-login", None)), Some("Rancher Desktop"));
+        assert_eq!(bundled_by(&at("/usr/local/bin/docker-credential-ecr-login", None)), None);
+        assert_eq!(bundled_by(&at(r"C:\Users\u\bin\docker-credential-ecr-login.exe", None)), None);
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::process::{Child, Command};
 
 use crate::env::Env;
 
+pub(super) const PATH_TO_EDIT: &str = "PATH";
+
 pub(super) fn candidates(dir: &Path, name: &str, _env: &Env) -> Vec<PathBuf> {
     vec![dir.join(name)]
 }

@@ -23,6 +23,9 @@ fn extensions(env: &Env) -> Vec<String> {
     if listed.is_empty() { DEFAULT_EXTENSIONS.iter().map(|e| (*e).to_string()).collect() } else { listed }
 }
 
+pub(super) const PATH_TO_EDIT: &str =
+    "the system Path (System Properties > Environment Variables; the system Path comes before every user's)";
+
 pub(super) fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
     let mut found = Vec::new();
     if Path::new(name).extension().is_some() {
