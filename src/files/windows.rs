@@ -877,6 +877,28 @@ mod tests {
     }
 
     #[test]
+    fn the_profile_directory_counts_as_the_users_whoever_owns_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = dir.path().join("profile");
+        let identity = profile.join(".ecr").join("v1").join("fingerprint");
+        create_private_dir(&identity).unwrap();
+        give_away(&profile);
+        let refused = check_existing(&identity, Some(1)).unwrap_err();
+        assert_eq!(refused.path, profile);
+        assert!(!is_profile(&profile));
+        // SAFETY: Windows keeps the environment behind a lock of its own, and no other test reads
+        // USERPROFILE but through home_dir, which only this test's paths can match.
+        unsafe { std::env::set_var("USERPROFILE", &profile) };
+        assert!(is_profile(&profile) && is_profile(&dir.path().join(".").join("profile")));
+        assert!(!is_profile(&profile.join(".ecr")) && !is_profile(dir.path()));
+        // Wine renders the foreign owner's rights as an ACE of its own, which the access list's
+        // check refuses on its own; on Windows the owner is all that changed.
+        if !under_wine() {
+            assert_eq!(check_existing(&identity, Some(1)), Ok(()));
+        }
+    }
+
+    #[test]
     fn what_other_accounts_can_write_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let parent = dir.path().join("cache");
