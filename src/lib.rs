@@ -33,7 +33,10 @@
 //!     choose.rs    default chain, a rule's profile, a service account's role, an MFA session;
 //!                  a rule's role on top
 //!     mfa.rs       MFA sessions: cached, else asked for once (one asker at a time) and started
-//!     terminal.rs  the prompt on /dev/tty: echo off, Ctrl-C restores it, a limit of its own
+//!     terminal.rs  the prompt on the person's terminal: echo off, Ctrl-C restores it, a limit of
+//!                  its own; one module per OS below it, chosen there
+//!     terminal_unix.rs     /dev/tty: termios, signal handlers, a select wait (Linux and macOS)
+//!     terminal_windows.rs  the console: CONIN$/CONOUT$, console mode, Ctrl-C handler, timed wait
 //!     cli_cache.rs the AWS CLI's session cache: botocore's key and file format, shared with it
 //!   aws/           everything that talks to AWS; the only place that names AWS crates
 //!     sdk.rs       AwsSdk: each question of the seam to the file that asks it, under its deadline

@@ -4,7 +4,10 @@
 //! choose.rs     the decision: default chain, a rule's profile, a service account's role, an MFA
 //!               session; a rule's role on top
 //! mfa.rs        MFA sessions: cached, else asked for once (one asker at a time) and started
-//! terminal.rs   the prompt on /dev/tty: echo off, Ctrl-C restores it, a limit of its own
+//! terminal.rs   the prompt on the person's terminal: echo off, Ctrl-C restores it, a limit of
+//!               its own; the face of the terminal room, whose OS modules follow
+//! terminal_unix.rs     /dev/tty: termios, signal handlers, select (Linux and macOS)
+//! terminal_windows.rs  the console: CONIN$/CONOUT$, console mode, Ctrl-C handler, timed wait
 //! cli_cache.rs  the AWS CLI's session cache: botocore's key and file format, shared with it
 //! ```
 
@@ -12,6 +15,10 @@ mod choose;
 mod cli_cache;
 pub(crate) mod mfa;
 mod terminal;
+#[cfg(unix)]
+mod terminal_unix;
+#[cfg(windows)]
+mod terminal_windows;
 
 pub use choose::{chain_base, choose, mfa_settings};
 // The fuzz targets read and write the AWS CLI's session files.

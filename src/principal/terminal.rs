@@ -1,28 +1,49 @@
-//! The MFA prompt on the controlling terminal (`/dev/tty`, never stdin or stdout, which the
-//! protocol owns): echo off while the code is typed, restored on Ctrl-C, one line read within a
-//! limit of its own.
+//! The MFA prompt on the person's terminal, never on stdin or stdout, which the protocol owns:
+//! echo off while the code is typed, restored on Ctrl-C, one line read within a limit of its own.
+//!
+//! This file is the room's face: the prompt, its limit and the reading of one line are written
+//! once here; the terminal itself is one module per OS behind one interface (`Device`), chosen
+//! below and nowhere else:
+//!
+//! - **Unix** (`terminal_unix.rs`): the controlling terminal `/dev/tty`; echo off with termios,
+//!   restored by a SIGINT, SIGTERM or SIGHUP handler; the wait is `select`, on Linux and macOS
+//!   alike (macOS's `poll` does not wait on a terminal).
+//! - **Windows** (`terminal_windows.rs`): the console, `CONIN$` and `CONOUT$`; echo and line
+//!   input off with the console mode, restored by a console control handler on Ctrl-C; the wait is
+//!   `WaitForSingleObject` on the input, and the line is read key by key.
+//! - **Elsewhere**: no terminal, so an MFA profile fails as it does without one.
+//!
+//! A process without a terminal (CI, a daemon, a Windows service, a pipe) cannot open one, and
+//! the caller says in one line how to start the session from a terminal.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
+#[cfg(unix)]
+use super::terminal_unix::Device;
+#[cfg(windows)]
+use super::terminal_windows::Device;
+#[cfg(not(any(unix, windows)))]
+use unsupported::Device;
+
 /// How long the prompt waits for a person.
 pub const PROMPT_LIMIT: Duration = Duration::from_secs(5 * 60);
-
-/// The terminal of the process, whatever stdin and stdout are.
-const TTY: &str = "/dev/tty";
 
 /// An MFA code is six digits (STS `TokenCode`).
 const CODE_DIGITS: usize = 6;
 
-/// The controlling terminal, opened for the prompt.
-pub(super) struct Terminal(File);
+/// The longest answer read; anything longer is not a code, and is not read to its end.
+const ANSWER_LIMIT: usize = 64;
+
+/// The person's terminal, opened for the prompt.
+pub(super) struct Terminal(Device);
 
 impl Terminal {
+    /// Opens the terminal; fails where the process has none.
     pub(super) fn open() -> Result<Terminal, ()> {
-        OpenOptions::new().read(true).write(true).open(TTY).map(Terminal).map_err(|_| ())
+        Device::open().map(Terminal).map_err(|_| ())
     }
 
     pub(super) fn say(&mut self, line: &str) {
@@ -36,146 +57,117 @@ impl Terminal {
     pub(super) fn ask(&mut self, serial: &str, profile: &str) -> Result<String, Error> {
         let no_code = |reason: &str| Error::MfaNoCode { profile: profile.to_string(), reason: reason.to_string() };
         // Before the prompt: a code typed at once must not be echoed either.
-        let _quiet = quiet::NoEcho::new(&self.0);
+        let _quiet = self.0.echo_off();
         self.0
             .write_all(format!("ecr-login: MFA code for {serial} (profile {profile}): ").as_bytes())
-            .and_then(|()| self.0.flush())
             .map_err(|e| no_code(&format!("cannot write to the terminal: {e}")))?;
-        let line = self.read_line(Instant::now() + PROMPT_LIMIT).map_err(|e| no_code(&e))?;
+        let device = &mut self.0;
+        let line = read_line(Instant::now() + PROMPT_LIMIT, |left| device.read_char(left)).map_err(|e| no_code(&e))?;
         let code = line.trim();
         if code.len() != CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(no_code(&format!("an MFA code is {CODE_DIGITS} digits")));
         }
         Ok(code.to_string())
     }
+}
 
-    fn read_line(&mut self, deadline: Instant) -> Result<String, String> {
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !readable_within(&self.0, left) {
-                return Err(format!("no answer within {} minutes", PROMPT_LIMIT.as_secs() / 60));
+/// Reads one line by `next`, which waits at most the time it is given for the next character:
+/// `None` when none came in that time, an `UnexpectedEof` error when the terminal closed. A
+/// backspace or delete that reaches us (Windows reads keys, not lines) takes back the last one.
+fn read_line(deadline: Instant, mut next: impl FnMut(Duration) -> io::Result<Option<char>>) -> Result<String, String> {
+    let mut line = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!("no answer within {} minutes", PROMPT_LIMIT.as_secs() / 60));
+        }
+        match next(left) {
+            // Nothing yet, or a wait cut short: the deadline above decides.
+            Ok(None) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Ok(Some('\n')) => return Ok(line),
+            Ok(Some('\u{8}' | '\u{7f}')) => {
+                line.pop();
             }
-            match self.0.read(&mut byte) {
-                Ok(0) => return Err("the terminal closed".into()),
-                Ok(_) if byte[0] == b'\n' => return String::from_utf8(line).map_err(|_| "not text".into()),
-                Ok(_) if line.len() < 64 => line.push(byte[0]),
-                Ok(_) => return Err("the answer is too long".into()),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot read the terminal: {e}")),
-            }
+            Ok(Some(c)) if line.len() < ANSWER_LIMIT => line.push(c),
+            Ok(Some(_)) => return Err("the answer is too long".into()),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err("the terminal closed".into()),
+            Err(e) => return Err(format!("cannot read the terminal: {e}")),
         }
     }
 }
 
-/// Echo off on the terminal while the code is typed, back on when dropped; a SIGINT, SIGTERM or
-/// SIGHUP meanwhile (Ctrl-C at the prompt) restores it too, then takes its usual course, so that
-/// the person's shell is never left without echo.
-#[cfg(unix)]
-mod quiet {
-    use std::fs::File;
-    use std::mem::MaybeUninit;
-    use std::os::fd::AsRawFd;
-    use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+/// Where there is neither a Unix terminal nor a Windows console, there is no terminal to open:
+/// an MFA profile fails there as it does in a process without one.
+#[cfg(not(any(unix, windows)))]
+mod unsupported {
+    use std::io;
+    use std::time::Duration;
 
-    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+    pub(super) enum Device {}
 
-    /// The terminal whose settings the handler restores, or -1.
-    static FD: AtomicI32 = AtomicI32::new(-1);
-    /// Its settings before echo went off; written before `FD` is set, read only after.
-    static mut SAVED: MaybeUninit<libc::termios> = MaybeUninit::uninit();
-    /// The dispositions the signals had before ours.
-    static PREVIOUS: [AtomicUsize; 3] = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
-
-    pub struct NoEcho {
-        fd: libc::c_int,
-        saved: libc::termios,
-    }
-
-    extern "C" fn restore_then_go_on(signal: libc::c_int) {
-        let fd = FD.load(Ordering::SeqCst);
-        if fd >= 0 {
-            // SAFETY: SAVED was written before FD was set; tcsetattr is async-signal-safe.
-            unsafe { libc::tcsetattr(fd, libc::TCSANOW, (&raw const SAVED).cast()) };
+    impl Device {
+        pub(super) fn open() -> io::Result<Device> {
+            Err(io::ErrorKind::Unsupported.into())
         }
-        let index = SIGNALS.iter().position(|s| *s == signal).unwrap_or(0);
-        let previous = PREVIOUS[index].load(Ordering::SeqCst);
-        if previous != libc::SIG_IGN {
-            // SAFETY: signal and raise are async-signal-safe; the default action ends the process
-            // as the signal would have without us.
-            unsafe {
-                libc::signal(signal, libc::SIG_DFL);
-                libc::raise(signal);
-            }
-        }
-    }
 
-    impl NoEcho {
-        /// Turns echo off on `terminal`; `None` (and echo as it was) where that is not possible.
-        pub fn new(terminal: &File) -> Option<NoEcho> {
-            let fd = terminal.as_raw_fd();
-            let mut saved = MaybeUninit::<libc::termios>::uninit();
-            // SAFETY: tcgetattr fills the termios it is given, or fails and we stop.
-            if unsafe { libc::tcgetattr(fd, saved.as_mut_ptr()) } != 0 {
-                return None;
-            }
-            // SAFETY: initialised by the successful tcgetattr above.
-            let saved = unsafe { saved.assume_init() };
-            // SAFETY: one prompt at a time, and the handler reads SAVED only once FD is set below.
-            unsafe { (&raw mut SAVED).write(MaybeUninit::new(saved)) };
-            FD.store(fd, Ordering::SeqCst);
-            for (signal, previous) in SIGNALS.iter().zip(&PREVIOUS) {
-                let handler = restore_then_go_on as extern "C" fn(libc::c_int) as libc::sighandler_t;
-                // SAFETY: installs a handler that only calls async-signal-safe functions.
-                previous.store(unsafe { libc::signal(*signal, handler) }, Ordering::SeqCst);
-            }
-            let mut quiet = saved;
-            // No echo, but the line break after the code still shows.
-            quiet.c_lflag &= !libc::ECHO;
-            quiet.c_lflag |= libc::ECHONL;
-            // SAFETY: a valid termios for the terminal we just read it from.
-            unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw const quiet) };
-            Some(NoEcho { fd, saved })
+        pub(super) fn write_all(&mut self, _bytes: &[u8]) -> io::Result<()> {
+            match *self {}
         }
-    }
 
-    impl Drop for NoEcho {
-        fn drop(&mut self) {
-            // SAFETY: the settings read from this terminal in `new`.
-            unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &raw const self.saved) };
-            FD.store(-1, Ordering::SeqCst);
-            for (signal, previous) in SIGNALS.iter().zip(&PREVIOUS) {
-                // SAFETY: puts back the disposition the signal had before `new`.
-                unsafe { libc::signal(*signal, previous.load(Ordering::SeqCst)) };
-            }
+        pub(super) fn echo_off(&self) {
+            match *self {}
+        }
+
+        pub(super) fn read_char(&mut self, _within: Duration) -> io::Result<Option<char>> {
+            match *self {}
         }
     }
 }
 
-#[cfg(not(unix))]
-mod quiet {
-    pub struct NoEcho;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    impl NoEcho {
-        pub fn new(_terminal: &std::fs::File) -> Option<NoEcho> {
-            None
+    /// A `next` that answers from `script` in order, each after no wait, then reports the
+    /// terminal closed.
+    fn scripted(script: &[Option<char>]) -> impl FnMut(Duration) -> io::Result<Option<char>> + '_ {
+        let mut at = 0;
+        move |_| {
+            at += 1;
+            script.get(at - 1).copied().ok_or_else(|| io::ErrorKind::UnexpectedEof.into())
         }
     }
-}
 
-/// Whether `file` has something to read within `limit`.
-#[cfg(unix)]
-fn readable_within(file: &File, limit: Duration) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut poll = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    let millis = libc::c_int::try_from(limit.as_millis()).unwrap_or(libc::c_int::MAX).max(1);
-    // SAFETY: one valid pollfd for the duration of the call.
-    let ready = unsafe { libc::poll(&raw mut poll, 1, millis) };
-    ready > 0
-}
+    fn later() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
 
-#[cfg(not(unix))]
-fn readable_within(_file: &File, _limit: Duration) -> bool {
-    true
+    #[test]
+    fn a_line_ends_at_its_newline_and_erased_characters_are_taken_back() {
+        let keys: Vec<Option<char>> = "12x\u{8}3\u{7f}345\u{8}56\nmore".chars().map(Some).chain([None]).collect();
+        assert_eq!(read_line(later(), scripted(&keys)), Ok("123456".to_string()));
+    }
+
+    #[test]
+    fn a_wait_that_brings_nothing_goes_on_until_the_deadline_and_then_fails() {
+        let start = Instant::now();
+        let mut waits = 0;
+        let result = read_line(start + Duration::from_millis(30), |left| {
+            waits += 1;
+            std::thread::sleep(left.min(Duration::from_millis(10)));
+            Ok(None)
+        });
+        assert_eq!(result, Err("no answer within 5 minutes".to_string()));
+        assert!(start.elapsed() >= Duration::from_millis(30) && waits >= 3, "{waits} waits");
+    }
+
+    #[test]
+    fn a_closed_terminal_an_endless_answer_and_a_read_error_each_end_the_prompt() {
+        assert_eq!(read_line(later(), scripted(&[Some('1')])), Err("the terminal closed".to_string()));
+        let endless = vec![Some('1'); ANSWER_LIMIT + 1];
+        assert_eq!(read_line(later(), scripted(&endless)), Err("the answer is too long".to_string()));
+        let broken = read_line(later(), |_| Err(io::Error::other("gone")));
+        assert_eq!(broken, Err("cannot read the terminal: gone".to_string()));
+    }
 }
