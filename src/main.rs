@@ -3,7 +3,8 @@
 //!
 //! On Linux this is the C `main` itself: std's start-up (parsing `/proc/self/maps` to place the
 //! stack guard, among other things) is replaced by `startup::init`, which keeps what matters at a
-//! fraction of the cost (see that module).
+//! fraction of the cost (see that module). On macOS and Windows `main` is Rust's and std's
+//! start-up runs: it reads no `/proc` there (macOS has none), so there is nothing to save.
 
 #![cfg_attr(target_os = "linux", no_main)]
 

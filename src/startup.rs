@@ -18,7 +18,16 @@
 //! Left out, deliberately: std's name for the main thread (only a panic message would print it, and
 //! nothing panics) and the alternate stacks of threads spawned later (only the SDK's, on a cache
 //! miss; an overflow there is a plain SIGSEGV without the line). Elsewhere std's own start-up runs
-//! and [`init`] does nothing.
+//! and [`init`] does nothing:
+//!
+//! - **macOS** has neither `/proc` nor `pthread_getattr_np`, and std does not need them there: it
+//!   reads the main thread's stack from `pthread_get_stackaddr_np` and `pthread_get_stacksize_np`,
+//!   which ask the kernel nothing and read no file, so the cost this module avoids on Linux does
+//!   not arise. std's start-up keeps two of the promises as they are (fds 0–2 opened on
+//!   `/dev/null` if closed, SIGPIPE ignored); a stack overflow is reported by std's own line
+//!   (`thread 'main' has overflowed its stack`) and ends the process with SIGABRT, not SIGSEGV.
+//! - **Windows** has no fds 0–2, no SIGPIPE and no signal stack; std's start-up (a guaranteed stack
+//!   for its overflow handler) is what there is.
 
 /// The one line a stack overflow prints on stderr.
 #[cfg(target_os = "linux")]
