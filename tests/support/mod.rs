@@ -163,7 +163,8 @@ impl Sandbox {
 
     /// Writes a file under HOME, creating its directory.
     pub fn write_home_file(&self, relative: &str, content: &str) -> PathBuf {
-        let path = self.home().join(relative);
+        // One component at a time, so that the path reads as the OS writes it (`\` on Windows).
+        let path = relative.split('/').fold(self.home(), |path, part| path.join(part));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, content).unwrap();
         path
