@@ -42,7 +42,7 @@ use windows_sys::Win32::Security::{
     CheckTokenMembership, DACL_SECURITY_INFORMATION, GetAce, GetLengthSid, GetTokenInformation, INHERIT_ONLY_ACE,
     InitializeAcl, InitializeSecurityDescriptor, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
     PSID, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
-    SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser,
+    SetSecurityDescriptorDacl, SetSecurityDescriptorOwner, TOKEN_QUERY, TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_ALL_ACCESS, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
@@ -341,8 +341,9 @@ fn wide(path: &Path) -> io::Result<Vec<u16>> {
     Ok(wide)
 }
 
-/// A security descriptor that makes what is created with it the user's alone: a protected DACL
-/// whose one ACE gives the user full control (inherited by what a directory holds when `inherit`).
+/// A security descriptor that makes what is created with it the user's alone: the user as owner,
+/// and a protected DACL whose one ACE gives the user full control (inherited by what a directory
+/// holds when `inherit`).
 struct Private {
     descriptor: SECURITY_DESCRIPTOR,
     /// The ACL the descriptor points to (u64s, so that it is aligned).
@@ -360,12 +361,15 @@ impl Private {
         let mut descriptor: SECURITY_DESCRIPTOR = unsafe { std::mem::zeroed() };
         let at: PSECURITY_DESCRIPTOR = (&raw mut descriptor).cast();
         // SAFETY: the ACL buffer is `length` bytes (the ACL and one ACE with the user's SID); the
-        // descriptor is in absolute form and points to the ACL, which lives as long as it (a
-        // Vec's buffer stays put when the Vec moves).
+        // descriptor is in absolute form and points to the user's SID, which is static, and to
+        // the ACL, which lives as long as it (a Vec's buffer stays put when the Vec moves).
         unsafe {
             check(InitializeAcl(acl_ptr, u32::try_from(length).unwrap_or(u32::MAX), ACL_REVISION))?;
             check(AddAccessAllowedAceEx(acl_ptr, ACL_REVISION, flags, FILE_ALL_ACCESS, user.as_psid()))?;
             check(InitializeSecurityDescriptor(at, SECURITY_DESCRIPTOR_REVISION))?;
+            // The user owns it even in an elevated process, whose default owner is Administrators:
+            // the same user, not elevated, would find the cache another account's otherwise.
+            check(SetSecurityDescriptorOwner(at, user.as_psid(), 0))?;
             check(SetSecurityDescriptorDacl(at, 1, acl_ptr, 0))?;
             check(SetSecurityDescriptorControl(at, SE_DACL_PROTECTED, SE_DACL_PROTECTED))?;
         }
@@ -806,6 +810,7 @@ mod tests {
             return;
         }
         assert!(is_protected(path), "{}: the DACL is not protected", path.display());
+        assert!(security.owner == *user, "{}: owned by {}", path.display(), security.owner);
         assert_eq!(grants.len(), 1, "{}: more than the user's ACE", path.display());
         assert!(grants[0].sid.as_ref() == Some(user), "{}: the ACE is not the user's", path.display());
         assert_eq!(grants[0].mask, FILE_ALL_ACCESS, "{}", path.display());
