@@ -151,15 +151,17 @@ mod tests {
 
     #[test]
     fn a_wait_that_brings_nothing_goes_on_until_the_deadline_and_then_fails() {
+        let limit = Duration::from_millis(60);
         let start = Instant::now();
         let mut waits = 0;
-        let result = read_line(start + Duration::from_millis(30), |left| {
+        let result = read_line(start + limit, |left| {
             waits += 1;
             std::thread::sleep(left.min(Duration::from_millis(10)));
             Ok(None)
         });
         assert_eq!(result, Err("no answer within 5 minutes".to_string()));
-        assert!(start.elapsed() >= Duration::from_millis(30) && waits >= 3, "{waits} waits");
+        // Waited again after a wait that brought nothing (a timer tick is 15 ms on Windows).
+        assert!(start.elapsed() >= limit && waits >= 2, "{waits} waits in {:?}", start.elapsed());
     }
 
     #[test]
