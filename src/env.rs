@@ -13,6 +13,9 @@ use std::path::PathBuf;
 /// `USERPROFILE` on Windows (see [`Env::home`]).
 pub const HOME_VARIABLE: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
 
+/// The null device as this OS's users write it, for messages that tell them how to say "no file".
+pub const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
 /// Whether `path` names the null device, which a variable naming a file sets to mean "no file":
 /// `/dev/null`, and on Windows also `NUL` in any case.
 pub fn is_null_device(path: &str) -> bool {

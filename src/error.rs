@@ -128,7 +128,7 @@ pub enum Error {
     // No token could be had.
     /// The configuration file cannot be used: it does not parse, has an unknown key, or a rule or
     /// alias cannot work. Nothing falls back to defaults: the user fixes the file.
-    #[error("{}{}: {problem}; fix the file (ECR_LOGIN_CONFIG=/dev/null runs without it)", .path.display(), .line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    #[error("{}{}: {problem}; fix the file (ECR_LOGIN_CONFIG={} runs without it)", .path.display(), .line.map(|l| format!(" line {l}")).unwrap_or_default(), crate::env::NULL_DEVICE)]
     Config {
         /// The file.
         path: PathBuf,

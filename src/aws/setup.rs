@@ -132,17 +132,20 @@ pub async fn load_config(region: &str, timeout: Duration, identity: &Identity) -
     })
 }
 
-/// The shared config and credentials files at the paths the identity fingerprint hashed
-/// (`identity::config_file_path`), for the SDK to read instead of finding them itself: on Windows
-/// the SDK takes `HOME` before `USERPROFILE`, and the two differ under Git Bash (see `Env::home`).
+/// The shared config and credentials files as the identity fingerprint found them
+/// (`identity::config_file_path`), read here and handed to the SDK as their contents instead of
+/// letting it find them itself: on Windows the SDK takes `HOME` before `USERPROFILE`, and the two
+/// differ under Git Bash (see `Env::home`). A file that is missing or unreadable is handed over
+/// empty, as the SDK itself reads a missing default file (it refuses a missing file named by path).
 /// `None` (the SDK's own search) when there is no home to place them in.
 fn shared_files(env: &Env) -> Option<EnvConfigFiles> {
     let config = identity::config_file_path(env)?;
     let credentials = identity::credentials_file_path(env)?;
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
     Some(
         EnvConfigFiles::builder()
-            .with_file(EnvConfigFileKind::Config, config)
-            .with_file(EnvConfigFileKind::Credentials, credentials)
+            .with_contents(EnvConfigFileKind::Config, read(&config))
+            .with_contents(EnvConfigFileKind::Credentials, read(&credentials))
             .build(),
     )
 }
