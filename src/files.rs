@@ -51,5 +51,5 @@ pub mod trust;
 mod unsupported;
 
 pub use lock::Locked;
-pub use trust::{create_private_dir, lock_until, write_atomic};
+pub use trust::{PRIVATE, create_private_dir, lock_until, write_atomic};
 pub use untrusted::Untrusted;

@@ -50,9 +50,11 @@
 //!     resolve.rs   the static build's own name resolution (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
-//!   programs/      other programs: found along PATH as clients find them, probed, ended; per OS
+//!   programs/      other programs: found along PATH as clients find them, probed, ended
+//!     os           (the face picks unix.rs or windows.rs as `programs::os`)
 //!     unix.rs      the exact name, execute bits, process groups, argv[0]
 //!     windows.rs   PATHEXT as Go's exec.LookPath reads it; no execute bit, no groups
+//!     search.rs    the PATH search every OS shares, with the OS's candidates and test
 //!  data
 //!   identity.rs    the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
 //!   config/        the configuration file

@@ -17,6 +17,7 @@ use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::env::{Env, HOME_VARIABLE};
 use crate::error::{EXIT_FAILURE, clip, quote};
+use crate::files;
 use crate::identity::{self, Identity};
 use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
@@ -418,7 +419,15 @@ fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, 
     }
     let now = (world.now)();
     let entries = cache.entries();
-    f.fact("cache", format!("{} (writable, 0700), {} entries for this identity", cache.dir().display(), entries.len()));
+    f.fact(
+        "cache",
+        format!(
+            "{} (writable, {}), {} entries for this identity",
+            cache.dir().display(),
+            files::PRIVATE,
+            entries.len()
+        ),
+    );
     for (entry_host, t) in entries {
         let state = match t.freshness(now) {
             Freshness::Fresh => "fresh",
@@ -629,11 +638,20 @@ mod tests {
     fn healthy_env(dir: &std::path::Path) -> Env {
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
-        let binary = bin.join(configure::BINARY);
-        // It answers `version` as this build does, so docker runs a current ecr-login.
-        std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", crate::version::version_line())).unwrap();
+        // It answers `version` as this build does, so docker runs a current ecr-login: a shell
+        // script on Unix, a batch file on Windows (found through PATHEXT, run by cmd).
         #[cfg(unix)]
-        std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        {
+            let binary = bin.join(configure::BINARY);
+            std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", crate::version::version_line())).unwrap();
+            std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        #[cfg(windows)]
+        std::fs::write(
+            bin.join(format!("{}.cmd", configure::BINARY)),
+            format!("@echo {}\r\n", crate::version::version_line()),
+        )
+        .unwrap();
         std::fs::create_dir_all(dir.join("home/.docker")).unwrap();
         std::fs::write(
             dir.join("home/.docker/config.json"),
@@ -641,7 +659,7 @@ mod tests {
         )
         .unwrap();
         [
-            ("HOME", dir.join("home").to_str().unwrap()),
+            (crate::env::HOME_VARIABLE, dir.join("home").to_str().unwrap()),
             ("PATH", bin.to_str().unwrap()),
             ("AWS_ACCESS_KEY_ID", "AKIDFAKE"),
         ]
@@ -670,7 +688,7 @@ mod tests {
         assert!(findings.problems.is_empty(), "{:?}", findings.lines);
         assert!(line(&findings, "identity").ends_with("arn:aws:iam::123456789012:user/ci"));
         assert!(line(&findings, "endpoint").contains("https://api.ecr.us-east-1.amazonaws.com (region us-east-1"));
-        assert!(line(&findings, "cache").contains("writable, 0700"), "{:?}", findings.lines);
+        assert!(line(&findings, "cache").contains(&format!("writable, {}", files::PRIVATE)), "{:?}", findings.lines);
         assert!(line(&findings, "token").contains("ECR issued one"), "{:?}", findings.lines);
         assert!(!findings.render().contains("fake-registry-password"), "a password was printed");
         assert_eq!(aws.calls.get(), 1);

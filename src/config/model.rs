@@ -568,13 +568,19 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
     #[test]
     fn the_file_is_found_where_the_issue_says() {
-        let env: Env = [("HOME", "/home/u")].into_iter().collect();
-        assert_eq!(location(&env), Some((PathBuf::from("/home/u/.config/ecr-login/config.toml"), false)));
-        let env: Env = [("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")].into_iter().collect();
-        assert_eq!(location(&env), Some((PathBuf::from("/x/ecr-login/config.toml"), false)));
-        let env: Env = [("HOME", "/home/u"), ("ECR_LOGIN_CONFIG", "~/c.toml")].into_iter().collect();
-        assert_eq!(location(&env), Some((PathBuf::from("/home/u/c.toml"), true)));
+        // An absolute home and directory on this OS, and the variable its tools read the home from.
+        let (home_var, home, x) =
+            if cfg!(windows) { ("USERPROFILE", r"C:\Users\u", r"C:\x") } else { ("HOME", "/home/u", "/x") };
+        let home = Path::new(home);
+        let env: Env = [(home_var, home.to_str().unwrap())].into_iter().collect();
+        assert_eq!(location(&env), Some((home.join(".config/ecr-login/config.toml"), false)));
+        let env: Env = [(home_var, home.to_str().unwrap()), ("XDG_CONFIG_HOME", x)].into_iter().collect();
+        assert_eq!(location(&env), Some((Path::new(x).join("ecr-login/config.toml"), false)));
+        let env: Env = [(home_var, home.to_str().unwrap()), ("ECR_LOGIN_CONFIG", "~/c.toml")].into_iter().collect();
+        assert_eq!(location(&env), Some((home.join("c.toml"), true)));
         let env: Env = [("ECR_LOGIN_CONFIG", "/dev/null")].into_iter().collect();
         assert_eq!(location(&env), None);
+        let nul: Env = [("ECR_LOGIN_CONFIG", "nul")].into_iter().collect();
+        assert_eq!(location(&nul).is_none(), cfg!(windows), "NUL is the null device on Windows alone");
     }
 }

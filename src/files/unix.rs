@@ -56,6 +56,9 @@ enum Walked {
     Link,
 }
 
+/// How a private directory of ours is described to the user (doctor): mode 0700.
+pub const PRIVATE: &str = "0700";
+
 /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
 /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must belong
 /// to us or root and be writable by no one else unless it is sticky; at and below `v1/`, each

@@ -31,6 +31,9 @@ fn refused(path: &Path) -> Untrusted {
     }
 }
 
+/// How a private directory of ours is described to the user (doctor): nothing: this OS has no checks.
+pub const PRIVATE: &str = "not private";
+
 /// Always refuses: see the module docs.
 pub fn check_path(deepest: &Path, _own_root_up: Option<usize>) -> Result<(), Untrusted> {
     Err(refused(deepest))
@@ -95,6 +98,7 @@ mod tests {
         assert_eq!(refused.path, dir.path());
         assert!(refused.to_string().contains("AWS_ECR_DISABLE_CACHE"), "{refused}");
         assert!(check_existing(dir.path(), None).is_err());
+        assert!(!PRIVATE.contains("0700") && PRIVATE.starts_with("not"), "doctor must not call it private");
         let file = dir.path().join("f.json");
         assert!(create_private_dir(&dir.path().join("d")).is_err());
         assert!(write_atomic(&file, b"x", 0o600).is_err());

@@ -455,6 +455,9 @@ enum Walked {
     Link,
 }
 
+/// How a private directory of ours is described to the user (doctor): a protected DACL that grants the user alone.
+pub const PRIVATE: &str = "owner-only";
+
 /// Checks `deepest` and every directory above it, links resolved. Above the cache's `v1/`
 /// (`own_root_up` levels above `deepest`; `None` when `deepest` is above it), each must be owned
 /// by us, SYSTEM, Administrators or TrustedInstaller (or be the user's profile directory), and

@@ -23,10 +23,12 @@ fn extensions(env: &Env) -> Vec<String> {
     if listed.is_empty() { DEFAULT_EXTENSIONS.iter().map(|e| (*e).to_string()).collect() } else { listed }
 }
 
-pub(super) const PATH_TO_EDIT: &str =
+/// Where a directory must be put in `PATH` to come first, as a fix says it.
+pub const PATH_TO_EDIT: &str =
     "the system Path (System Properties > Environment Variables; the system Path comes before every user's)";
 
-pub(super) fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
+/// The entries of `dir` that a client looking for `name` would run, in the order it tries them.
+pub fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
     let mut found = Vec::new();
     if Path::new(name).extension().is_some() {
         found.push(dir.join(name));
@@ -35,13 +37,22 @@ pub(super) fn candidates(dir: &Path, name: &str, env: &Env) -> Vec<PathBuf> {
     found
 }
 
-pub(super) fn is_executable(meta: &std::fs::Metadata) -> bool {
+/// The first program `name` that a client finds along `PATH`.
+pub fn find_on_path(env: &Env, name: &str) -> Option<PathBuf> {
+    super::search::first_on_path(env, name, candidates, is_executable)
+}
+
+/// Whether a file's metadata (links followed) makes it a program one can run.
+pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file()
 }
 
-pub(super) fn as_probe(_command: &mut Command, _argv0: Option<&str>) {}
+/// Sets `command` up as a probe: in a group of its own where the OS has groups, started as
+/// `argv0` where the OS can say so.
+pub fn as_probe(_command: &mut Command, _argv0: Option<&str>) {}
 
-pub(super) fn end_probe(child: &mut Child) {
+/// Ends a probe and what it started (where the OS tracks that), and reaps it.
+pub fn end_probe(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
