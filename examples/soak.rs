@@ -23,7 +23,6 @@ mod stand_in;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,7 +145,7 @@ fn check_files(cache: &Path, at_end: bool) -> Vec<String> {
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-            let mode = meta.permissions().mode() & 0o777;
+            let mode = mode_of(&meta);
             let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if meta.is_dir() {
                 if mode != 0o700 {
@@ -276,7 +275,28 @@ fn helper_env(dir: &Path, stand_in_url: &str, libfaketime: &Path) -> Vec<(&'stat
     ]
 }
 
+/// A file's permission bits.
+#[cfg(unix)]
+fn mode_of(meta: &std::fs::Metadata) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777
+}
+
+/// Windows has no permission bits; `main` refuses to run there before any file is checked.
+#[cfg(not(unix))]
+fn mode_of(_meta: &std::fs::Metadata) -> u32 {
+    0
+}
+
 fn main() -> ExitCode {
+    if cfg!(not(unix)) {
+        eprintln!("soak: runs on Unix only (libfaketime moves the helpers' clock; the checks read mode bits)");
+        return ExitCode::from(2);
+    }
+    soak()
+}
+
+/// The soak itself: the stand-in, the workers, the clock's jumps, the checks and the figures.
+fn soak() -> ExitCode {
     let options = match options() {
         Ok(options) => options,
         Err(e) => {

@@ -48,7 +48,7 @@ struct Seen {
     answer: bool,
 }
 
-fn with_umask(mut command: Command, umask: u32, input: &[u8]) -> Run {
+fn with_umask(mut command: Command, umask: libc::mode_t, input: &[u8]) -> Run {
     // SAFETY: umask is async-signal-safe and touches no memory of the parent.
     unsafe {
         command.pre_exec(move || {
@@ -80,7 +80,7 @@ fn sandbox(stand_in: &StandIn) -> Sandbox {
 }
 
 /// Runs every command and failure path once under `umask`; returns what each printed.
-fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
+fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: libc::mode_t) -> Vec<Seen> {
     let mut seen = Vec::new();
     let mut run = |name: &str, args: &[&str], input: &str, answer: bool| {
         let run = with_umask(sandbox.command(args), umask, input.as_bytes());
@@ -150,7 +150,7 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Vec<Seen> {
 
 /// A get as the `mfa` profile, the code typed on a pseudo-terminal; the helper's own stdout and
 /// stderr go to files, apart from the terminal, whose screen must not show the code either.
-fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: u32) -> Seen {
+fn mfa_get(stand_in: &StandIn, sandbox: &Sandbox, umask: libc::mode_t) -> Seen {
     stand_in.require_mfa();
     let (out, err) = (sandbox.dir.path().join("mfa.out"), sandbox.dir.path().join("mfa.err"));
     let mut env = sandbox.env.clone();
