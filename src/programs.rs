@@ -19,4 +19,4 @@
 mod os;
 mod search;
 
-pub use os::{PATH_TO_EDIT, as_probe, candidates, end_probe, find_on_path, is_executable};
+pub use os::{PATH_TO_EDIT, as_probe, candidates, end_probe, find_on_path, is_executable, real_path};

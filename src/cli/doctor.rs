@@ -539,7 +539,7 @@ fn check_kubelet_provider(f: &mut Findings, env: &Env) {
     for dir in installs::KUBELET_BIN_DIRS {
         let path = Path::new(dir).join(name);
         if path.is_file() {
-            let entry = installs::Found { target: std::fs::canonicalize(&path).ok().filter(|t| *t != path), path };
+            let entry = installs::Found { target: programs::real_path(&path).filter(|t| *t != path), path };
             let kind = installs::identify_provider(&entry.path, env);
             f.fact("", format!("{}: {}", shown(&entry), describe(&kind)));
         }

@@ -120,7 +120,7 @@ pub fn on_path(env: &Env, program: &str) -> (Vec<Found>, Vec<Skipped>) {
             } else if !programs::is_executable(&meta) {
                 "not executable"
             } else {
-                let target = std::fs::canonicalize(&candidate).ok().filter(|t| *t != candidate);
+                let target = programs::real_path(&candidate).filter(|t| *t != candidate);
                 found.push(Found { path: candidate, target });
                 break;
             };

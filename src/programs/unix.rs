@@ -20,6 +20,11 @@ pub fn find_on_path(env: &Env, name: &str) -> Option<PathBuf> {
     super::search::first_on_path(env, name, candidates, is_executable)
 }
 
+/// Where `path` really is, links followed.
+pub fn real_path(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
 /// Whether a file's metadata (links followed) makes it a program one can run.
 pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file() && meta.permissions().mode() & 0o111 != 0

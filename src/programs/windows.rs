@@ -42,6 +42,24 @@ pub fn find_on_path(env: &Env, name: &str) -> Option<PathBuf> {
     super::search::first_on_path(env, name, candidates, is_executable)
 }
 
+/// Where `path` really is, links followed, written as `PATH` writes it: Windows answers a
+/// canonical path in its verbatim form (`\\?\C:\…`), which would read as a link to itself.
+pub fn real_path(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().map(|real| without_verbatim_prefix(&real))
+}
+
+/// `\\?\C:\x` → `C:\x` and `\\?\UNC\server\share` → `\\server\share`; any other path as it is.
+fn without_verbatim_prefix(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+        return PathBuf::from(format!(r"\\{rest}"));
+    }
+    match text.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') => PathBuf::from(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// Whether a file's metadata (links followed) makes it a program one can run.
 pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file()
@@ -60,6 +78,19 @@ pub fn end_probe(child: &mut Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_real_path_is_written_without_the_verbatim_prefix() {
+        assert_eq!(without_verbatim_prefix(Path::new(r"\\?\C:\bin\x.exe")), Path::new(r"C:\bin\x.exe"));
+        assert_eq!(without_verbatim_prefix(Path::new(r"\\?\UNC\srv\share\x.exe")), Path::new(r"\\srv\share\x.exe"));
+        assert_eq!(without_verbatim_prefix(Path::new(r"\\?\GLOBALROOT\x")), Path::new(r"\\?\GLOBALROOT\x"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.exe");
+        std::fs::write(&file, b"").unwrap();
+        let real = real_path(&file).unwrap();
+        assert!(!real.to_string_lossy().starts_with(r"\\?\"), "{}", real.display());
+        assert_eq!(real_path(&real), Some(real.clone()), "a real path is its own");
+    }
 
     #[test]
     fn a_bare_name_is_tried_with_each_extension_of_pathext_in_order() {
