@@ -212,7 +212,7 @@ impl Sandbox {
             .map(|input| {
                 let mut command = self.command(args);
                 command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-                let mut child = command.spawn().expect("spawn the helper");
+                let mut child = spawn(&mut command);
                 let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
                 child
             })
@@ -353,9 +353,28 @@ impl Run {
     }
 }
 
+/// Wine's `CreateProcess` now and then fails with ERROR_INTERNAL_ERROR (1359) when many processes
+/// start at once; a real Windows does not. The harness tries again a few times: starting the
+/// helper is not what any test is about.
+const WINE_SPAWN_TRIES: usize = 5;
+
+/// Starts `command`, trying again where Wine's process creation failed for its own reasons.
+pub fn spawn(command: &mut Command) -> std::process::Child {
+    let mut tries = 1;
+    loop {
+        match command.spawn() {
+            Err(e) if cfg!(windows) && e.raw_os_error() == Some(1359) && tries < WINE_SPAWN_TRIES => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            started => return started.expect("spawn the helper"),
+        }
+    }
+}
+
 pub fn run_command(mut command: Command, input: &[u8]) -> Run {
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().expect("spawn the helper");
+    let mut child = spawn(&mut command);
     let mut stdin = child.stdin.take().unwrap();
     // The helper may answer before reading everything (e.g. refusing oversized input).
     let _ = stdin.write_all(input);
