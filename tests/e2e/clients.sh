@@ -3,13 +3,12 @@
 # Drives skopeo, podman and buildah against the registry with credentials from the helper only.
 set -euo pipefail
 # No `producer | grep -q`: under pipefail, grep quitting early fails the producer with SIGPIPE.
+# lib.sh for ok, fail and the registry log's refusals (no namespace of its own: E2E_INSIDE is unset).
+source "$E2E_ROOT/tests/e2e/lib.sh"
 work=$E2E_WORK
 ref=$E2E_REF
 image=$ref/team/app
 helper=$work/bin/docker-credential-ecr-login
-
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The clients' configuration: the helper for this registry, and plain HTTP on loopback.
 export REGISTRY_AUTH_FILE=$work/auth.json
@@ -21,16 +20,21 @@ podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage
 buildah=(buildah --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs)
 
 if [ "$E2E_PHASE" = denied ]; then
-  if out=$(skopeo copy --dest-tls-verify=false "oci:$work/image:latest" "docker://$image:denied" 2>&1); then
-    fail "skopeo pushed although the registry does not accept the helper's password"
-  fi
-  grep -qiE '401|unauthorized' <<<"$out" || fail "skopeo failed without a 401: $out"
-  ok "skopeo push refused with 401 when the password is not the helper's"
-  if out=$("${podman[@]}" pull --tls-verify=false "$image:1" 2>&1); then
-    fail "podman pulled although the registry does not accept the helper's password"
-  fi
-  grep -qiE '401|unauthorized' <<<"$out" || fail "podman failed without a 401: $out"
-  ok "podman pull refused with 401 when the password is not the helper's"
+  # Each client sends the helper's password and the registry refuses it: a 401 alone would not
+  # show that (an anonymous request gets one too), the registry's log line for user AWS does.
+  for client in skopeo podman buildah; do
+    case $client in
+      skopeo) command=(skopeo copy --dest-tls-verify=false "oci:$work/image:latest" "docker://$image:denied") ;;
+      podman) command=("${podman[@]}" pull --tls-verify=false "$image:1") ;;
+      buildah) command=("${buildah[@]}" pull --policy always --tls-verify=false "$image:1") ;;
+    esac
+    refusals=$(e2e_aws_refusals)
+    if out=$("${command[@]}" 2>&1); then
+      fail "$client went on although the registry does not accept the helper's password"
+    fi
+    e2e_expect_aws_refused "$client" "$refusals" "$out"
+    ok "$client refused with 401, and the registry's log shows it refused user AWS"
+  done
   exit 0
 fi
 

@@ -3,8 +3,8 @@
 # network namespace (only loopback), beside Debian's docker-registry serving TLS on 127.0.0.1:443
 # for a real ECR host name, whose CA the daemon trusts through a private
 # /etc/docker/certs.d/<host>/ca.crt. The ECR API is the project's stand-in, which refuses a second
-# account with AccessDeniedException. Every docker CLI on PATH (Debian's 20.10, and a newer one
-# where installed) gets its credentials through credHelpers only and must:
+# account with AccessDeniedException. Every docker CLI on PATH (Debian's 20.10 and a current one,
+# 28 or newer: both must be there) gets its credentials through credHelpers only and must:
 #   push an image made with `docker import`, pull it and read its content back;
 #   log in with the helper's token and log out (store and erase);
 #   be refused a wrong password by the registry;
@@ -16,8 +16,9 @@
 # custom domain in front of the ECR registry ([[alias]]) pulls with the ECR token, ECR pulls still
 # come from ecr-login, and logout erases from pass.
 # Negative controls: with a helper that answers the failing host as the old one did (its cause on
-# stdout), the 20.10 CLI's classic build loses every registry's credentials and fails; with the
-# registry restarted on another password, pulls fail with 401.
+# stdout), the 20.10 CLI's classic build sends the daemon no credentials for any registry and
+# fails on its FROM pull; with the registry restarted on another password, pulls fail with 401 and
+# the registry's log shows it refused the login of user AWS (not an anonymous request).
 # Run by tests/e2e/run (root; it installs the packages). Nothing listens outside the namespace.
 source "$(dirname "$0")/lib.sh"
 e2e_enter "$0" "$@"
@@ -71,8 +72,19 @@ mkdir -p "$work/rootfs"
 echo "pushed through ecr-login at $(date +%s%N)" >"$work/rootfs/hello.txt"
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
+# README promises both docker 20.10 (Debian's docker.io, whose classic builder the control below
+# needs) and a current one (28, the machine image's /usr/local/bin/docker): both must be here.
 clis=$(for cli in $(which -a docker); do readlink -f "$cli"; done | sort -u)
-[ -n "$clis" ] || fail "no docker CLI on PATH"
+legacy_cli=
+current_cli=
+for cli in $clis; do
+  case $("$cli" version --format '{{.Client.Version}}') in
+    20.10.*) legacy_cli=$cli ;;
+    2[89].* | [3-9][0-9].*) current_cli=$cli ;;
+  esac
+done
+[ -n "$legacy_cli" ] || fail "no docker 20.10 CLI on PATH (Debian's docker.io), which README says is checked; found: ${clis:-none}"
+[ -n "$current_cli" ] || fail "no docker 28 or newer CLI on PATH, which README says is checked; found: ${clis:-none}"
 for cli in $clis; do
   version=$("$cli" version --format '{{.Client.Version}}')
   tag=cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")
@@ -243,24 +255,31 @@ fi
 exec "$root/target/debug/docker-credential-ecr-login" "\$@"
 OLD
 chmod +x "$work/old-bin/docker-credential-ecr-login"
-legacy_cli=/usr/bin/docker
-if [ -x "$legacy_cli" ] && "$legacy_cli" version --format '{{.Client.Version}}' | grep -E '^20\.' >/dev/null; then
-  image=$good/team/app:control
-  "$legacy_cli" tag "$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$("$legacy_cli" version --format '{{.Client.Version}}')")" "$image"
-  "$legacy_cli" push "$image" >/dev/null
-  "$legacy_cli" rmi "$image" >/dev/null
-  mkdir -p "$work/build-control"
-  printf 'FROM %s\n' "$image" >"$work/build-control/Dockerfile"
-  if out=$(PATH="$work/old-bin:$PATH" DOCKER_BUILDKIT=0 "$legacy_cli" build "$work/build-control" 2>&1); then
-    fail "negative control: docker 20.10's classic build passed with the old answer, so the test proves nothing: $out"
-  fi
-  # It fails pulling the base image, which the same daemon, registry and helper pulled for the
-  # builds above: the only difference is the answer for the other registry. (Without credentials
-  # the daemon falls back to plain HTTP, whose refusal is what the build prints.)
-  grep -F "FROM $image" <<<"$out" >/dev/null && ! grep -F "Successfully built" <<<"$out" >/dev/null \
-    || fail "negative control: the build failed for another reason: $out"
-  ok "docker 20.10's classic build fails with the old answer: every registry lost its credentials"
+image=$good/team/app:control
+"$legacy_cli" tag "$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$("$legacy_cli" version --format '{{.Client.Version}}')")" "$image"
+"$legacy_cli" push "$image" >/dev/null
+"$legacy_cli" rmi "$image" >/dev/null
+mkdir -p "$work/build-control"
+printf 'FROM %s\n' "$image" >"$work/build-control/Dockerfile"
+refusals=$(e2e_aws_refusals)
+log_lines=$(wc -l <"$work/registry.log")
+if out=$(PATH="$work/old-bin:$PATH" DOCKER_BUILDKIT=0 "$legacy_cli" build "$work/build-control" 2>&1); then
+  fail "negative control: docker 20.10's classic build passed with the old answer, so the test proves nothing: $out"
 fi
+# The cause, as 20.10 shows it: its CLI ignores GetAllCredentials' error and sends the daemon no
+# credentials for any registry. The daemon pings the registry over TLS (401, as every pull's first
+# request), has no login to answer the challenge with, so it asks for no manifest and falls back
+# to plain HTTP, where nothing listens: that refusal is what the build prints, after step 1. The
+# registry's log must agree: no manifest request since the build began and no refused login of
+# user AWS (the daemon sent none), where the builds above pulled the same image with the helper's.
+fallback="Get \"http://$good/v2/\": dial tcp 127.0.0.1:80: connect: connection refused"
+since_build=$(tail -n +$((log_lines + 1)) "$work/registry.log")
+{ grep -F "Step 1/1 : FROM $image" <<<"$out" >/dev/null && [ "$(tail -n 1 <<<"$out")" = "$fallback" ]; } \
+  || fail "negative control: the build did not fail on the pull of $image without credentials: $out"
+! grep -E '"(GET|HEAD) /v2/team/app/manifests/' <<<"$since_build" >/dev/null \
+  || fail "negative control: the daemon asked for the manifest, so it had credentials: $since_build"
+[ "$(e2e_aws_refusals)" = "$refusals" ] || fail "negative control: the daemon sent a login of user AWS, which the registry refused"
+ok "docker 20.10's classic build fails with the old answer: the daemon got no credentials for $good and fell back to plain HTTP ($(tail -n 1 <<<"$out" | cut -c1-60)...)"
 
 echo "== negative control: the registry accepts another password, so the helper's must fail with 401"
 e2e_registry_stop
@@ -269,10 +288,11 @@ for cli in $clis; do
   version=$("$cli" version --format '{{.Client.Version}}')
   image=$good/team/app:cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")
   "$cli" rmi "$image" >/dev/null 2>&1 || true
+  refusals=$(e2e_aws_refusals)
   if out=$("$cli" pull "$image" 2>&1); then
     fail "$version: pulled although the registry does not accept the helper's password"
   fi
-  grep -iE '401|unauthorized|no basic auth' <<<"$out" >/dev/null || fail "$version: the pull failed without a 401: $out"
-  ok "$version: pull refused with 401 when the password is not the helper's"
+  e2e_expect_aws_refused "docker $version" "$refusals" "$out"
+  ok "$version: pull refused with 401, and the registry's log shows it refused user AWS"
 done
 echo "e2e docker: all CLIs passed"

@@ -15,6 +15,9 @@
 #     e2e_helper_env           PATH, HOME, AWS_* and the cache for the helper the clients start
 #     e2e_token HOST           the helper's password for HOST (one get, which fills the cache)
 #     e2e_registry PASSWORD    docker-registry, TLS on 127.0.0.1:443, htpasswd user AWS
+#     e2e_aws_refusals         how many logins of user AWS the registry has refused so far
+#     e2e_expect_aws_refused   fails unless a client's output shows a 401 and the registry
+#                              refused user AWS since that count
 #     e2e_seed REF             pushes a small OCI image (make-oci-image.py) to REF with skopeo
 #     e2e_record_calls         the helper on PATH logs each call it gets to $work/calls.log
 # Every process recorded in `pids` is killed on exit, pass or fail; e2e_on_exit adds a command.
@@ -168,6 +171,18 @@ YAML
   registry_pid=$!
   pids+=($registry_pid)
   wait_port 443
+}
+
+# distribution logs this line when user AWS sends a password that htpasswd does not accept:
+#   level=error msg="error authenticating user \"AWS\": authentication failure"
+# An anonymous request gets the same 401 and logs nothing of the kind, so a new line proves that the
+# client sent the helper's login and the registry refused that login. The wrong-password controls
+# count the lines before a client's request and require one more after it.
+e2e_aws_refusals() { grep -cE 'error authenticating user \\?"AWS\\?": authentication failure' "$work/registry.log" || true; }
+e2e_expect_aws_refused() { # $1: the client; $2: e2e_aws_refusals before its request; $3: its output
+  grep -iE '401|unauthorized' <<<"$3" >/dev/null || fail "$1: refused without a 401: $3"
+  [ "$(e2e_aws_refusals)" -gt "$2" ] \
+    || fail "$1: the registry logged no refused login of user AWS, so its 401 is not a refusal of the helper's password (an anonymous request gets one too); the log ends: $(tail -n 3 "$work/registry.log")"
 }
 
 e2e_registry_stop() {
