@@ -85,7 +85,6 @@ for file in "$config" "$sa_config"; do
 done
 ecr_images=()
 for entry in "${images[@]}"; do ecr_images+=("$(awk '{print $2}' <<<"$entry")"); done
-ours_served=() # the registries our binary served through the kubelet, for the comparison at the end
 
 ip link set lo up
 # --same-password: every token of an account is <account>-token-0 (ECR Public: public-token-0),
@@ -220,12 +219,13 @@ for image in "${ecr_images[@]}"; do
   line=$(grep -F " image=$image " <<<"$out")
   expect_line "$line" execs=1 errors=0 username=AWS "password=$(want_password "$image")" \
     "repo=$(sed -E 's/@sha256:[0-9a-f]+$//; s/:[^:/]+$//' <<<"$image")"
-  ours_served+=("$(cut -d/ -f1 <<<"$image")")
 done
 # Each private host's token came from its own region's endpoint, signed with the node's keys.
 for image in "${ecr_images[@]}"; do
+  case $image in public.ecr.aws/* | ecr-public.aws.com/*) continue ;; esac
   region=$(sed -nE 's/^[0-9]{12}\.dkr[.-]ecr(-fips)?\.([^.]+)\..*/\2/p' <<<"$image")
-  [ -z "$region" ] || grep -F "ecr signer=AKIDE2E region=$region registryIds=123456789012" "$work/aws.log" >/dev/null ||
+  [ -n "$region" ] || fail "this test reads no region from the private image $image: extend its pattern"
+  grep -F "ecr signer=AKIDE2E region=$region registryIds=123456789012" "$work/aws.log" >/dev/null ||
     fail "no ECR call in $region for $image: $(cat "$work/aws.log")"
 done
 grep -F "ecr-public signer=AKIDE2E region=us-east-1" "$work/aws.log" >/dev/null || fail "no ECR Public call: $(cat "$work/aws.log")"
@@ -266,8 +266,14 @@ expect_line "$out" execs=1 username=- password=-
 grep -F 'error decoding credential provider plugin response from stdout' "$work/kubelet.log" >/dev/null ||
   fail "the extra field was not what the kubelet refused: $(cat "$work/kubelet.log")"
 out=$(kubelet -config "$config" -bin-dir "$work/bin-same" "$host/team/app:1") || fail "the harness failed"
-expect_line "$out" execs=1 username=AWS "password=$private_password"
+expect_line "$out" execs=1 errors=0 username=AWS "password=$private_password"
 ok "an answer with one extra field is refused by the kubelet's strict decoding; the same answer unchanged is taken"
+# The errors=0 checked above can move: a run that exits non-zero (here, the ECR API unreachable on
+# a cold cache) counts in the kubelet's plugin error metric. An answer it cannot decode does not.
+out=$(AWS_ECR_CACHE_DIR=$work/cache-unreachable AWS_ENDPOINT_URL=http://127.0.0.1:9 \
+  kubelet -config "$config" -bin-dir "$work/bin-ours" "$host/team/app:1") || fail "the harness failed"
+expect_line "$out" execs=1 errors=1 username=- password=-
+ok "control: a provider run that fails counts: execs=1 errors=1, no credentials"
 
 # --- Service-account mode, feature gate on: the pod's token assumes the annotated role.
 sa_run() { # $1: bin dir, $2: config, $3: annotation KEY=VALUE or "", $4...: images
@@ -344,16 +350,15 @@ done
 [ ${#served[@]} -gt 0 ] || fail "AWS's provider served nothing: $(cat "$work/kubelet.log")"
 echo "  AWS's provider serves ${#served[@]} of ${#ecr_images[@]} forms: ${served[*]}"
 [ ${#missed[@]} = 0 ] || echo "  AWS's provider misses: ${missed[*]}"
-for registry in "${served[@]}"; do
-  printf '%s\n' "${ours_served[@]}" | grep -Fx "$registry" >/dev/null || fail "AWS's provider serves $registry, ours does not"
-done
-ok "ours covers every image form AWS's ecr-credential-provider serves"
+# Every one of these forms got our binary's password above, so ours serves whatever AWS's does.
 : >"$work/tap.log"
 tap_dir "$work/bin-aws-tap" "" "$aws_provider"
 env -u AWS_ENDPOINT_URL "$harness" -config "$work/aws.yaml" -bin-dir "$work/bin-aws-tap" "$host/team/app:1" >/dev/null 2>"$work/kubelet.log" ||
   fail "the harness failed with AWS's provider: $(cat "$work/kubelet.log")"
 aws_response=$(sed -n 's/^stdout: //p' "$work/tap.log" | head -n 1)
 aws_duration=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["cacheKeyType"], r["cacheDuration"])' "$aws_response")
+# The stand-in's tokens live 12 hours, as ECR's do: half of that, less the seconds the call took.
+[[ $aws_duration =~ ^Registry\ (6h0m0s|5h59m5[0-9]s)$ ]] || fail "AWS's provider answers $aws_duration, not half the token's 12 hours: $aws_response"
 ok "AWS's provider answers cacheKeyType/cacheDuration $aws_duration (half the token's life)"
 echo "  stdout: $aws_response"
 # Its service-account mode, for comparison: it reads eks.amazonaws.com/ecr-role-arn (or
