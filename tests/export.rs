@@ -1,6 +1,8 @@
 //! `password` and `dockerconfig` through the binary, against the loopback ECR stand-in: the exact
 //! bytes on stdout, the cache shared with `get` (the stand-in counts the calls), aliases, the MFA
-//! prompt, and every failure as one line per cause on stderr with nothing on stdout.
+//! prompt, and every failure as one line per cause on stderr with nothing on stdout. Every sandbox
+//! here has a session token, so that `assert_no_secret` looks for it as well as for the secret key
+//! and, on stderr, the registry password.
 
 mod support;
 
@@ -8,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use support::stand_in::{Answer, StandIn};
-use support::{HOST, Run, Sandbox};
+use support::{HOST, Run, SECRET_KEY, SESSION_TOKEN, Sandbox};
 
 const OTHER_HOST: &str = "210987654321.dkr.ecr.eu-west-1.amazonaws.com";
 
@@ -39,7 +41,7 @@ fn auth(password: &str) -> String {
 #[test]
 fn password_prints_the_password_alone_fetching_on_a_miss_and_reading_the_cache_on_a_hit() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     let first = run(&sandbox, &["password", HOST]);
     first.assert_clean_success();
     assert_eq!(first.stdout, "123456789012-token-1\n");
@@ -53,7 +55,7 @@ fn password_prints_the_password_alone_fetching_on_a_miss_and_reading_the_cache_o
 #[test]
 fn password_follows_an_alias_to_its_registrys_token() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     sandbox.write_home_file(
         ".config/ecr-login/config.toml",
         &format!("[[alias]]\nhost = \"registry.example.com\"\nregistry = \"{HOST}\"\n"),
@@ -68,7 +70,7 @@ fn password_follows_an_alias_to_its_registrys_token() {
 #[test]
 fn password_failures_are_one_line_on_stderr_and_nothing_on_stdout() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     let not_ecr = run(&sandbox, &["password", "ghcr.io"]);
     assert_failed(&not_ecr, 1);
     assert!(not_ecr.stderr.contains("\"ghcr.io\" is not an Amazon ECR registry"), "{not_ecr:?}");
@@ -82,7 +84,7 @@ fn password_failures_are_one_line_on_stderr_and_nothing_on_stdout() {
         assert_failed(&usage, 1);
         assert!(usage.stderr.contains("usage: docker-credential-ecr-login password HOST"), "{usage:?}");
     }
-    let mut broken = Sandbox::new(&ecr.url());
+    let mut broken = Sandbox::with_session_token(&ecr.url());
     broken.set("ECR_LOGIN_TIMEOUT", "soon");
     assert_failed(&run(&broken, &["password", HOST]), 1);
 }
@@ -94,7 +96,7 @@ fn password_asks_for_the_mfa_code_on_the_terminal_like_get_and_fails_cleanly_wit
     use support::{SECRET_KEY, binary, run_command};
     let ecr = StandIn::start();
     ecr.require_mfa();
-    let mut sandbox = Sandbox::new(&ecr.url());
+    let mut sandbox = Sandbox::with_session_token(&ecr.url());
     sandbox.unset("AWS_ACCESS_KEY_ID");
     sandbox.unset("AWS_SECRET_ACCESS_KEY");
     sandbox.set("AWS_PROFILE", "mfa");
@@ -121,7 +123,7 @@ fn password_asks_for_the_mfa_code_on_the_terminal_like_get_and_fails_cleanly_wit
 #[test]
 fn dockerconfig_of_two_registries_is_exactly_what_docker_login_would_write() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     // Keys as docker login writes them: no scheme, no path; the same host twice is one entry.
     let answer = run(&sandbox, &["dockerconfig", OTHER_HOST, &format!("https://{HOST}/team"), HOST]);
     answer.assert_clean_success();
@@ -144,7 +146,7 @@ fn dockerconfig_of_two_registries_is_exactly_what_docker_login_would_write() {
 #[test]
 fn the_kubernetes_secret_holds_the_same_json_base64_encoded() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     let config = run(&sandbox, &["dockerconfig", HOST]);
     let args = ["dockerconfig", HOST, "--kubernetes-secret", "ecr-pull", "--namespace", "ci"];
     let manifest = json_of(&run(&sandbox, &args));
@@ -166,7 +168,7 @@ fn the_kubernetes_secret_holds_the_same_json_base64_encoded() {
 #[test]
 fn names_kubernetes_would_refuse_are_refused_before_any_token_is_fetched() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     for (args, says) in [
         (&["--kubernetes-secret", "ECR_pull"][..], "\"ECR_pull\" is not a valid Secret name"),
         (&["--kubernetes-secret", "-pull"], "\"-pull\" is not a valid Secret name"),
@@ -188,7 +190,7 @@ fn names_kubernetes_would_refuse_are_refused_before_any_token_is_fetched() {
 #[test]
 fn one_failing_host_prints_nothing_so_a_good_secret_is_never_replaced_by_half_of_one() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let sandbox = Sandbox::with_session_token(&ecr.url());
     ecr.deny("210987654321");
     let args = ["dockerconfig", "--kubernetes-secret", "ecr-pull", HOST, OTHER_HOST, "ghcr.io"];
     let failed = run(&sandbox, &args);
@@ -203,7 +205,7 @@ fn one_failing_host_prints_nothing_so_a_good_secret_is_never_replaced_by_half_of
 #[test]
 fn no_secret_reaches_stderr_even_with_warnings() {
     let ecr = StandIn::start();
-    let mut sandbox = Sandbox::new(&ecr.url());
+    let mut sandbox = Sandbox::with_session_token(&ecr.url());
     // An unusable cache directory: a warning on stderr, the token still printed.
     sandbox.make_cache_unwritable();
     let password = run(&sandbox, &["password", HOST]);
@@ -220,7 +222,7 @@ fn no_secret_reaches_stderr_even_with_warnings() {
 #[test]
 fn with_the_debug_trace_on_the_decisions_go_to_stderr_and_the_password_only_to_stdout() {
     let ecr = StandIn::start();
-    let mut sandbox = Sandbox::new(&ecr.url());
+    let mut sandbox = Sandbox::with_session_token(&ecr.url());
     sandbox.set("ECR_LOGIN_DEBUG", "1");
     sandbox.write_home_file(
         ".config/ecr-login/config.toml",
@@ -241,4 +243,31 @@ fn with_the_debug_trace_on_the_decisions_go_to_stderr_and_the_password_only_to_s
         assert!(!run.stderr.contains("-token-"), "{run:?}");
         run.assert_no_secret();
     }
+}
+
+/// The leak check itself can fail: each secret, planted in an answer, is caught where it must not be.
+#[test]
+fn the_leak_check_finds_each_secret_where_it_must_not_be() {
+    let clean = || Run { code: 1, stdout: String::new(), stderr: "ecr-login: a cause\n".into() };
+    clean().assert_no_secret();
+    let planted = [
+        ("stderr", SECRET_KEY),
+        ("stdout", SESSION_TOKEN),
+        ("stderr", SESSION_TOKEN),
+        ("stderr", "123456789012-token-1"),
+        ("stderr", "public-token-0"),
+    ];
+    for (stream, secret) in planted {
+        let mut run = clean();
+        let text = if stream == "stdout" { &mut run.stdout } else { &mut run.stderr };
+        text.push_str(&format!("ecr-login: leaked {secret}\n"));
+        let caught = std::panic::catch_unwind(|| {
+            run.assert_no_secret();
+        });
+        assert!(caught.is_err(), "{secret} on {stream} passed the leak check");
+    }
+    // The password shape alone: a word that merely contains "-token-" is not one.
+    let mut run = clean();
+    run.stderr.push_str("ecr-login: x-amz-security-token-ttl unset\n");
+    run.assert_no_secret();
 }

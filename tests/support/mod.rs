@@ -36,6 +36,8 @@ pub const NOT_FOUND: &str = "credentials not found in native keychain";
 
 /// A secret access key that must never show up in any output.
 pub const SECRET_KEY: &str = "sandbox-secret-key-must-not-leak";
+/// A session token for the sandboxes that set one (`Sandbox::with_session_token`).
+pub const SESSION_TOKEN: &str = "sandbox-session-token-must-not-leak";
 
 /// The variable the OS's own tools take the home directory from: `HOME` on Unix; `USERPROFILE` on
 /// Windows, where docker, the AWS SDKs and the AWS CLI read it and where Windows sets no `HOME`.
@@ -106,6 +108,13 @@ impl Sandbox {
         sandbox.set("AWS_ENDPOINT_URL", endpoint);
         sandbox.set("AWS_ACCESS_KEY_ID", "AKIDSANDBOX");
         sandbox.set("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        sandbox
+    }
+
+    /// `new`'s sandbox with temporary credentials: a session token beside the keys.
+    pub fn with_session_token(endpoint: &str) -> Sandbox {
+        let mut sandbox = Sandbox::new(endpoint);
+        sandbox.set("AWS_SESSION_TOKEN", SESSION_TOKEN);
         sandbox
     }
 
@@ -347,10 +356,25 @@ impl Run {
         self
     }
 
+    /// Neither the secret key nor the session token anywhere, and no registry password of the
+    /// stand-in on stderr (stdout carries it on success; a failure's stdout is checked empty).
     pub fn assert_no_secret(&self) -> &Run {
-        assert!(!self.stdout.contains(SECRET_KEY) && !self.stderr.contains(SECRET_KEY), "{self:?}");
+        for secret in [SECRET_KEY, SESSION_TOKEN] {
+            assert!(!self.stdout.contains(secret) && !self.stderr.contains(secret), "{secret} leaked: {self:?}");
+        }
+        assert!(!has_stand_in_password(&self.stderr), "a registry password on stderr: {self:?}");
         self
     }
+}
+
+/// Whether `text` holds a password the stand-in hands out: `<12 digits>-token-<n>` (ECR) or
+/// `public-token-<n>` (ECR Public), see `stand_in`.
+pub fn has_stand_in_password(text: &str) -> bool {
+    text.match_indices("-token-").any(|(at, marker)| {
+        let (before, after) = (&text[..at], &text[at + marker.len()..]);
+        let account = before.len() >= 12 && before[before.len() - 12..].bytes().all(|b| b.is_ascii_digit());
+        (account || before.ends_with("public")) && after.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 /// Wine's `CreateProcess` now and then fails with ERROR_INTERNAL_ERROR (1359) when many processes
