@@ -55,7 +55,6 @@ fn ci_examples_parse_and_pull_without_docker_login() {
         let text = read(relative);
         let parsed: serde_norway::Value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{relative}: {e}"));
         assert!(parsed.as_mapping().is_some_and(|m| !m.is_empty()), "{relative}");
-        assert!(text.contains(&format!("\\\"{SUFFIX}\\\"")), "{relative} does not route to {SUFFIX}");
         assert!(text.contains("docker pull"), "{relative}");
         let logs_in = text.lines().filter(|l| !l.trim_start().starts_with('#')).any(|l| l.contains("docker login"));
         assert!(!logs_in, "{relative} logs in by hand");
@@ -63,6 +62,28 @@ fn ci_examples_parse_and_pull_without_docker_login() {
         let registry = text.lines().find_map(|l| l.trim().strip_prefix("REGISTRY: ")).unwrap();
         assert!(ecr_login::parse_registry(registry).is_ok(), "{relative}: {registry}");
     }
+    let gitlab = read("packaging/examples/ci/gitlab-ci.yml");
+    assert!(gitlab.contains(&format!("\\\"{SUFFIX}\\\"")), "gitlab-ci.yml does not route to {SUFFIX}");
+}
+
+/// GitHub's example routes its registry through the repository's own action (action.yml), used
+/// at this version's tag, with an input the action defines.
+#[test]
+fn github_example_routes_the_registry_through_the_action_at_this_release() {
+    let example: serde_norway::Value =
+        serde_norway::from_str(&read("packaging/examples/ci/github-actions.yml")).unwrap();
+    let action: serde_norway::Value = serde_norway::from_str(&read("action.yml")).unwrap();
+    let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+    let version = cargo["package"]["version"].as_str().unwrap();
+    let steps = example["jobs"]["build"]["steps"].as_sequence().unwrap();
+    let ours = steps
+        .iter()
+        .find(|step| step["uses"].as_str().is_some_and(|uses| uses.starts_with("ecr-login/ecr-login@")))
+        .expect("github-actions.yml does not use the ecr-login action");
+    assert_eq!(ours["uses"].as_str(), Some(format!("ecr-login/ecr-login@v{version}").as_str()));
+    assert_eq!(ours["with"]["registries"].as_str(), Some("${{ env.REGISTRY }}"));
+    assert!(action["inputs"]["registries"].is_mapping(), "action.yml has no registries input");
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
 }
 
 #[test]
