@@ -13,7 +13,8 @@
 //! - **Checks.** Every answer: well-formed, the registry's own account's password, one the
 //!   stand-in issued; nothing on stderr. The cache, after every jump and at the end: every entry
 //!   whole and the right registry's, mode 0600 (locks too), directories 0700, and at the end no
-//!   temporary file. The calls: at most one per registry per clock epoch.
+//!   temporary file. The calls: at most one per registry per clock epoch, and at least one each
+//!   time a registry's token fell due before the last jump.
 //! - **Figures.** Processes run, answers checked, calls made and calls ideal (one per registry at
 //!   the start and one each time its token fell due); exits 1 on any failure.
 
@@ -366,10 +367,20 @@ fn soak() -> ExitCode {
     let requests: Vec<_> = stand_in.requests().into_iter().filter(|r| r.target == "ecr").collect();
     check_calls(&requests, &mut findings);
     let ideal = ideal_calls(&epochs);
+    // Fewer calls than the epochs before the last make due means tokens stopped falling due: the
+    // clock no longer reaches the helpers (libfaketime), or a token is kept past half its life.
+    // (The last epoch may end before every registry is asked again.)
+    let least = ideal_calls(&epochs[..epochs.len() - 1]);
+    if requests.len() < least {
+        findings.fail(format!(
+            "only {} API calls where the clock's jumps make at least {least} due: tokens stopped falling due",
+            requests.len()
+        ));
+    }
 
     println!(
         "soak ({} mode): {} processes in {:.0?} ({} at once), {} clock jumps of {}h; {} API calls, {} ideal; \
-         {} failures (malformed or wrong answers, damaged files, extra calls)",
+         {} failures (malformed or wrong answers, damaged files, extra or missing calls)",
         if options.kubelet { "kubelet" } else { "docker" },
         processes.load(Ordering::Relaxed),
         elapsed,
