@@ -1,11 +1,16 @@
-//! README.md cannot rot: every command in its `sh` blocks is run by a script that CI runs, written
-//! there with the same words in the same order (CI may add its own options and variables), or is
-//! listed below with the reason it cannot run on a machine without AWS or a container daemon.
+//! README.md and the pages of `docs/` cannot rot. Every command in their `sh` and `powershell`
+//! blocks is run by a script that CI runs, written there with the same words in the same order (CI
+//! may add its own options and variables), or is listed below with the reason it cannot run on a
+//! machine without AWS, a container daemon or a published release. Every other code block is
+//! checked for its language or marked `text`, and every relative link between the pages, `#anchor`
+//! included, resolves by GitHub's rules.
 
 mod support;
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
 
+use serde::Deserialize;
 use support::Sandbox;
 use support::stand_in::{StandIn, access_key_for_role};
 
@@ -27,8 +32,48 @@ const CI_SCRIPTS: &[&str] = &[
     "packaging/lint-workflows",
 ];
 
-/// README commands that cannot run here, each with why and what runs in its place.
+/// Commands of the pages that cannot run here, each with why and what runs in its place.
 const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
+    (
+        "cargo binstall ecr-login",
+        "needs the release published on GitHub: packaging/test-cargo checks the URL template that \
+         cargo-binstall fills against a release's file names",
+    ),
+    (
+        "cargo install --locked ecr-login",
+        "needs the crate published on crates.io: packaging/test-packages runs the same build from the \
+         checkout (cargo install --locked --path .)",
+    ),
+    (
+        "curl -fsSL https://github.com/ecr-login/ecr-login/releases/latest/download/ecr-login.gpg | sudo tee /usr/share/keyrings/ecr-login.gpg >/dev/null",
+        "needs the release published on GitHub: packaging/test-apt runs the same three lines against a \
+         loopback copy of a release",
+    ),
+    (
+        "echo \"deb [signed-by=/usr/share/keyrings/ecr-login.gpg] https://github.com/ecr-login/ecr-login/releases/latest/download/ ./\" | sudo tee /etc/apt/sources.list.d/ecr-login.list",
+        "needs the release published on GitHub: packaging/test-apt runs the same three lines against a \
+         loopback copy of a release",
+    ),
+    (
+        "sudo apt-get update && sudo apt-get install ecr-login",
+        "needs the release published on GitHub: packaging/test-apt runs the same three lines against a \
+         loopback copy of a release",
+    ),
+    (
+        "brew install ecr-login/tap/ecr-login",
+        "no Homebrew on Linux CI and no published tap: packaging/release writes the formula with the \
+         release's hashes and packaging/test-manifests checks it",
+    ),
+    (
+        "scoop bucket add ecr-login https://github.com/ecr-login/scoop-ecr-login",
+        "no Scoop on Linux CI and no published bucket: packaging/release writes the manifest with the \
+         release's hashes and packaging/test-manifests checks it",
+    ),
+    (
+        "scoop install ecr-login",
+        "no Scoop on Linux CI and no published bucket: packaging/release writes the manifest with the \
+         release's hashes and packaging/test-manifests checks it",
+    ),
     (
         "rpm -i ~/rpmbuild/RPMS/x86_64/ecr-login-0.1.0-1.x86_64.rpm",
         "CI runs on Debian: the RPM is built, listed and its binary run from rpm2cpio instead",
@@ -59,23 +104,91 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
     ),
 ];
 
-fn read(relative: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()
+/// The languages a code block may name, each checked below; output is `text`, checked by nothing.
+const LANGUAGES: &[&str] = &["sh", "powershell", "toml", "json", "yaml", "ini", "text"];
+
+/// The languages whose lines are commands, checked against [`CI_SCRIPTS`].
+const COMMAND_LANGUAGES: &[&str] = &["sh", "powershell"];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The commands of the README's `sh` blocks, without trailing comments.
-fn readme_commands() -> Vec<String> {
-    let mut commands = Vec::new();
-    let mut in_sh = false;
-    for line in read("README.md").lines() {
-        let trimmed = line.trim();
-        if let Some(info) = trimmed.strip_prefix("```") {
-            in_sh = !in_sh && info == "sh";
-            continue;
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(root().join(relative)).unwrap()
+}
+
+/// A page of the documentation: its path from the repository root, and its text.
+struct Page {
+    path: String,
+    text: String,
+}
+
+/// README.md, then every page of `docs/` in name order.
+fn pages() -> Vec<Page> {
+    let mut paths = vec!["README.md".to_string()];
+    let mut docs: Vec<String> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| Path::new(name).extension().is_some_and(|e| e == "md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    docs.sort();
+    paths.extend(docs);
+    paths.into_iter().map(|path| Page { text: read(&path), path }).collect()
+}
+
+/// A fenced code block: where it starts (`page:line` of its opening fence), its language and body.
+struct Block {
+    page: String,
+    line: usize,
+    at: String,
+    language: String,
+    body: String,
+}
+
+fn blocks(page: &Page) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Block> = None;
+    for (index, line) in page.text.lines().enumerate() {
+        match (line.trim().strip_prefix("```"), current.as_mut()) {
+            (Some(info), None) => {
+                let (path, line) = (page.path.clone(), index + 1);
+                let at = format!("{path}:{line}");
+                current = Some(Block { page: path, line, at, language: info.trim().to_string(), body: String::new() });
+            }
+            (Some(_), Some(_)) => blocks.extend(current.take()),
+            (None, Some(block)) => {
+                block.body.push_str(line);
+                block.body.push('\n');
+            }
+            (None, None) => {}
         }
-        if in_sh && !trimmed.is_empty() && !trimmed.starts_with('#') {
-            let command = trimmed.split("  #").next().unwrap_or(trimmed).trim();
-            commands.push(command.to_string());
+    }
+    assert!(current.is_none(), "{}: a code block is never closed", page.path);
+    blocks
+}
+
+fn all_blocks(language: &str) -> Vec<Block> {
+    pages().iter().flat_map(blocks).filter(|b| b.language == language).collect()
+}
+
+/// A command of an `sh` or `powershell` block, without its trailing comment, and where it is.
+struct Command {
+    at: String,
+    command: String,
+}
+
+fn commands(page: &Page) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for block in blocks(page).into_iter().filter(|b| COMMAND_LANGUAGES.contains(&b.language.as_str())) {
+        for (offset, line) in block.body.lines().enumerate() {
+            let trimmed = line.trim();
+            if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                let command = trimmed.split("  #").next().unwrap_or(trimmed).trim();
+                let at = format!("{}:{}", block.page, block.line + 1 + offset);
+                commands.push(Command { at, command: command.to_string() });
+            }
         }
     }
     commands
@@ -87,22 +200,54 @@ fn runs(line: &str, words: &[&str]) -> bool {
     words.iter().all(|word| tokens.any(|token| token == *word))
 }
 
-#[test]
-fn every_readme_command_is_run_by_ci_or_says_why_not() {
-    let scripts: Vec<(String, String)> = CI_SCRIPTS.iter().map(|s| (s.to_string(), read(s))).collect();
-    let commands = readme_commands();
-    assert!(commands.len() >= 10, "{commands:?}");
-    for command in &commands {
-        if NOT_RUNNABLE_HERE.iter().any(|(c, _)| c == command) {
+/// Each command of `page` that neither a CI script runs nor [`NOT_RUNNABLE_HERE`] lists, as a message.
+fn unrun_commands(page: &Page, scripts: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for Command { at, command } in commands(page) {
+        if NOT_RUNNABLE_HERE.iter().any(|(c, _)| *c == command) {
             continue;
         }
         let words: Vec<&str> = command.split_whitespace().collect();
-        let found = scripts.iter().any(|(_, text)| text.lines().any(|line| runs(line, &words)));
-        assert!(found, "README command {command:?} is run by none of {CI_SCRIPTS:?}");
+        if !scripts.iter().any(|(_, text)| text.lines().any(|line| runs(line, &words))) {
+            problems.push(format!("{at}: command {command:?} is run by none of {CI_SCRIPTS:?}"));
+        }
     }
+    problems
+}
+
+fn ci_scripts() -> Vec<(String, String)> {
+    CI_SCRIPTS.iter().map(|s| (s.to_string(), read(s))).collect()
+}
+
+#[test]
+fn every_command_of_the_pages_is_run_by_ci_or_says_why_not() {
+    let scripts = ci_scripts();
+    let pages = pages();
+    let all: Vec<Command> = pages.iter().flat_map(commands).collect();
+    assert!(all.len() >= 10, "{} commands", all.len());
+    let problems: Vec<String> = pages.iter().flat_map(|page| unrun_commands(page, &scripts)).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     for (command, _) in NOT_RUNNABLE_HERE {
-        assert!(commands.iter().any(|c| c == command), "{command:?} is no longer in README.md");
+        assert!(all.iter().any(|c| c.command == *command), "{command:?} is no longer in README.md or docs/");
     }
+}
+
+#[test]
+fn a_planted_command_that_nothing_runs_is_reported() {
+    let page = Page {
+        path: "docs/planted.md".into(),
+        text:
+            "```sh\ndocker-credential-ecr-login configure kubelet\ndocker-credential-ecr-login frobnicate --all\n```\n"
+                .into(),
+    };
+    let problems = unrun_commands(&page, &ci_scripts());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "docs/planted.md:3: command \"docker-credential-ecr-login frobnicate --all\" is run by none of"
+        ),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -118,55 +263,80 @@ fn ci_runs_every_listed_script() {
 
 #[test]
 fn the_readme_starts_with_the_demo_and_the_test_suite() {
-    let commands = readme_commands();
-    assert_eq!(&commands[..2], ["tests/demo.sh", "tests/run"]);
-}
-
-/// The README's ```toml blocks, in order.
-fn readme_toml_blocks() -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in read("README.md").lines() {
-        match (line.trim().strip_prefix("```"), current.as_mut()) {
-            (Some("toml"), None) => current = Some(String::new()),
-            (Some(_), Some(_)) => blocks.extend(current.take()),
-            (None, Some(block)) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            _ => {}
-        }
-    }
-    blocks
+    let readme = pages().into_iter().next().unwrap();
+    assert_eq!(readme.path, "README.md");
+    let first: Vec<String> = commands(&readme).into_iter().take(2).map(|c| c.command).collect();
+    assert_eq!(first, ["tests/demo.sh", "tests/run"]);
 }
 
 #[test]
-fn every_readme_config_example_loads_with_what_it_declares() {
-    let blocks = readme_toml_blocks();
-    assert!(blocks.len() >= 4, "{blocks:?}");
+fn every_code_block_names_a_checked_language() {
+    for page in pages() {
+        for block in blocks(&page) {
+            assert!(
+                LANGUAGES.contains(&block.language.as_str()),
+                "{}: a code block of language {:?}; name one of {LANGUAGES:?} (`text` for output)",
+                block.at,
+                block.language
+            );
+        }
+    }
+}
+
+#[test]
+fn every_json_yaml_and_ini_block_parses() {
+    let json = all_blocks("json");
+    assert!(!json.is_empty());
+    for block in &json {
+        serde_json::from_str::<serde_json::Value>(&block.body)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", block.at));
+    }
+    let yaml = all_blocks("yaml");
+    assert!(yaml.len() >= 2, "{} yaml blocks", yaml.len());
+    for block in &yaml {
+        for document in serde_norway::Deserializer::from_str(&block.body) {
+            serde_norway::Value::deserialize(document).unwrap_or_else(|e| panic!("{}: not YAML: {e}", block.at));
+        }
+    }
+    let ini = all_blocks("ini");
+    assert!(!ini.is_empty());
+    for block in &ini {
+        for line in block.body.lines().map(str::trim) {
+            let section = line.starts_with('[') && line.ends_with(']');
+            let key = line.split_once(" = ").is_some_and(|(k, v)| !k.contains(' ') && !v.is_empty());
+            assert!(line.is_empty() || line.starts_with('#') || section || key, "{}: not INI: {line:?}", block.at);
+        }
+    }
+}
+
+#[test]
+fn every_config_example_loads_with_what_it_declares() {
+    let blocks = all_blocks("toml");
+    assert!(blocks.len() >= 4, "{} toml blocks", blocks.len());
     let stand_in = StandIn::start();
     for block in &blocks {
         let mut sandbox = Sandbox::new(&stand_in.url());
-        let path = sandbox.write_home_file("example.toml", block);
+        let path = sandbox.write_home_file("example.toml", &block.body);
         sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
         let run = sandbox.run(&["doctor", "123456789012.dkr.ecr.us-east-1.amazonaws.com"], b"");
-        toml::from_str::<toml::Table>(block).unwrap_or_else(|e| panic!("not TOML: {e}\n{block}"));
-        let (rules, aliases) = (block.matches("[[registry]]").count(), block.matches("[[alias]]").count());
+        toml::from_str::<toml::Table>(&block.body).unwrap_or_else(|e| panic!("{}: not TOML: {e}", block.at));
+        let (rules, aliases) = (block.body.matches("[[registry]]").count(), block.body.matches("[[alias]]").count());
         let line = format!("{} ({rules} rule(s), {aliases} alias(es))", path.display());
-        assert!(run.stdout.contains(&line), "{block}\n{run:?}");
+        assert!(run.stdout.contains(&line), "{}\n{}\n{run:?}", block.at, block.body);
     }
 }
 
 #[test]
-fn the_readme_many_accounts_example_assumes_its_role_with_its_profile() {
-    let block = readme_toml_blocks().into_iter().find(|b| b.contains("ci-pulls")).expect("the Many accounts example");
+fn the_many_accounts_example_assumes_its_role_with_its_profile() {
+    let block =
+        all_blocks("toml").into_iter().find(|b| b.body.contains("ci-pulls")).expect("the Many accounts example");
     let stand_in = StandIn::start();
     let mut sandbox = Sandbox::new(&stand_in.url());
     sandbox.write_home_file(
         ".aws/credentials",
         "[prod-pull]\naws_access_key_id = AKIAPRODPULL\naws_secret_access_key = prod-secret\n",
     );
-    let path = sandbox.write_home_file("example.toml", &block);
+    let path = sandbox.write_home_file("example.toml", &block.body);
     sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
     sandbox.get("210987654321.dkr.ecr.eu-west-1.amazonaws.com").assert_clean_success();
     sandbox.get("111122223333.dkr.ecr.us-west-2.amazonaws.com").assert_clean_success();
@@ -184,13 +354,203 @@ fn the_readme_many_accounts_example_assumes_its_role_with_its_profile() {
 }
 
 #[test]
-fn the_readme_alias_example_answers_with_its_registrys_token() {
-    let block = readme_toml_blocks().into_iter().find(|b| b.contains("[[alias]]")).expect("the alias example");
+fn the_alias_example_answers_with_its_registrys_token() {
+    let block = all_blocks("toml").into_iter().find(|b| b.body.contains("[[alias]]")).expect("the alias example");
     let stand_in = StandIn::start();
     let mut sandbox = Sandbox::new(&stand_in.url());
-    let path = sandbox.write_home_file("example.toml", &block);
+    let path = sandbox.write_home_file("example.toml", &block.body);
     sandbox.set("ECR_LOGIN_CONFIG", path.to_str().unwrap());
     let run = sandbox.get("registry.example.com");
     run.assert_clean_success();
     assert_eq!(run.secret(), "123456789012-token-1");
+}
+
+/// GitHub's anchor for a heading (github-slugger): lower case, every character that is not a
+/// letter, digit, `-`, `_` or space dropped (backticks, quotes, colons, dots), spaces made `-`;
+/// a repeated anchor gets `-1`, `-2`, ….
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut anchors = BTreeSet::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        let hashes = line.chars().take_while(|c| *c == '#').count();
+        if fenced || !(1..=6).contains(&hashes) || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let slug: String = line[hashes..]
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let mut unique = slug.clone();
+        let mut n = 0;
+        while anchors.contains(&unique) {
+            n += 1;
+            unique = format!("{slug}-{n}");
+        }
+        anchors.insert(unique);
+    }
+    anchors
+}
+
+/// The targets of the Markdown links of `text` outside code blocks and code spans, with their lines.
+fn link_targets(text: &str) -> Vec<(usize, String)> {
+    let mut targets = Vec::new();
+    let (mut fenced, mut in_code) = (false, false);
+    for (index, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find(['`', ']']) {
+            let (c, after) = (&rest[i..=i], &rest[i + 1..]);
+            if c == "`" {
+                in_code = !in_code;
+            } else if !in_code && let Some(target) = after.strip_prefix('(') {
+                let end = target.find([')', ' ']).unwrap_or(target.len());
+                targets.push((index + 1, target[..end].to_string()));
+            }
+            rest = after;
+        }
+        if line.trim().is_empty() {
+            in_code = false;
+        }
+    }
+    targets
+}
+
+/// Each relative link of `page` whose file or anchor does not exist, as a message. `anchors_of`
+/// gives the anchors of a Markdown file by its path from the repository root.
+fn broken_links(page: &Page, anchors_of: &dyn Fn(&str) -> Option<BTreeSet<String>>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let dir = Path::new(&page.path).parent().unwrap_or(Path::new(""));
+    for (line, target) in link_targets(&page.text) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (file, anchor) = target.split_once('#').map_or((target.as_str(), None), |(f, a)| (f, Some(a)));
+        let resolved = if file.is_empty() { PathBuf::from(&page.path) } else { normalize(&dir.join(file)) };
+        let resolved = resolved.to_string_lossy().into_owned();
+        let at = format!("{}:{line}", page.path);
+        if !file.is_empty() && (resolved.starts_with("..") || !root().join(&resolved).exists()) {
+            problems.push(format!("{at}: link {target:?}: no file {resolved}"));
+            continue;
+        }
+        let Some(anchor) = anchor else { continue };
+        match anchors_of(&resolved) {
+            Some(anchors) if anchors.contains(anchor) => {}
+            Some(anchors) => {
+                problems.push(format!("{at}: link {target:?}: no heading #{anchor} in {resolved}; it has {anchors:?}"));
+            }
+            None => {
+                problems.push(format!("{at}: link {target:?}: #{anchor} in {resolved}, which is not a Markdown page"));
+            }
+        }
+    }
+    problems
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn markdown_anchors(path: &str) -> Option<BTreeSet<String>> {
+    Path::new(path).extension().is_some_and(|e| e == "md").then(|| anchors(&read(path)))
+}
+
+#[test]
+fn every_relative_link_between_the_pages_resolves() {
+    let pages = pages();
+    assert!(pages.len() >= 10, "{} pages", pages.len());
+    let mut links = 0;
+    let mut problems = Vec::new();
+    for page in &pages {
+        links += link_targets(&page.text).len();
+        problems.extend(broken_links(page, &markdown_anchors));
+    }
+    assert!(links >= 40, "{links} links");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_docs_page_is_reached_from_the_readme_and_the_index() {
+    let readme = read("README.md");
+    let index = read("docs/README.md");
+    for page in pages().iter().filter(|p| p.path.starts_with("docs/") && p.path != "docs/README.md") {
+        let name = &page.path["docs/".len()..];
+        assert!(readme.contains(&format!("]({})", page.path)), "README.md does not link {}", page.path);
+        assert!(index.contains(&format!("]({name})")), "docs/README.md does not link {name}");
+    }
+}
+
+#[test]
+fn planted_broken_links_are_reported() {
+    let page = Page {
+        path: "docs/planted.md".into(),
+        text: "# Planted\n\n[fine](../README.md#verify-a-release) [self](#planted) `[code](nowhere.md)`\n\
+               [gone](no-such-page.md) [up](../README.md#install) [lost](cache.md#no-such-heading)\n"
+            .into(),
+    };
+    let anchors_of = |path: &str| {
+        if path == "docs/planted.md" { Some(anchors(&page.text)) } else { markdown_anchors(path) }
+    };
+    let problems = broken_links(&page, &anchors_of);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0], "docs/planted.md:4: link \"no-such-page.md\": no file docs/no-such-page.md");
+    assert!(
+        problems[1].starts_with(
+            "docs/planted.md:4: link \"cache.md#no-such-heading\": no heading #no-such-heading in docs/cache.md"
+        ),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn anchors_follow_githubs_rules() {
+    let text = "# Why every failed `get` answers \"not found\"\n## A trace of one run: `ECR_LOGIN_DEBUG`\n\
+                ```sh\n# not a heading\n```\n### A TLS-inspecting proxy's CA\n## Twice\n## Twice\n#NoSpace\n";
+    let expected = [
+        "a-tls-inspecting-proxys-ca",
+        "a-trace-of-one-run-ecr_login_debug",
+        "twice",
+        "twice-1",
+        "why-every-failed-get-answers-not-found",
+    ];
+    assert_eq!(anchors(text).into_iter().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn the_man_page_names_the_docs_and_the_installed_readme() {
+    let man = read("packaging/man/docker-credential-ecr-login.1");
+    let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+    let repository = cargo["package"]["repository"].as_str().unwrap();
+    let see_also = man.split_once(".SH SEE ALSO").expect("a SEE ALSO section").1;
+    let docs = format!(".UR {repository}/tree/main/docs\n");
+    assert!(see_also.contains(&docs), "SEE ALSO does not name {docs:?}");
+    let assets = cargo["package"]["metadata"]["deb"]["assets"].as_array().unwrap();
+    let installed = assets.iter().find(|a| a[0].as_str() == Some("README.md")).expect("the .deb installs README.md");
+    let installed = format!("/{}", installed[1].as_str().unwrap());
+    assert!(see_also.contains(&installed), "SEE ALSO does not name the installed {installed}");
+    let files = man.split_once(".SH FILES").expect("a FILES section").1;
+    assert!(files.contains(&format!(".I {installed}\n")), "FILES does not list {installed}");
 }

@@ -72,7 +72,7 @@ mkdir -p "$work/rootfs"
 echo "pushed through ecr-login at $(date +%s%N)" >"$work/rootfs/hello.txt"
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
-# README promises both docker 20.10 (Debian's docker.io, whose classic builder the control below
+# docs/protocol.md promises both docker 20.10 (Debian's docker.io, whose classic builder the control below
 # needs) and a current one (28, the machine image's /usr/local/bin/docker): both must be here.
 clis=$(for cli in $(which -a docker); do readlink -f "$cli"; done | sort -u)
 legacy_cli=
@@ -83,8 +83,8 @@ for cli in $clis; do
     2[89].* | [3-9][0-9].*) current_cli=$cli ;;
   esac
 done
-[ -n "$legacy_cli" ] || fail "no docker 20.10 CLI on PATH (Debian's docker.io), which README says is checked; found: ${clis:-none}"
-[ -n "$current_cli" ] || fail "no docker 28 or newer CLI on PATH, which README says is checked; found: ${clis:-none}"
+[ -n "$legacy_cli" ] || fail "no docker 20.10 CLI on PATH (Debian's docker.io), which docs/protocol.md says is checked; found: ${clis:-none}"
+[ -n "$current_cli" ] || fail "no docker 28 or newer CLI on PATH, which docs/protocol.md says is checked; found: ${clis:-none}"
 for cli in $clis; do
   version=$("$cli" version --format '{{.Client.Version}}')
   tag=cli-$(tr -c 'a-zA-Z0-9_.\n' '-' <<<"$version")

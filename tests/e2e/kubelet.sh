@@ -21,7 +21,7 @@
 #   `password` prints the stand-in's password alone; `dockerconfig --kubernetes-secret` prints a
 #   Secret that the API server's strict decoding and ValidateSecret accept (the second program of
 #   the module, secretcheck) and from which the kubelet's imagePullSecret code reads the passwords;
-#   README's CronJob recipe passes the validation of each of its kinds and its objects fit together.
+#   docs/export.md's CronJob recipe passes the validation of each of its kinds and its objects fit together.
 # Negative controls: the old service-accounts file without cacheType, and tokenAttributes with the
 # feature gate off, are refused with the kubelet's own messages; an answer with one extra field is
 # refused by the kubelet's strict decoding while the same answer unchanged is accepted; our Secret
@@ -248,7 +248,7 @@ request=$(sed -n 's/^stdin:  //p' "$work/tap.log" | head -n 1)
 response=$(sed -n 's/^stdout: //p' "$work/tap.log" | head -n 1)
 [ "$request" = "{\"kind\":\"CredentialProviderRequest\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"image\":\"$host/team/app\"}" ] ||
   fail "the kubelet's request is not the repository without its tag: $request"
-grep -F "stdin:  $request" "$root/README.md" >/dev/null || fail "README's example request is not the kubelet's: $request"
+grep -F "stdin:  $request" "$root/docs/kubernetes.md" >/dev/null || fail "docs/kubernetes.md's example request is not the kubelet's: $request"
 # We intend cacheKeyType Registry (an ECR token serves every repository of its registry) and a
 # cacheDuration of the token's life less ten minutes (the kubelet must not hand containerd a token
 # that dies during the pull; our disk cache refreshes it at half-life for the next exec anyway).
@@ -424,11 +424,11 @@ if docker-credential-ecr-login dockerconfig --kubernetes-secret ecr-pull "$host"
 fi
 [ ! -s "$work/partial.json" ] || fail "dockerconfig printed part of a Secret: $(cat "$work/partial.json")"
 ok "one host without a token: nothing printed, exit 1 ($(cat "$work/partial.log"))"
-# README's CronJob recipe: every object passes its kind's own validation, the Role lets the job's
+# docs/export.md's CronJob recipe: every object passes its kind's own validation, the Role lets the job's
 # ServiceAccount write the Secret its command names, and that command, run here against the
 # stand-in up to its `| kubectl apply -f -`, prints a Secret the API server accepts.
-awk '/^### Keep a pull Secret fresh/ {f = 1} f && /^```yaml/ {y = 1; next} y && /^```/ {exit} y' "$root/README.md" >"$work/recipe.yaml"
-out=$("$checker" -recipe <"$work/recipe.yaml" 2>"$work/checker.log") || fail "Kubernetes refuses README's recipe: $(cat "$work/checker.log")"
+awk '/^### Keep a pull Secret fresh/ {f = 1} f && /^```yaml/ {y = 1; next} y && /^```/ {exit} y' "$root/docs/export.md" >"$work/recipe.yaml"
+out=$("$checker" -recipe <"$work/recipe.yaml" 2>"$work/checker.log") || fail "Kubernetes refuses docs/export.md's recipe: $(cat "$work/checker.log")"
 command=$(sed -n 's/^command //p' <<<"$out")
 producer=${command%" | kubectl apply -f -"}
 [ "$producer" != "$command" ] || fail "the recipe's command does not end in | kubectl apply -f -: $command"
@@ -439,4 +439,4 @@ expect_line "$secret_line" "name=$(field secret "$fits")" "namespace=$(field nam
 sed 's/schedule: "17 \*\/6 \* \* \*"/schedule: "every 6h"/' "$work/recipe.yaml" >"$work/bad-recipe.yaml"
 if "$checker" -recipe <"$work/bad-recipe.yaml" >/dev/null 2>"$work/checker.log"; then fail "the validator accepted the schedule 'every 6h'"; fi
 grep -F 'spec.schedule: Invalid value: "every 6h"' "$work/checker.log" >/dev/null || fail "refused for another reason: $(cat "$work/checker.log")"
-ok "README's recipe ($(grep -c '^valid ' <<<"$out") objects) passes the API server's validation and fits together ($fits); its command prints a valid Secret; control: a schedule of 'every 6h' is refused"
+ok "docs/export.md's recipe ($(grep -c '^valid ' <<<"$out") objects) passes the API server's validation and fits together ($fits); its command prints a valid Secret; control: a schedule of 'every 6h' is refused"

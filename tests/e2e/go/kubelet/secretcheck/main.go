@@ -26,7 +26,7 @@
 // with the Kubernetes code's own message.
 //
 // With -recipe, stdin is instead a YAML stream of the objects that keep such a Secret fresh (a
-// ServiceAccount, a Role, a RoleBinding and a CronJob, README's recipe), each decoded strictly and
+// ServiceAccount, a Role, a RoleBinding and a CronJob, docs/export.md's recipe), each decoded strictly and
 // validated by its kind's own validation (ValidateServiceAccount, rbac's ValidateRole and
 // ValidateRoleBinding, batch's ValidateCronJobCreate); it prints one line per object, then
 // checks that they fit together: the Role may get, patch and update the Secret that the CronJob's
