@@ -97,6 +97,10 @@ impl Command {
             ["login", hosts @ ..] if !hosts.is_empty() => {
                 Command::Login { hosts: hosts.iter().map(|h| (*h).to_string()).collect() }
             }
+            // `configure docker --help` asks for the usage, which the help shows.
+            ["configure", rest @ ..] if rest.iter().any(|w| matches!(*w, "-h" | "--help")) => {
+                Command::Protocol(Action::Help)
+            }
             ["configure", rest @ ..] => Command::Configure(parse_configure(rest)?),
             ["password", host] => Command::Password { host: (*host).to_string() },
             ["password", ..] => return Err(export::usage("password takes one registry host".into(), PASSWORD_USAGE)),
@@ -137,6 +141,9 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
     let mut hosts = Vec::new();
     let mut words = words.iter().filter(|w| **w != OPT_IN);
     while let Some(flag) = words.next() {
+        if !matches!(*flag, "--registry" | "--all-regions-of") {
+            return Err(configure_usage(&format!("unknown option {}", crate::error::quote(flag))));
+        }
         let value = words.next().ok_or_else(|| configure_usage(&format!("{flag} needs a value")))?;
         match *flag {
             // A host that is not ECR may be an alias, which `configure` checks against the
@@ -299,5 +306,11 @@ mod tests {
             parse("x", &["configure", "kubelet", "--service-accounts"]).unwrap(),
             Command::Configure(configure::Request::Kubelet { service_accounts: true })
         );
+        for words in [&["configure", "docker", "--help"][..], &["configure", "-h"], &["configure", "kubelet", "--help"]] {
+            assert_eq!(parse("x", words).unwrap(), Command::Protocol(Action::Help), "{words:?}");
+        }
+        // An unknown option is named as such, even one that would take no value.
+        let Err(Error::ConfigureUsage { usage }) = hosts(&["--bogus"]) else { panic!("--bogus was taken") };
+        assert!(usage.starts_with("unknown option"), "{usage}");
     }
 }
