@@ -104,6 +104,9 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
     ),
 ];
 
+/// The project's public repository, where the man page sends readers for the documentation.
+const PROJECT: &str = "https://github.com/ecr-login/ecr-login";
+
 /// The languages a code block may name, each checked below; output is `text`, checked by nothing.
 const LANGUAGES: &[&str] = &["sh", "powershell", "toml", "json", "yaml", "ini", "text"];
 
@@ -543,9 +546,8 @@ fn anchors_follow_githubs_rules() {
 fn the_man_page_names_the_docs_and_the_installed_readme() {
     let man = read("packaging/man/docker-credential-ecr-login.1");
     let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
-    let repository = cargo["package"]["repository"].as_str().unwrap();
     let see_also = man.split_once(".SH SEE ALSO").expect("a SEE ALSO section").1;
-    let docs = format!(".UR {repository}/tree/main/docs\n");
+    let docs = format!(".UR {PROJECT}/tree/main/docs\n");
     assert!(see_also.contains(&docs), "SEE ALSO does not name {docs:?}");
     let assets = cargo["package"]["metadata"]["deb"]["assets"].as_array().unwrap();
     let installed = assets.iter().find(|a| a[0].as_str() == Some("README.md")).expect("the .deb installs README.md");
