@@ -2,8 +2,9 @@
 //! blocks is run by a script that CI runs, written there with the same words in the same order (CI
 //! may add its own options and variables), or is listed below with the reason it cannot run on a
 //! machine without AWS, a container daemon or a published release. Every other code block is
-//! checked for its language or marked `text`, and every relative link between the pages, `#anchor`
-//! included, resolves by GitHub's rules.
+//! checked for its language or marked `text` (a step that uses this repository's action names this
+//! version's tag and inputs that `action.yml` declares), and every relative link between the pages,
+//! `#anchor` included, resolves by GitHub's rules.
 
 mod support;
 
@@ -555,4 +556,73 @@ fn the_man_page_names_the_docs_and_the_installed_readme() {
     assert!(see_also.contains(&installed), "SEE ALSO does not name the installed {installed}");
     let files = man.split_once(".SH FILES").expect("a FILES section").1;
     assert!(files.contains(&format!(".I {installed}\n")), "FILES does not list {installed}");
+}
+
+/// The problems of each step of a YAML block (a list of steps) that uses this repository's action:
+/// a tag other than this version's, or an input that `action.yml` does not declare. Also how many
+/// steps use the action.
+fn action_step_problems(block: &Block, version: &str, inputs: &BTreeSet<String>) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    let steps: Vec<serde_norway::Value> =
+        serde_norway::from_str(&block.body).unwrap_or_else(|e| panic!("{}: not a list of steps: {e}", block.at));
+    let mut used = 0;
+    for step in &steps {
+        let Some(uses) = step["uses"].as_str() else { continue };
+        let Some(tag) = uses.strip_prefix("ecr-login/ecr-login@") else { continue };
+        used += 1;
+        if tag != format!("v{version}") {
+            problems.push(format!("{}: the action is used at {tag}, not this version's tag v{version}", block.at));
+        }
+        for key in step["with"].as_mapping().into_iter().flat_map(|m| m.keys()) {
+            let key = key.as_str().unwrap_or_default();
+            if !inputs.contains(key) {
+                problems.push(format!("{}: the action has no input {key:?}; action.yml declares {inputs:?}", block.at));
+            }
+        }
+    }
+    (used, problems)
+}
+
+fn action_inputs() -> BTreeSet<String> {
+    let action: serde_norway::Value = serde_norway::from_str(&read("action.yml")).unwrap();
+    action["inputs"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap().to_string()).collect()
+}
+
+fn version() -> String {
+    let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+    cargo["package"]["version"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_action_is_used_at_this_version_with_its_own_inputs() {
+    let blocks: Vec<Block> =
+        all_blocks("yaml").into_iter().filter(|b| b.body.contains("ecr-login/ecr-login@")).collect();
+    let (mut used, mut problems) = (0, Vec::new());
+    for block in &blocks {
+        let (steps, found) = action_step_problems(block, &version(), &action_inputs());
+        used += steps;
+        problems.extend(found);
+    }
+    assert!(used >= 1, "no page shows a step that uses the action");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_planted_misspelt_action_input_is_reported() {
+    let block = Block {
+        page: "README.md".into(),
+        line: 7,
+        at: "README.md:7".into(),
+        language: "yaml".into(),
+        body: format!(
+            "- uses: ecr-login/ecr-login@v{}\n  with:\n    registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n",
+            version()
+        ),
+    };
+    let (used, problems) = action_step_problems(&block, &version(), &action_inputs());
+    assert_eq!((used, problems.len()), (1, 1), "{problems:?}");
+    assert!(
+        problems[0].starts_with("README.md:7: the action has no input \"registry\"; action.yml declares"),
+        "{problems:?}"
+    );
 }
