@@ -200,7 +200,9 @@ e2e_seed() { # $1: an image reference on the registry; $2: the password
 
 # Replaces the helper on PATH with a wrapper that appends one line per call to $work/calls.log:
 # the action and, for get and erase, the server string exactly as the client sent it; for store,
-# its ServerURL (never the secret). The real helper then gets the same input.
+# its ServerURL (never the secret). The real helper then gets the same input, and the same line
+# with its exit status after it goes to $work/exits.log (clients that ignore a helper's failure,
+# as docker logout does, are checked there).
 e2e_record_calls() {
   rm -f "$work/bin/docker-credential-ecr-login"
   cat >"$work/bin/docker-credential-ecr-login" <<WRAP
@@ -212,8 +214,12 @@ case "\$1" in
   store) printf 'store %s\n' "\$(printf '%s' "\$input" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ServerURL"))')" >>"$work/calls.log" ;;
   *) printf '%s\n' "\$1" >>"$work/calls.log" ;;
 esac
-printf '%s' "\$input" | exec "$helper" "\$@"
+printf '%s' "\$input" | "$helper" "\$@"
+status=\$?
+printf '%s %s\n' "\$(tail -n 1 "$work/calls.log")" "\$status" >>"$work/exits.log"
+exit "\$status"
 WRAP
   chmod +x "$work/bin/docker-credential-ecr-login"
   : >"$work/calls.log"
+  : >"$work/exits.log"
 }
