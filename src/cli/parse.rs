@@ -306,7 +306,8 @@ mod tests {
             parse("x", &["configure", "kubelet", "--service-accounts"]).unwrap(),
             Command::Configure(configure::Request::Kubelet { service_accounts: true })
         );
-        for words in [&["configure", "docker", "--help"][..], &["configure", "-h"], &["configure", "kubelet", "--help"]] {
+        for words in [&["configure", "docker", "--help"][..], &["configure", "-h"], &["configure", "kubelet", "--help"]]
+        {
             assert_eq!(parse("x", words).unwrap(), Command::Protocol(Action::Help), "{words:?}");
         }
         // An unknown option is named as such, even one that would take no value.
