@@ -42,9 +42,15 @@ fn an_assumed_role_profile_works_through_sts() {
         "[profile puller]\nrole_arn = arn:aws:iam::210987654321:role/puller\nsource_profile = base\nregion = us-east-1\n",
     );
     sandbox.set("AWS_PROFILE", "puller");
+    // moto's token follows from the registry alone and moto takes any signer, so the trace says
+    // who signed: the role's temporary key from STS (moto's start with ASIA), not the base key.
+    sandbox.set("ECR_LOGIN_DEBUG", "1");
     let run = sandbox.get("210987654321.dkr.ecr.eu-west-1.amazonaws.com");
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.secret(), "210987654321-auth-token");
+    let signer = run.stderr.lines().find_map(|l| l.split("credentials: access key id ").nth(1));
+    let signer = signer.unwrap_or_else(|| panic!("no credentials line in the trace: {run:?}"));
+    assert!(signer.starts_with("ASIA") && !signer.contains("AKIDBASE"), "not the role's key: {signer}");
 }
 
 #[test]
