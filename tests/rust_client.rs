@@ -30,7 +30,8 @@ fn ask_the_crate(server: &str) {
         Ok(docker_credential::DockerCredential::IdentityToken(_)) => "identity token".to_string(),
         Err(e) => format!("error={e}"),
     };
-    println!("\n{ANSWER}{answer}");
+    // On one line, whatever the answer holds (the crate's error carries the helper's output).
+    println!("\n{ANSWER}{}", answer.escape_debug());
 }
 
 /// Runs this test binary again as the crate's caller, in `sandbox`'s environment.
@@ -84,6 +85,13 @@ fn the_rust_docker_credential_crate_reports_no_credentials_for_a_host_the_helper
     let sandbox = sandbox_with_docker_config(&ecr, &format!(r#"{{"credHelpers":{{"{other}":"ecr-login"}}}}"#));
     let test = "the_rust_docker_credential_crate_reports_no_credentials_for_a_host_the_helper_refuses";
     let answer = run_client(&sandbox, test, other);
-    assert!(answer.starts_with("error="), "{answer}");
-    assert!(!answer.contains("token"), "{answer}");
+    // The crate ran the helper and got its refusal: the not-found line on stdout, the cause on
+    // stderr, and no password anywhere; the stand-in was asked once, for that account.
+    let ran = "error=Credential helper `docker-credential-ecr-login` returned non-zero response code";
+    assert!(answer.starts_with(ran), "{answer}");
+    assert!(answer.contains("stdout:\\ncredentials not found in native keychain\\n"), "{answer}");
+    assert!(answer.contains(&format!("ecr-login: access denied getting a token for {other}")), "{answer}");
+    assert!(!support::has_stand_in_password(&answer), "{answer}");
+    let asked: Vec<_> = ecr.requests().into_iter().map(|r| r.registry_ids).collect();
+    assert_eq!(asked, [vec!["210987654321".to_string()]]);
 }
