@@ -85,7 +85,9 @@ fn non_ecr_host_is_not_found_without_loading_aws_config() {
         "localhost:5000",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example",
     ] {
-        let run = sandbox.get(host);
+        // A read of the FIFO would hang: past the deadline the helper is killed, and that fails.
+        let run = get_within(&sandbox, host, std::time::Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{host}: the helper hung, so it read the AWS config"));
         assert_eq!(run.code, 1, "{run:?}");
         assert_eq!(run.stdout, format!("{NOT_FOUND}\n"));
         assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
@@ -93,6 +95,38 @@ fn non_ecr_host_is_not_found_without_loading_aws_config() {
     }
     assert_eq!(ecr.calls(), 0);
     assert!(sandbox.cache_entries().is_empty());
+    // The trap works: an ECR host reads the AWS config, and hangs on the FIFO.
+    assert!(
+        get_within(&sandbox, HOST, std::time::Duration::from_secs(2)).is_none(),
+        "an ECR host did not read the FIFO"
+    );
+}
+
+/// `get` for `host`, or None when the helper has not ended within `deadline` (it is killed then).
+#[cfg(unix)]
+fn get_within(sandbox: &Sandbox, host: &str, deadline: std::time::Duration) -> Option<support::Run> {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut command = sandbox.command(&["get"]);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = support::spawn(&mut command);
+    let _ = child.stdin.take().unwrap().write_all(host.as_bytes());
+    let end = std::time::Instant::now() + deadline;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > end {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    Some(support::Run { code: status.code().unwrap_or(-1), stdout, stderr })
 }
 
 #[test]
