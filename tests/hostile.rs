@@ -13,7 +13,7 @@ use std::fs::{self, File};
 #[cfg(unix)]
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[cfg(unix)]
 use support::is_root;
@@ -76,19 +76,25 @@ fn chmod(path: &Path, mode: u32) {
 #[test]
 fn a_stuck_lock_holder_costs_a_bounded_wait_not_the_whole_deadline() {
     let ecr = StandIn::start();
-    let sandbox = Sandbox::new(&ecr.url());
+    let mut sandbox = Sandbox::new(&ecr.url());
     let entry = warm(&sandbox);
     fs::remove_file(&entry).unwrap();
     // Another process holds the lock and never lets go (stopped, or stuck).
     let held = File::options().write(true).open(lock_path(&entry)).unwrap();
     held.lock().unwrap();
-    let start = Instant::now();
+    // The helper's trace says how long it waited for the lock, by its own clock: the 3 s that
+    // README promises (LOCK_WAIT_MAX), not the 20 s deadline, then it fetches without the lock.
+    sandbox.set("ECR_LOGIN_DEBUG", "1");
     let run = sandbox.get(HOST);
-    let waited = start.elapsed();
-    run.assert_clean_success();
+    assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.secret(), "123456789012-token-2");
-    assert!(waited >= Duration::from_millis(2500), "it should wait for the holder a while: {waited:?}");
-    assert!(waited < Duration::from_secs(8), "it waited most of the 20 s deadline: {waited:?}");
+    let waited_ms: u64 = run
+        .stderr
+        .lines()
+        .find_map(|l| l.split("lock: not held (none, unsupported, or waited out) after ").nth(1))
+        .and_then(|rest| rest.strip_suffix(" ms")?.parse().ok())
+        .unwrap_or_else(|| panic!("no lock line in the trace: {run:?}"));
+    assert!((3000..3500).contains(&waited_ms), "it waited {waited_ms} ms for the holder, not about 3 s");
     drop(held);
 }
 
@@ -311,7 +317,7 @@ fn a_lock_held_by_another_process_makes_a_get_wait_then_serve_what_the_holder_st
     let held = File::options().write(true).open(lock_path(&entry)).unwrap();
     held.lock().unwrap();
     let command = sandbox.command(&["get"]);
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     let waiter = std::thread::spawn(move || support::run_command(command, HOST.as_bytes()));
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!waiter.is_finished(), "the get did not wait for the lock");
