@@ -901,7 +901,9 @@ mod tests {
         assert!(!is_profile(&profile.join(".ecr")) && !is_profile(dir.path()));
         // Wine renders the foreign owner's rights as an ACE of its own, which the access list's
         // check refuses on its own; on Windows the owner is all that changed.
-        if !under_wine() {
+        if under_wine() {
+            eprintln!("skipped under Wine: a foreign owner alone, without the ACE Wine adds for it");
+        } else {
             assert_eq!(check_existing(&identity, Some(1)), Ok(()));
         }
     }
@@ -926,7 +928,9 @@ mod tests {
         assert_eq!(check_path(&identity, Some(1)), Ok(()));
         // Above v1/, adding entries is no threat (the sticky bit's case); removing them is. Wine
         // has no such grant: it renders any write by others as the Unix mode's write bit.
-        if !under_wine() {
+        if under_wine() {
+            eprintln!("skipped under Wine: others allowed to add entries above v1/, which Wine cannot grant");
+        } else {
             set_dacl(&parent, &[(user.clone(), FILE_ALL_ACCESS), (everyone(), FILE_GENERIC_READ | FILE_ADD_FILE)]);
             assert_eq!(check_path(&identity, Some(1)), Ok(()));
         }
@@ -955,7 +959,7 @@ mod tests {
         // made one and makes nothing.
         let made = std::os::windows::fs::symlink_file(&target, &link);
         if made.is_err() || fs::symlink_metadata(&link).is_err() {
-            eprintln!("skipped: no symbolic link can be made here ({made:?})");
+            eprintln!("skipped: no symbolic link can be made here, so reparse points go untested ({made:?})");
             return;
         }
         assert!(open_entry(&target).is_ok());
@@ -1023,7 +1027,7 @@ mod tests {
         fs::remove_file(&doomed).unwrap();
         if under_wine() {
             // Wine 8.0 renames with MoveFileExW alone, which refuses a target anyone holds open.
-            eprintln!("skipped the rename: Wine has no POSIX-semantics rename");
+            eprintln!("skipped under Wine: a rename over an entry another process holds open (no POSIX-semantics rename)");
             return;
         }
         let target = dir.path().join("entry.json");
