@@ -1027,7 +1027,9 @@ mod tests {
         fs::remove_file(&doomed).unwrap();
         if under_wine() {
             // Wine 8.0 renames with MoveFileExW alone, which refuses a target anyone holds open.
-            eprintln!("skipped under Wine: a rename over an entry another process holds open (no POSIX-semantics rename)");
+            eprintln!(
+                "skipped under Wine: a rename over an entry another process holds open (no POSIX-semantics rename)"
+            );
             return;
         }
         let target = dir.path().join("entry.json");
