@@ -122,9 +122,11 @@ run "get $good again" helper_get "$good"
 [ "$(secret_of)" = "$token" ] || fail "the hit served another token"
 [ "$(e2e_stand_in_calls)" = 1 ] || fail "the second get made a token request: not a cache hit"
 ok "get (a hit): no token request"
-cache=$(cd "$profile" && find . -type f -name "$good.json" | head -n 1)
-[ -n "$cache" ] || fail "no cache entry under the profile: $(cd "$profile" && find . -path ./AppData/Roaming -prune -o -newer "$work/stand-in.url" -print | head)"
-ok "the cache entry is under %USERPROFILE%: ${cache#./}"
+# The platform's local cache directory, %LOCALAPPDATA%\ecr-login, written by this run (the prefix
+# outlives runs, so an older entry proves nothing).
+cache=$(cd "$profile" && find AppData/Local/ecr-login -type f -path "*/v1/*/$good.json" -newer "$work/stand-in.url" 2>/dev/null | head -n 1)
+[ -n "$cache" ] || fail "no cache entry of this run in %LOCALAPPDATA%\\ecr-login: $(cd "$profile" && find . -path ./AppData/Roaming -prune -o -newer "$work/stand-in.url" -print | head)"
+ok "the cache entry is in %LOCALAPPDATA%\\ecr-login: $cache"
 refused "get $bad" helper_get "$bad"
 grep -F "$denied" "$out" >/dev/null || fail "the refused host's cause is not said: $(cat "$out")"
 ok "a host the stand-in refuses: $(grep -F 'ecr-login:' "$out" | head -n 1 | cut -c1-100)..."
@@ -175,7 +177,7 @@ grep -E "^Authenticating with existing credentials.* \[Username: AWS\]" "$out" >
 ok "docker.exe login found the helper's login through credHelpers: $(tr -d '\r' <"$out" | head -n 1)"
 echo "    then, without a daemon: $(tr -d '\r' <"$out" | tail -n 1 | cut -c1-120)"
 
-echo "== a host whose token the stand-in refuses ($bad): each client fails and shows why"
+echo "== a host whose token the stand-in refuses ($bad): crane.exe fails showing the helper's cause, regctl.exe with 401"
 refused "crane digest $bad" crane digest "$bad/team/app:1"
 grep -F "$denied" "$out" >/dev/null || fail "crane: the helper's cause is not on its output: $(cat "$out")"
 ok "crane.exe against $bad fails and shows the helper's cause"
