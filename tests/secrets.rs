@@ -79,52 +79,71 @@ fn sandbox(stand_in: &StandIn) -> Sandbox {
     sandbox
 }
 
+/// A path that succeeds: exit 0, whatever it says on stderr.
+const OK: (i32, &str) = (0, "");
+
 /// Runs every command and failure path once under `umask`; returns what each printed.
 fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: libc::mode_t) -> Vec<Seen> {
     let mut seen = Vec::new();
-    let mut run = |name: &str, args: &[&str], input: &str, answer: bool| {
+    // Each path is checked to be the path it names: its exit status and, for a failure, its cause.
+    let mut run = |name: &str, args: &[&str], input: &str, answer: bool, (code, cause): (i32, &str)| {
         let run = with_umask(sandbox.command(args), umask, input.as_bytes());
+        assert_eq!(run.code, code, "{name}: {run:?}");
+        assert!(run.stderr.contains(cause), "{name}: not {cause:?}: {run:?}");
         seen.push(Seen { name: name.to_string(), run, answer });
     };
     let store = format!(r#"{{"ServerURL":"{HOST}","Username":"AWS","Secret":"{STORE_SECRET}"}}"#);
     let store_other = format!(r#"{{"ServerURL":"ghcr.io","Username":"me","Secret":"{STORE_SECRET}"}}"#);
-    run("get, a miss", &["get"], HOST, true);
-    run("get, a hit", &["get"], HOST, true);
-    run("list", &["list"], "", false);
-    run("store an ECR host", &["store"], &store, false);
-    run("store another registry", &["store"], &store_other, false);
-    run("erase", &["erase"], HOST, false);
-    run("get, not ECR", &["get"], "ghcr.io", false);
-    run("version", &["version"], "", false);
-    run("configure docker", &["configure", "docker", "--registry", HOST, "--registry", OTHER], "", false);
-    run("doctor", &["doctor", HOST], "", false);
-    run("login", &["login", OTHER], "", false);
+    run("get, a miss", &["get"], HOST, true, OK);
+    run("get, a hit", &["get"], HOST, true, OK);
+    run("list", &["list"], "", false, OK);
+    run("store an ECR host", &["store"], &store, false, OK);
+    run("store another registry", &["store"], &store_other, false, (1, "keeps no credentials for"));
+    run("erase", &["erase"], HOST, false, OK);
+    run("get, not ECR", &["get"], "ghcr.io", false, (1, "is not an Amazon ECR registry"));
+    run("version", &["version"], "", false, OK);
+    run("configure docker", &["configure", "docker", "--registry", HOST, "--registry", OTHER], "", false, OK);
+    run("doctor", &["doctor", HOST], "", false, OK);
+    run("login", &["login", OTHER], "", false, OK);
     stand_in.answer(Answer::error(400, "ThrottlingException", "Rate exceeded"));
-    run("get, throttled", &["get"], THIRD, false);
+    run("get, throttled", &["get"], THIRD, false, (1, "ECR throttled GetAuthorizationToken"));
     stand_in.answer(Answer::error(500, "ServerException", "internal failure"));
-    run("get, server error", &["get"], THIRD, false);
+    run("get, server error", &["get"], THIRD, false, (1, "ECR failed to give a token"));
     stand_in.answer(Answer::error(400, "AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized"));
-    run("get, access denied", &["get"], THIRD, false);
-    run("doctor, access denied", &["doctor", THIRD], "", false);
+    run("get, access denied", &["get"], THIRD, false, (1, "access denied getting a token"));
+    run("doctor, access denied", &["doctor", THIRD], "", false, (1, "doctor found"));
     // A token in an answer that cannot be used: its password must not be repeated.
     stand_in.answer(Answer::Raw {
         status: 200,
         content_type: "application/x-amz-json-1.1".into(),
         body: r#"{"authorizationData":[{"authorizationToken":"QVdTOjMzMzMzMzMzMzMzMy10b2tlbi1iYWQ="}]}"#.into(),
     });
-    run("get, an answer without an endpoint", &["get"], THIRD, false);
+    run("get, an answer without an endpoint", &["get"], THIRD, false, (1, "unusable answer from ECR"));
     stand_in.answer(Answer::twelve_hours());
-    run("password", &["password", HOST], "", true);
+    run("password", &["password", HOST], "", true, OK);
     // The Secret holds the passwords base64-encoded only: none may show in clear.
-    run("dockerconfig, a Kubernetes Secret", &["dockerconfig", "--kubernetes-secret", "pull", HOST, OTHER], "", false);
-    run("dockerconfig, a host that is not ECR", &["dockerconfig", HOST, "ghcr.io"], "", false);
+    run(
+        "dockerconfig, a Kubernetes Secret",
+        &["dockerconfig", "--kubernetes-secret", "pull", HOST, OTHER],
+        "",
+        false,
+        OK,
+    );
+    run(
+        "dockerconfig, a host that is not ECR",
+        &["dockerconfig", HOST, "ghcr.io"],
+        "",
+        false,
+        (1, "is not an Amazon ECR registry"),
+    );
     let image = |host: &str| format!("{host}/team/app:1");
-    run("kubelet", &["kubelet-provider"], &support::kubelet_request(support::KUBELET_V1, &image(HOST)), true);
+    run("kubelet", &["kubelet-provider"], &support::kubelet_request(support::KUBELET_V1, &image(HOST)), true, OK);
     run(
         "kubelet, a service account role",
         &["kubelet-provider"],
         &support::kubelet_request_as(&image(THIRD), ROLE, SA_TOKEN),
         true,
+        OK,
     );
     stand_in.answer(Answer::error(
         400,
@@ -136,6 +155,7 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: libc::mode_t) -> Vec
         &["kubelet-provider"],
         &support::kubelet_request_as(&image("444444444444.dkr.ecr.us-east-1.amazonaws.com"), ROLE, SA_TOKEN),
         false,
+        (1, "access denied getting a token"),
     );
     stand_in.answer(Answer::twelve_hours());
     run(
@@ -143,6 +163,7 @@ fn every_path(stand_in: &StandIn, sandbox: &Sandbox, umask: libc::mode_t) -> Vec
         &["kubelet-provider"],
         &support::kubelet_request_as(&image(THIRD), ROLE, "").replace(r#","serviceAccountToken":"""#, ""),
         false,
+        (1, "sent no service account token"),
     );
     seen.push(mfa_get(stand_in, sandbox, umask));
     seen
