@@ -80,8 +80,9 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
         "CI runs on Debian: the RPM is built, listed and its binary run from rpm2cpio instead",
     ),
     (
-        "brew install --HEAD ./packaging/homebrew/ecr-login.rb",
-        "no Homebrew on Linux CI: the formula's syntax is checked",
+        "brew install --HEAD ecr-login/tap/ecr-login",
+        "no Homebrew on Linux CI and no published tap: the formula template's syntax is checked \
+         (packaging/test-packages) and the release's formula by packaging/test-manifests",
     ),
     (
         "docker pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest",
@@ -307,6 +308,19 @@ fn ci_runs_every_listed_script() {
     }
     let missing: Vec<_> = CI_SCRIPTS.iter().filter(|s| !reached.contains(s)).collect();
     assert!(missing.is_empty(), ".ci/run reaches none of {missing:?} (reached {reached:?})");
+}
+
+#[test]
+fn what_runs_in_place_of_a_command_exists() {
+    // Each script a reason names as running instead (packaging/…, tests/…) is a file of the repository.
+    for (command, why) in NOT_RUNNABLE_HERE {
+        for word in why.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':')) {
+            let word = word.trim_end_matches('.');
+            if word.starts_with("packaging/") || word.starts_with("tests/") {
+                assert!(root().join(word).exists(), "{command:?}: {word} does not exist");
+            }
+        }
+    }
 }
 
 #[test]
