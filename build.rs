@@ -13,7 +13,8 @@ fn main() {
     println!("cargo:rerun-if-changed=packaging/commit");
     // Not read here: packaging/build-release hands it to the linker, which cargo does not track,
     // so an edited hot-path list relinks the binary through this.
-    for file in [".cargo_vcs_info.json", ".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"] {
+    for file in [".cargo_vcs_info.json", ".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"]
+    {
         if std::path::Path::new(file).exists() {
             println!("cargo:rerun-if-changed={file}");
         }
