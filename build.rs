@@ -11,10 +11,11 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-env-changed=ECR_LOGIN_COMMIT");
     println!("cargo:rerun-if-changed=packaging/commit");
-    // Not read here: packaging/build-release hands it to the linker, which cargo does not track,
-    // so an edited hot-path list relinks the binary through this.
-    for file in [".cargo_vcs_info.json", ".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"]
-    {
+    // The hot-path list is not read here: packaging/build-release hands it to the linker, which
+    // cargo does not track, so an edited list relinks the binary through this.
+    let watched =
+        [".cargo_vcs_info.json", ".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"];
+    for file in watched {
         if std::path::Path::new(file).exists() {
             println!("cargo:rerun-if-changed={file}");
         }
