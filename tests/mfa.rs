@@ -173,6 +173,21 @@ fn a_wrong_code_is_reported_as_refused() {
     assert!(stand_in.sts_requests().is_empty());
 }
 
+#[test]
+fn a_code_sts_refuses_is_said_as_refused_and_keeps_nothing() {
+    let stand_in = StandIn::start();
+    stand_in.require_mfa();
+    let sandbox = sandbox(&stand_in.url());
+    let run = answering(support::stand_in::WRONG_MFA_CODE, &sandbox, &[binary(), "login", HOST]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("STS refused the MFA session of profile \"mfa\""), "{run:?}");
+    assert!(run.stdout.contains("invalid MFA one time pass code"), "{run:?}");
+    let asked: Vec<_> = stand_in.sts_requests().into_iter().map(|r| r.token_code).collect();
+    assert_eq!(asked, [Some(support::stand_in::WRONG_MFA_CODE.to_string())]);
+    assert!(session_files(&sandbox).is_empty(), "a refused code left a session behind");
+    assert_eq!(stand_in.calls(), 0);
+}
+
 /// The AWS CLI as the tests run it: pip's `awscli`, named by `ECR_LOGIN_AWS_CLI`.
 fn aws_cli() -> String {
     std::env::var("ECR_LOGIN_AWS_CLI").expect("ECR_LOGIN_AWS_CLI must name the AWS CLI: run the suite with tests/run")

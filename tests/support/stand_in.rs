@@ -501,6 +501,9 @@ pub fn access_key_for_session(n: usize) -> String {
     format!("ASIASESSION{n}")
 }
 
+/// The one MFA code STS refuses, once `require_mfa` is on; every other six digits pass.
+pub const WRONG_MFA_CODE: &str = "000000";
+
 fn respond_sts(request: &Request, require_mfa: bool, sessions: usize) -> (u16, String, String) {
     const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
     let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
@@ -519,6 +522,15 @@ fn respond_sts(request: &Request, require_mfa: bool, sessions: usize) -> (u16, S
              arn:aws:iam::123456789012:user/{} is not authorized to perform: sts:{action} (MultiFactorAuthPresent)\
              </Message></Error><RequestId>stand-in</RequestId></ErrorResponse>",
             request.access_key
+        );
+        return (403, String::new(), body);
+    }
+    // The code an authenticator did not show: STS's own answer to a wrong one-time code.
+    if require_mfa && request.token_code.as_deref() == Some(WRONG_MFA_CODE) {
+        let body = format!(
+            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>\
+             MultiFactorAuthentication failed with invalid MFA one time pass code. </Message></Error>\
+             <RequestId>stand-in</RequestId></ErrorResponse>"
         );
         return (403, String::new(), body);
     }
