@@ -240,6 +240,18 @@ fn check_calls(requests: &[stand_in::Request], findings: &mut Findings) {
     }
 }
 
+/// Fewer calls than the epochs before the last make due means tokens stopped falling due: the
+/// clock no longer reaches the helpers (libfaketime), or a token is kept past half its life. (The
+/// last epoch may end before every registry is asked again.)
+fn check_enough_calls(calls: usize, epochs: &[i64], findings: &mut Findings) {
+    let least = ideal_calls(&epochs[..epochs.len() - 1]);
+    if calls < least {
+        findings.fail(format!(
+            "only {calls} API calls where the clock's jumps make at least {least} due: tokens stopped falling due"
+        ));
+    }
+}
+
 /// The fewest calls that serve every registry through the clock's `epochs`: one at the start and
 /// one each time its token fell due.
 fn ideal_calls(epochs: &[i64]) -> usize {
@@ -367,16 +379,7 @@ fn soak() -> ExitCode {
     let requests: Vec<_> = stand_in.requests().into_iter().filter(|r| r.target == "ecr").collect();
     check_calls(&requests, &mut findings);
     let ideal = ideal_calls(&epochs);
-    // Fewer calls than the epochs before the last make due means tokens stopped falling due: the
-    // clock no longer reaches the helpers (libfaketime), or a token is kept past half its life.
-    // (The last epoch may end before every registry is asked again.)
-    let least = ideal_calls(&epochs[..epochs.len() - 1]);
-    if requests.len() < least {
-        findings.fail(format!(
-            "only {} API calls where the clock's jumps make at least {least} due: tokens stopped falling due",
-            requests.len()
-        ));
-    }
+    check_enough_calls(requests.len(), &epochs, &mut findings);
 
     println!(
         "soak ({} mode): {} processes in {:.0?} ({} at once), {} clock jumps of {}h; {} API calls, {} ideal; \

@@ -267,11 +267,11 @@ fn named_paths(text: &str) -> Vec<String> {
         if line.starts_with('#') {
             continue;
         }
-        if let Some(rest) = line.strip_prefix("for ").and_then(|r| r.strip_suffix("; do")) {
-            if let Some((name, words)) = rest.split_once(" in ") {
-                loops.push((name.to_string(), words.split_whitespace().map(String::from).collect()));
-                continue;
-            }
+        if let Some(rest) = line.strip_prefix("for ").and_then(|r| r.strip_suffix("; do"))
+            && let Some((name, words)) = rest.split_once(" in ")
+        {
+            loops.push((name.to_string(), words.split_whitespace().map(String::from).collect()));
+            continue;
         }
         if line == "done" {
             loops.pop();
