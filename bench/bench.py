@@ -39,6 +39,8 @@ import counts as counting
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 NON_ECR = "index.docker.io"
+# The docker-credential-helpers protocol's answer, with exit code 1, for a host without credentials.
+NOT_FOUND = "credentials not found in native keychain\n"
 FLOOR, EMPTY = "static hello (floor)", "static empty Rust"
 RULES_HIT, RULES_SCENARIO = "get, cache hit, 20-rule configuration", "get, cache hit: no configuration file vs 20 rules"
 # The scenarios whose counts bench/counts.py keeps budgets for, and the (scenario, command) whose
@@ -208,6 +210,25 @@ def sequential_gets(argv, env, count, before):
     return (time.perf_counter() - start) * 1000
 
 
+def get_answer(host, secret):
+    """A successful `get`'s exact answer: one line of JSON, its fields in the protocol's order."""
+    return json.dumps({"ServerURL": host, "Username": "AWS", "Secret": secret}, separators=(",", ":")) + "\n"
+
+
+def filled_token(argv, env):
+    """Runs a get of HOST that fills an empty cache and returns the token it answered, which a hit
+    from that cache must answer again."""
+    done = subprocess.run(argv, input=HOST.encode(), env=env, check=True, capture_output=True)
+    answer = done.stdout.decode()
+    try:
+        secret = json.loads(answer).get("Secret", "")
+    except (ValueError, AttributeError):
+        secret = ""
+    if answer != get_answer(HOST, secret) or not secret.startswith(HOST.split(".")[0] + "-"):
+        sys.exit(f"bench: the get that fills the cache answered no token for {HOST} ({len(answer)} bytes)")
+    return secret
+
+
 def build_floor(work):
     source = os.path.join(work, "hello.c")
     binary = os.path.join(work, "hello-static")
@@ -331,8 +352,8 @@ def main():
             return {r["command"]: r for r in rows}
 
         # Warm the caches the hit and list scenarios read.
-        for argv, env, stdin in ((ours, stand_env, HOST), (ours, rules_env, HOST), (ours, tls_env, HOST),
-                                 (old, old_env, HOST), (new, new_env, HOST),
+        hit_token, rules_token = filled_token(ours, stand_env), filled_token(ours, rules_env)
+        for argv, env, stdin in ((ours, tls_env, HOST), (old, old_env, HOST), (new, new_env, HOST),
                                  (kubelet_mode, kube_hit_env, KUBELET_REQUEST)):
             subprocess.run(argv, input=stdin.encode(), env=env, check=True, capture_output=True)
 
@@ -363,13 +384,24 @@ def main():
         assert rows["ecr-login"]["calls"] == 0, f"ecr-login list made {rows['ecr-login']['calls']} API calls"
 
         # The same environment for all: the C library's start-up reads every variable (its tunables),
-        # a few hundred instructions a variable.
-        counted = {FLOOR: counting.count(floor, stand_env, ""), EMPTY: counting.count(empty, stand_env, "")}
-        for name, argv, env, stdin in (("get, cache hit", ours, stand_env, HOST),
-                                       ("get, non-ECR host", ours, stand_env, NON_ECR),
-                                       ("list", [args.ours, "list"], stand_env, "unused"),
-                                       (RULES_HIT, ours, rules_env, HOST)):
-            counted[name] = counting.count(argv, env, stdin)
+        # a few hundred instructions a variable. Each run must give its scenario's exact answer.
+        hello = counting.Answer(0, "hello\n")
+        hit = counting.Answer(0, get_answer(HOST, hit_token), secret=hit_token)
+        listed = json.dumps({HOST: "AWS"}, separators=(",", ":")) + "\n"
+        try:
+            if quick:
+                check_answers(ours, stand_env, hit, work)
+            counted = {FLOOR: counting.count(FLOOR, floor, stand_env, "", hello),
+                       EMPTY: counting.count(EMPTY, empty, stand_env, "", hello)}
+            for name, argv, env, stdin, answer in (
+                    ("get, cache hit", ours, stand_env, HOST, hit),
+                    ("get, non-ECR host", ours, stand_env, NON_ECR, counting.Answer(1, NOT_FOUND)),
+                    ("list", [args.ours, "list"], stand_env, "unused", counting.Answer(0, listed)),
+                    (RULES_HIT, ours, rules_env, HOST,
+                     counting.Answer(0, get_answer(HOST, rules_token), secret=rules_token))):
+                counted[name] = counting.count(name, argv, env, stdin, answer)
+        except counting.WrongAnswer as e:
+            sys.exit(f"bench: a counted run gave the wrong answer (bench/counts.py): {e}")
         if quick:
             check_budgets(counted)
 
@@ -435,6 +467,26 @@ def main():
                 (go_old, args.go), (provider, args.provider))
     report(results, crowd, series, kubelet, binaries, (go_new, go_old), sequential, runs, cold_runs, batches)
     report_counts(counted, {(scenario, r["command"]): r["median"] for scenario, rows in results for r in rows})
+
+
+def check_answers(ours, env, hit, work):
+    """Shows that a counted run is refused unless it gives its scenario's answer, and that the
+    refusal names what differs and never the token: a hit whose configuration file is missing
+    fails before it reads the cache (cheaper than a hit, so within its budget), and a hit from a
+    cache that another get filled answers that get's token."""
+    other = {**env, "AWS_ECR_CACHE_DIR": os.path.join(work, "other-cache")}
+    tokens = (hit.secret, filled_token(ours, other))
+    planted = (("exit 1, not 0", {**env, "ECR_LOGIN_CONFIG": os.path.join(work, "missing.toml")}),
+               ("fields that differ: Secret", other))
+    for named, planted_env in planted:
+        try:
+            counting.count("get, cache hit (planted)", ours, planted_env, HOST, hit)
+        except counting.WrongAnswer as e:
+            if named not in str(e) or any(token in str(e) for token in tokens):
+                sys.exit(f"bench: the answer check refused a planted failure without naming {named!r}, "
+                         "or with a token in its message")
+            continue
+        sys.exit(f"bench: the answer check passed a planted failure that should name {named!r}")
 
 
 def check_budgets(counted):
