@@ -141,18 +141,20 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
     let mut hosts = Vec::new();
     let mut words = words.iter().filter(|w| **w != OPT_IN);
     while let Some(flag) = words.next() {
-        if !matches!(*flag, "--registry" | "--all-regions-of") {
-            return Err(configure_usage(&format!("unknown option {}", crate::error::quote(flag))));
-        }
-        let value = words.next().ok_or_else(|| configure_usage(&format!("{flag} needs a value")))?;
+        // Read only once the option is known: an unknown one is named as such, not as lacking a value.
+        let mut value = || words.next().ok_or_else(|| configure_usage(&format!("{flag} needs a value")));
         match *flag {
             // A host that is not ECR may be an alias, which `configure` checks against the
             // configuration file.
-            "--registry" => match registry::parse(value) {
-                Ok(registry) => hosts.push(registry.host().to_string()),
-                Err(_) => hosts.push(crate::config::normal_host(value)),
-            },
+            "--registry" => {
+                let value = value()?;
+                match registry::parse(value) {
+                    Ok(registry) => hosts.push(registry.host().to_string()),
+                    Err(_) => hosts.push(crate::config::normal_host(value)),
+                }
+            }
             "--all-regions-of" => {
+                let value = value()?;
                 if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(Error::NotAnAccount { value: (*value).to_string() });
                 }
