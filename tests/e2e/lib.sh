@@ -210,13 +210,14 @@ e2e_record_calls() {
 input=\$(cat; printf x)
 input=\${input%x}
 case "\$1" in
-  get|erase) printf '%s %s\n' "\$1" "\$input" >>"$work/calls.log" ;;
-  store) printf 'store %s\n' "\$(printf '%s' "\$input" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ServerURL"))')" >>"$work/calls.log" ;;
-  *) printf '%s\n' "\$1" >>"$work/calls.log" ;;
+  get|erase) printf -v call '%s %s' "\$1" "\$input" ;;
+  store) call="store \$(printf '%s' "\$input" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ServerURL"))')" ;;
+  *) call=\$1 ;;
 esac
+printf '%s\n' "\$call" >>"$work/calls.log"
 printf '%s' "\$input" | "$helper" "\$@"
 status=\$?
-printf '%s %s\n' "\$(tail -n 1 "$work/calls.log")" "\$status" >>"$work/exits.log"
+printf '%s %s\n' "\$call" "\$status" >>"$work/exits.log"
 exit "\$status"
 WRAP
   chmod +x "$work/bin/docker-credential-ecr-login"
