@@ -105,28 +105,22 @@ fn non_ecr_host_is_not_found_without_loading_aws_config() {
 /// `get` for `host`, or None when the helper has not ended within `deadline` (it is killed then).
 #[cfg(unix)]
 fn get_within(sandbox: &Sandbox, host: &str, deadline: std::time::Duration) -> Option<support::Run> {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::process::Stdio;
     let mut command = sandbox.command(&["get"]);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = support::spawn(&mut command);
     let _ = child.stdin.take().unwrap().write_all(host.as_bytes());
     let end = std::time::Instant::now() + deadline;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
+    while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > end {
             child.kill().unwrap();
             child.wait().unwrap();
             return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    Some(support::Run { code: status.code().unwrap_or(-1), stdout, stderr })
+    }
+    Some(support::to_run(child.wait_with_output().unwrap()))
 }
 
 #[test]

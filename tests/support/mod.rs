@@ -406,8 +406,9 @@ pub fn run_command(mut command: Command, input: &[u8]) -> Run {
     to_run(child.wait_with_output().expect("wait for the helper"))
 }
 
+/// The run a finished child's output makes.
 #[allow(clippy::needless_pass_by_value)] // takes the output as `wait_with_output` hands it over
-fn to_run(output: Output) -> Run {
+pub fn to_run(output: Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
