@@ -2,8 +2,8 @@
 //! never reads global state and tests give each run its own environment.
 //!
 //! The snapshot borrows the process's own strings instead of copying them: a cache hit looks up
-//! about thirty names, and copying some forty variables into a hashed map cost a quarter of the
-//! hit's instructions (65K of 255K, callgrind) for lookups that a scan of forty pointers answers.
+//! about thirty names, and copying some forty variables into a hashed map costs a large share of
+//! the hit (bench/RESULTS.md) for lookups that a scan of forty pointers answers.
 //! Names are compared as bytes and a value is checked for UTF-8 only when it is asked for.
 
 use std::borrow::Cow;

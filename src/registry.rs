@@ -83,7 +83,7 @@ pub fn is_region(label: &str) -> bool {
 /// with the suffix from the table: the language of the Go helper's `ecrPattern`, which takes either
 /// form under every suffix (its own test table has a China dual-stack host written `dkr.ecr.`). A
 /// dual-stack form or a dual-stack suffix means the dual-stack API endpoint. A label parser rather
-/// than a regular expression: compiling one cost more instructions than the rest of a cache hit
+/// than a regular expression: compiling one costs more than the rest of a cache hit
 /// together (see bench/RESULTS.md); a unit test checks it against the Go helper's pattern.
 /// Returns the account, the region and whether the host is FIPS and dual-stack.
 fn private_parts(host: &str) -> Option<(&str, &str, bool, bool)> {
@@ -145,8 +145,8 @@ pub fn host_of(server: &str) -> Result<String, NotEcr> {
 }
 
 /// `text` split at its first `://`: the scheme before it and the rest after it. A scan for the
-/// colons, where `str::split_once("://")` set up a substring searcher that cost more than the scan
-/// on every get (callgrind).
+/// colons: `str::split_once("://")` sets up a substring searcher that costs more than the scan,
+/// on every get.
 pub fn split_scheme(text: &str) -> Option<(&str, &str)> {
     let bytes = text.as_bytes();
     let mut from = 0;

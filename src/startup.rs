@@ -8,8 +8,8 @@
 //! - **SIGPIPE ignored.** A reader that went away makes a write fail with EPIPE, which is reported in
 //!   one line with exit code 1, instead of killing the helper silently (`tests/faults.rs`).
 //! - **Stack overflow: one line, then the fault.** std finds the main thread's guard page by having
-//!   glibc's `pthread_getattr_np` parse `/proc/self/maps` (48K instructions and 8 syscalls, a fifth
-//!   of a cache hit), and maps an alternate signal stack. Here the alternate stack is a static
+//!   glibc's `pthread_getattr_np` parse `/proc/self/maps` (a large share of a cache hit, see
+//!   bench/RESULTS.md), and maps an alternate signal stack. Here the alternate stack is a static
 //!   buffer, whose pages nothing touches until a fault, and the handler tells an overflow from any
 //!   other fault by its address: below the top of the stack (noted in `init`) by no more than the
 //!   stack's limit and the kernel's guard gap. It writes one line, restores the default action and

@@ -7,8 +7,7 @@
 //! made of (blank, a comment, `key = "plain value"`) are read in place by a quick reader that
 //! touches each byte once and scans values and comments eight bytes at a time. Any other line,
 //! and every error, goes to the reader of the whole subset; the two are held to reading alike by a
-//! unit test and by the `config_file` fuzz target. The commit that brought the quick reader has
-//! its numbers (callgrind over bench/run's 20-rule file).
+//! unit test and by the `config_file` fuzz target. Its figures are in bench/RESULTS.md.
 
 use std::borrow::Cow;
 
@@ -250,7 +249,7 @@ fn plain_line(text: &str, start: usize) -> Option<(Entry<'_>, usize)> {
 }
 
 /// The bytes of a bare key (`A-Za-z0-9_-`), as a table: the key is the one part of a line read
-/// a byte at a time, and three range tests a byte cost twice the look-up.
+/// a byte at a time, and three range tests a byte cost more than the look-up.
 const KEY_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte: u8 = 0;
@@ -282,8 +281,8 @@ fn equal(word: u64, byte: u8) -> u64 {
 
 /// The first position at or after `from` whose byte `stops`, found eight bytes at a time by
 /// `marks` (which marks those bytes in a word, the lowest exactly). The file's values and lines
-/// are tens of bytes: a byte loop cost several instructions a byte, and memchr's set-up more than
-/// its scan (callgrind over bench/run's 20-rule file).
+/// are tens of bytes: a byte loop costs several instructions a byte, and memchr's set-up more than
+/// its scan.
 fn find(bytes: &[u8], from: usize, marks: impl Fn(u64) -> u64, stops: impl Fn(u8) -> bool) -> Option<usize> {
     let mut at = from;
     while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
