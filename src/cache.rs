@@ -204,9 +204,9 @@ impl Cache {
         };
         // Temporary files are aged by the file system's clock, not ours: our own directory was
         // changed just now by the store that comes before every prune. Aged by our clock, a clock
-        // ahead of the file system's (a resumed VM, a file server, libfaketime in the soak) made
-        // every writer's temporary file look stale, and one process removed another's before its
-        // rename (found by tests/soak).
+        // ahead of the file system's (a resumed VM, a file server, libfaketime in the soak) would
+        // make every writer's temporary file look stale, and one process would remove another's
+        // before its rename.
         let fs_now = fs::metadata(&self.dir).and_then(|m| m.modified()).ok();
         for identity in identities.filter_map(Result::ok) {
             let Ok(files) = fs::read_dir(identity.path()) else {

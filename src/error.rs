@@ -28,7 +28,7 @@ pub fn clip(input: &str) -> String {
 }
 
 /// [`clip`] without quotes: for text that is part of a sentence, such as a TOML escape that is
-/// not one (a control character in it once went into the message as it was).
+/// not one (which may hold a control character).
 pub fn printable(input: &str) -> String {
     clip_to(input, MAX_QUOTED_CHARS, |_| false)
 }
@@ -56,7 +56,7 @@ fn clip_to(input: &str, max: usize, escape: fn(char) -> bool) -> String {
 }
 
 /// A JSON parser's complaint, safe to repeat: serde_json quotes the offending value whole
-/// (`invalid type: string "…", expected a map` repeated a megabyte of stdin once), so its text
+/// (`invalid type: string "…", expected a map` can repeat a megabyte of stdin), so its text
 /// is clipped like caller input; the place (line and column) is kept.
 pub fn json_problem(e: &serde_json::Error) -> String {
     let text = e.to_string();

@@ -113,7 +113,7 @@
 //! `help` and the usage error never read it. Rules enter the fingerprint in `identity.rs`, so each
 //! rule has a cache of its own and a hit still resolves nothing. The MFA prompt is on `/dev/tty`
 //! (`principal/terminal.rs`), reached only on a miss, before the registry lock so that the API
-//! deadline starts after the person has typed; the AWS seam gained one call,
+//! deadline starts after the person has typed; the AWS seam starts the session,
 //! `Aws::start_session`. Aliases are resolved by each command before `registry::parse`, and the
 //! answer keeps the alias as ServerURL.
 

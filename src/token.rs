@@ -135,8 +135,8 @@ pub fn parse_utc(text: &str) -> Option<UnixSeconds> {
     let (year, month, day) = (d.next()??, d.next()??, d.next()??);
     let mut t = time.splitn(3, ':').map(number);
     let (hour, minute, second) = (t.next()??, t.next()??, t.next()??);
-    // Years of four digits only: a cache file claiming the year 4099276460824344802 (found by the
-    // fuzzer) made the day count overflow.
+    // Years of four digits only: a cache file may claim any year, and a longer one overflows the
+    // day count.
     let plausible = (1970..=9999).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
     if !plausible || hour > 23 || minute > 59 || second > 60 {
         return None;

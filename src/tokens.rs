@@ -178,7 +178,8 @@ fn fresh_or_fetched<A: Aws>(
     });
     // Whoever finds an `aws login` session due refreshes it through Sign-In with its refresh token
     // and rewrites the AWS CLI's file: gets of other registries wait, then sign with what it wrote
-    // instead of spending the same refresh token again (eight at once made eight refreshes).
+    // instead of spending the same refresh token again (eight gets at once would refresh eight
+    // times).
     let _session_lock =
         identity.login_session.as_ref().and_then(|_| cache?.lock(LOGIN_SESSION_LOCK, lock_deadline).ok()?);
     world.trace.note(|| {

@@ -4,8 +4,8 @@
 //! beyond `files` and `dns` (`myhostname`, `resolve`, `mdns4_minimal`, `sss`, …), and those load
 //! the host's own `libc.so.6` beside the glibc linked into us: on a host whose glibc is another
 //! version, that is undefined behaviour (glibc's linker warns of it for every static use of
-//! `getaddrinfo`). Measured: a static `getaddrinfo` of a name not in `/etc/hosts`, with Fedora's
-//! `hosts:` line, opened `libnss_myhostname.so.2`, then `libc.so.6`, then `libnss_mdns4_minimal`
+//! `getaddrinfo`). With Fedora's `hosts:` line, a static `getaddrinfo` of a name not in
+//! `/etc/hosts` opens `libnss_myhostname.so.2`, then `libc.so.6`, then `libnss_mdns4_minimal`
 //! and `libnss_resolve`. So the static build resolves names itself, as musl does: `/etc/hosts`
 //! first, `localhost` always, then DNS over UDP (TCP when the answer is truncated) to the
 //! nameservers of `/etc/resolv.conf`, with its `search`, `ndots`, `timeout` and `attempts`.
