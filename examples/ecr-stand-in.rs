@@ -6,7 +6,7 @@
 //! every ECR token's password is `<account>-token-0`, so a registry that accepts it goes on
 //! accepting the token that replaces an expired one.
 
-#[path = "../tests/support/stand_in.rs"]
+#[path = "../tests/suite/support/stand_in.rs"]
 #[allow(dead_code)]
 mod stand_in;
 

@@ -18,7 +18,7 @@
 //! - **Figures.** Processes run, answers checked, calls made and calls ideal (one per registry at
 //!   the start and one each time its token fell due); exits 1 on any failure.
 
-#[path = "../tests/support/stand_in.rs"]
+#[path = "../tests/suite/support/stand_in.rs"]
 #[allow(dead_code)]
 mod stand_in;
 

@@ -6,7 +6,7 @@
 //! - **Standard streams.** A closed fd 0, 1 or 2 is opened on `/dev/null` (one `poll` finds them),
 //!   so that a file the helper opens never becomes fd 1 and receives an answer meant for the client.
 //! - **SIGPIPE ignored.** A reader that went away makes a write fail with EPIPE, which is reported in
-//!   one line with exit code 1, instead of killing the helper silently (`tests/faults.rs`).
+//!   one line with exit code 1, instead of killing the helper silently (`tests/suite/fault_injection.rs`).
 //! - **Stack overflow: one line, then the fault.** std finds the main thread's guard page by having
 //!   glibc's `pthread_getattr_np` parse `/proc/self/maps` (a large share of a cache hit, see
 //!   bench/RESULTS.md), and maps an alternate signal stack. Here the alternate stack is a static

@@ -11,7 +11,7 @@
 #     e2e_hosts NAME...        NAME... resolve to 127.0.0.1 (a private /etc/hosts)
 #     e2e_certs NAME...        a CA ($work/ca.crt) and the registry's certificate for NAME...
 #     e2e_certs_d NAME...      the CA in a private /etc/docker/certs.d/NAME/ca.crt (docker, regctl)
-#     e2e_stand_in [ARGS]      the project's ECR stand-in (tests/support/stand_in.rs) on loopback
+#     e2e_stand_in [ARGS]      the project's ECR stand-in (tests/suite/support/stand_in.rs) on loopback
 #     e2e_helper_env           PATH, HOME, AWS_* and the cache for the helper the clients start
 #     e2e_token HOST           the helper's password for HOST (one get, which fills the cache)
 #     e2e_registry PASSWORD    docker-registry, TLS on 127.0.0.1:443, htpasswd user AWS

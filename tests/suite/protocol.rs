@@ -1,7 +1,7 @@
 //! The docker-credential-helpers protocol as clients meet it: actions, input forms, exact stdout
 //! bytes, exit codes, and what goes to stderr.
 
-mod support;
+use crate::support;
 
 use support::stand_in::StandIn;
 use support::{HOST, NOT_FOUND, Sandbox};

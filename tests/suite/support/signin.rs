@@ -5,7 +5,7 @@
 //! header carries the public key that signed it, over `POST` and the URL called), and answers new
 //! credentials, a refusal in Sign-In's error shape, or a bare HTTP status.
 //!
-//! Used by `tests/login_session.rs` through `#[path]`, so that it stays apart from the ECR stand-in.
+//! Used by the `aws login` tests (`aws_login.rs`); it stays apart from the ECR stand-in.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

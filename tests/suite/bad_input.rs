@@ -6,7 +6,7 @@
 //! backtick on stderr, at most one line of stderr from a protocol action, and the sandbox's secret
 //! key never echoed.
 
-mod support;
+use crate::support;
 
 use regex::Regex;
 use support::stand_in::StandIn;

@@ -1,7 +1,7 @@
 //! The disk cache through the binary: hits without AWS, identity separation, permissions,
 //! corruption, refresh at half-life, stale-serving, and one API call for many concurrent gets.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,16 +1,12 @@
 //! MFA profiles through the binary: the prompt on a real pseudo-terminal (driven by
-//! `tests/support/answer-prompts.py`), one prompt and one STS call for eight concurrent gets, the
+//! `tests/suite/support/answer-prompts.py`), one prompt and one STS call for eight concurrent gets, the
 //! session cache shared with the AWS CLI, and the error without a terminal.
 //!
 //! The stand-in refuses AssumeRole and GetSessionToken without a code, as a trust policy with
 //! `aws:MultiFactorAuthPresent` does. The AWS CLI tests run the real CLI (pip `awscli`, named by
 //! `ECR_LOGIN_AWS_CLI`) against moto, whose STS accepts `SerialNumber` and `TokenCode`.
 
-// Unix only: the prompt is driven through a Unix pseudo-terminal (tests/support/answer-prompts.py) and
-// setsid; the Windows console prompt needs a console that a test harness under Wine does not have.
-#![cfg(unix)]
-
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -243,7 +239,7 @@ fn the_prompt_does_not_echo_the_code_and_ctrl_c_leaves_the_terminal_echoing() {
     let stand_in = StandIn::start();
     stand_in.require_mfa();
     let sandbox = sandbox(&stand_in.url());
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/interrupt-prompt.py");
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/support/interrupt-prompt.py");
     let mut command = Command::new("python3");
     command.arg(driver).args(["60", "sh", "-c", &format!("printf %s {HOST} | exec {} get", binary())]);
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v)));

@@ -4,7 +4,7 @@
 //! They need `moto_server`; `tests/run` installs it into a virtualenv and names it in
 //! `ECR_LOGIN_MOTO_SERVER`, and runs these with `--include-ignored`.
 
-mod support;
+use crate::support;
 
 use support::moto::Moto;
 use support::{HOST, NOT_FOUND, Sandbox};

@@ -1,8 +1,8 @@
 //! `ECR_LOGIN_DEBUG`, through the binary: one stderr line per decision with `1`, the same lines
 //! appended to a private file with a path, nothing at all when unset, and never a secret. The
-//! secrets audit (`tests/secrets.rs`) also runs every path with the trace on.
+//! secrets audit (`tests/suite/secrets.rs`) also runs every path with the trace on.
 
-mod support;
+use crate::support;
 
 use support::stand_in::{Answer, StandIn};
 use support::{HOST, SECRET_KEY, Sandbox};

@@ -2,7 +2,7 @@
 //! selecting the mode, the shared cache, defined answers for ECR Public and other registries, and
 //! service-account roles cached per role.
 
-mod support;
+use crate::support;
 
 use support::stand_in::{Answer, StandIn, access_key_for_role};
 use support::{HOST, KUBELET_V1 as V1, Sandbox, kubelet_request as request, kubelet_request_as};

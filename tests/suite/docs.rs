@@ -6,7 +6,7 @@
 //! version's tag and inputs that `action.yml` declares), and every relative link between the pages,
 //! `#anchor` included, resolves by GitHub's rules.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -102,7 +102,7 @@ const NOT_RUNNABLE_HERE: &[(&str, &str)] = &[
     ),
     (
         "docker-credential-ecr-login login 123456789012.dkr.ecr.us-east-1.amazonaws.com",
-        "needs a person at a terminal: tests/mfa.rs runs login on a pseudo-terminal against the stand-in and moto",
+        "needs a person at a terminal: tests/suite/mfa.rs runs login on a pseudo-terminal against the stand-in and moto",
     ),
 ];
 

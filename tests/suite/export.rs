@@ -4,7 +4,7 @@
 //! here has a session token, so that `assert_no_secret` looks for it as well as for the secret key
 //! and, on stderr, the registry password.
 
-mod support;
+use crate::support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

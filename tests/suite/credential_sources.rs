@@ -14,7 +14,7 @@
 //! A `credential_source` profile assumes its role with the source's keys: the AssumeRole call is
 //! signed by the source, the ECR call by the role, and the role has a cache entry of its own.
 
-mod support;
+use crate::support;
 
 use sha1::{Digest, Sha1};
 use support::stand_in::{IMDS_SESSION_TOKEN, StandIn, access_key_for_role, access_key_for_source};

@@ -6,10 +6,10 @@
 //! disk from the file system itself: a read-only bind mount and a full tmpfs (root only, each in a
 //! private mount namespace made with `unshare`, so that nothing outlives the test). Faults that
 //! other files cover already: 400 ThrottlingException, 500, a 503 HTML page, a hang, connection
-//! refused and a truncated body (`failures.rs`); an already-expired token and a corrupt entry
-//! (`cache.rs`); symlinked entries and locks and directories of another uid (`hostile.rs`).
+//! refused and a truncated body (`failure_messages.rs`); an already-expired token and a corrupt entry
+//! (`cache.rs`); symlinked entries and locks and directories of another uid (`cache_attacks.rs`).
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! and the fix, exit code 1, never a secret, never a backtick, never more than a bounded quote of
 //! what the caller sent.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `doctor` through the binary: a healthy setup and the broken ones users meet, each named with
 //! its fix, and never a secret in the output.
 
-mod support;
+use crate::support;
 
 use support::stand_in::StandIn;
 use support::{HOST, SECRET_KEY, Sandbox, closed_port_url};

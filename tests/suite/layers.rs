@@ -741,7 +741,7 @@ impl ModuleMap {
                 if name.ends_with('/') {
                     let outer = &map.entries[parent].name;
                     map.problems.push(format!(
-                        "the module map nests {name} in {outer} (src/lib.rs:{line}): tests/layers.rs knows one \
+                        "the module map nests {name} in {outer} (src/lib.rs:{line}): tests/suite/layers.rs knows one \
                          folder level (src/F.rs, src/F/child.rs)"
                     ));
                 }
@@ -923,7 +923,7 @@ fn map_problems(map: &ModuleMap, files: &BTreeSet<String>) -> Vec<String> {
     for file in files {
         if file.matches('/').count() > 1 {
             problems.push(format!(
-                "src/{file} is nested more than one folder deep: tests/layers.rs knows one folder level \
+                "src/{file} is nested more than one folder deep: tests/suite/layers.rs knows one folder level \
                  (src/F.rs, src/F/child.rs)"
             ));
         } else if !listed.contains(file) {
@@ -1490,9 +1490,9 @@ fn nesting_deeper_than_one_folder_is_refused_clearly() {
     assert_eq!(
         problems,
         [
-            "the module map nests deep/ in cli/ (src/lib.rs:13): tests/layers.rs knows one folder level (src/F.rs, \
+            "the module map nests deep/ in cli/ (src/lib.rs:13): tests/suite/layers.rs knows one folder level (src/F.rs, \
              src/F/child.rs)",
-            "src/cli/deep/x.rs is nested more than one folder deep: tests/layers.rs knows one folder level (src/F.rs, \
+            "src/cli/deep/x.rs is nested more than one folder deep: tests/suite/layers.rs knows one folder level (src/F.rs, \
              src/F/child.rs)",
             "the module map lists cli/deep/ (src/lib.rs:13), but its face src/cli/deep.rs does not exist",
         ]

@@ -2,7 +2,7 @@
 //! access key that signed each call the stand-in received), alias hosts, the fallback store and
 //! `configure docker --creds-store`, and configuration errors.
 
-mod support;
+use crate::support;
 
 use support::stand_in::{StandIn, access_key_for_role};
 use support::{HOST, NOT_FOUND, Sandbox};

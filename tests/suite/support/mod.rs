@@ -9,7 +9,9 @@
 pub mod moto;
 #[cfg(windows)]
 pub mod security;
+pub mod signin;
 pub mod stand_in;
+pub mod tls;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -302,11 +304,11 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// The command that runs `argv` on a fresh pseudo-terminal (`tests/support/answer-prompts.py`)
+/// The command that runs `argv` on a fresh pseudo-terminal (`tests/suite/support/answer-prompts.py`)
 /// typing `code` after every MFA prompt, with exactly `env` and this process's PATH; its stdout is
 /// what the terminal showed.
 pub fn answering_prompts(code: &str, env: &[(String, String)], argv: &[&str]) -> Command {
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/answer-prompts.py");
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/support/answer-prompts.py");
     let mut command = Command::new("python3");
     command.arg(driver).args([code, "60"]).args(argv).env_clear().envs(env.iter().map(|(k, v)| (k, v)));
     command.env("PATH", std::env::var("PATH").unwrap_or_default());

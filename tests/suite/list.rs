@@ -3,7 +3,7 @@
 //! once for the caller's own registry and caches its token; a warm cache answers with no call, and
 //! nothing (no region, no network, a refusal) ever makes `list` fail.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

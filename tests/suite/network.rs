@@ -3,9 +3,8 @@
 //! tinyproxy), and the User-Agent that tells our calls apart in CloudTrail. Every server is on
 //! 127.0.0.1: the stand-in behind a TLS front whose CA exists only in a file made for the test.
 
-mod support;
-#[path = "support/tls.rs"]
-mod tls;
+use crate::support;
+use crate::support::tls;
 
 #[cfg(unix)]
 use support::is_root;

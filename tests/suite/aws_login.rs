@@ -5,9 +5,8 @@
 //! the AWS CLI reads them; a cache hit reads none of it; a session that is missing or ended names
 //! `aws login --profile NAME`.
 
-#[path = "support/signin.rs"]
-mod signin;
-mod support;
+use crate::support;
+use crate::support::signin;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

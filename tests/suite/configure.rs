@@ -1,6 +1,6 @@
 //! `configure` through the binary: the files it writes, what it prints, and its warnings.
 
-mod support;
+use crate::support;
 
 use support::{HOST, Sandbox};
 

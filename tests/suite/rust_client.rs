@@ -9,7 +9,7 @@
 //! as a child with the sandbox's environment (PATH holding only our binary), rather than changing
 //! its own environment under the other tests.
 
-mod support;
+use crate::support;
 
 use support::stand_in::StandIn;
 use support::{HOST, Sandbox, run_command};
@@ -34,10 +34,13 @@ fn ask_the_crate(server: &str) {
     println!("\n{ANSWER}{}", answer.escape_debug());
 }
 
-/// Runs this test binary again as the crate's caller, in `sandbox`'s environment.
+/// Runs this test binary again as the crate's caller, in `sandbox`'s environment, running only
+/// `test` (a test of this module).
 fn run_client(sandbox: &Sandbox, test: &str, server: &str) -> String {
+    // The harness names a test by its path below the crate: this module's path without the crate.
+    let module = module_path!().split_once("::").map_or("", |(_, below)| below);
     let mut command = std::process::Command::new(std::env::current_exe().unwrap());
-    command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+    command.args(["--exact", &format!("{module}::{test}"), "--nocapture", "--test-threads=1"]);
     command.env_clear().envs(sandbox.env.iter().map(|(k, v)| (k, v))).env(CHILD, server);
     let run = run_command(command, b"");
     assert_eq!(run.code, 0, "{run:?}");

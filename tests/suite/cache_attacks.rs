@@ -8,7 +8,7 @@
 //! lock another process holds). The files room's own tests cover reparse points there, on a real
 //! Windows (the release workflow): Wine makes no links, and tests/windows lists that check as left out.
 
-mod support;
+use crate::support;
 
 use std::fs::{self, File};
 #[cfg(unix)]

@@ -9,7 +9,7 @@ command ended and whether the terminal echoes afterwards. One line each:
 
 usage: interrupt-prompt.py TIMEOUT_SECONDS COMMAND [ARG...]
 
-Used by tests/mfa.rs: the prompt turns echo off, and Ctrl-C must not leave it off.
+Used by tests/suite/mfa.rs: the prompt turns echo off, and Ctrl-C must not leave it off.
 """
 import fcntl
 import os

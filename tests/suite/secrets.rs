@@ -16,7 +16,7 @@
 // Unix only: the audit runs every path under umasks and reads files' mode bits, which Windows lacks.
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

@@ -5,7 +5,7 @@ showed, then exits with the command's exit status.
 
 usage: answer-prompts.py CODE TIMEOUT_SECONDS COMMAND [ARG...]
 
-Used by tests/mfa.rs: the helper asks on /dev/tty, never on stdin or stdout, so only a real
+Used by tests/suite/mfa.rs: the helper asks on /dev/tty, never on stdin or stdout, so only a real
 terminal can answer it; the AWS CLI's prompt (getpass) reads /dev/tty as well.
 """
 import os
