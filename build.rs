@@ -13,10 +13,8 @@ fn main() {
     println!("cargo:rerun-if-changed=packaging/commit");
     // The hot-path list is not read here: packaging/build-release hands it to the linker, which
     // cargo does not track, so an edited list relinks the binary through this.
-    let watched =
-        [".cargo_vcs_info.json", ".git/HEAD", ".git/packed-refs", ".git/refs/heads", "packaging/hot-path.order"];
-    for file in watched {
-        if std::path::Path::new(file).exists() {
+    for file in [".cargo_vcs_info.json", "packaging/hot-path.order"].map(String::from).into_iter().chain(git_paths()) {
+        if std::path::Path::new(&file).exists() {
             println!("cargo:rerun-if-changed={file}");
         }
     }
@@ -39,4 +37,17 @@ fn main() {
         .filter(|hash| hash.len() >= 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
         .map_or_else(|| "unknown".to_string(), |hash| hash[..12].to_string());
     println!("cargo:rustc-env=ECR_LOGIN_COMMIT={commit}");
+}
+
+/// The files whose change moves HEAD, as git names them: in a linked worktree `.git` is a file, and
+/// HEAD lives under the main checkout's `.git/worktrees/` while the branches are shared.
+fn git_paths() -> Vec<String> {
+    let args = ["rev-parse", "--git-path", "HEAD", "--git-path", "packed-refs", "--git-path", "refs/heads"];
+    Command::new("git")
+        .args(args)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).lines().map(String::from).collect())
+        .unwrap_or_default()
 }
