@@ -31,13 +31,15 @@ fn a_miss_then_a_hit_say_each_decision_in_order_and_never_a_secret() {
     let lines = trace_lines(&miss.stderr);
     // Every stderr line of a successful get is a trace line.
     assert_eq!(lines.len(), miss.stderr.lines().count(), "{miss:?}");
+    // The entry's path, under the sandbox's cache directory, written as the OS writes paths.
+    let entry = format!("cache: {}", sandbox.cache_dir().display());
     let order = [
         "docker-credential-ecr-login",
         "config: none at",
         "registry: 123456789012",
         "rule: none",
         "identity: fingerprint",
-        "cache: /",
+        entry.as_str(),
         "cache: miss",
         "signer: the credential chain",
         "lock: held",

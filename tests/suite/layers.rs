@@ -7,7 +7,11 @@
 //! 3. the map lists every `.rs` file under `src/`, and every entry of the map has its file;
 //! 4. a child (`src/F/child.rs`) reaches its siblings, never into its parent's face (`super::X`,
 //!    `crate::F::X` for an item `X` of `src/F.rs`);
-//! 5. a folder's face (`src/F.rs`) only declares its children and re-exports.
+//! 5. a folder's face (`src/F.rs`) only declares its children and re-exports, and holds no map of
+//!    its own;
+//! 6. under the map's `commands` heading, a folder's children (the commands) import no sibling:
+//!    what they share sits below the folder. The first child, which reads the command line for all
+//!    of them, alone may name the others.
 //!
 //! Imports are the paths from `crate::`, `super::` and `self::`, in `use` items and in code. They
 //! are found by the small lexer below: comments, strings and chars do not count, nor do items under
@@ -675,6 +679,8 @@ struct Entry {
     line: usize,
     /// The folder it is a child of, as an index into the map.
     parent: Option<usize>,
+    /// The heading it stands under (`commands`, `mechanisms`, `data`), if any.
+    section: Option<String>,
 }
 
 impl Entry {
@@ -723,12 +729,20 @@ impl ModuleMap {
         let mut map = ModuleMap { entries: Vec::new(), problems: Vec::new() };
         // The open folder: its index and indentation.
         let mut folder: Option<(usize, usize)> = None;
+        // The lines since the last entry that name no file: a heading, or a description's
+        // continuation. Whichever is indented less than the next entry is a heading.
+        let mut between: Vec<(usize, &str)> = Vec::new();
+        let mut section: Option<String> = None;
         for &(line, text) in &docs[start + 1..start + 1 + length] {
             let Some(name) = text.split_whitespace().next() else { continue };
+            let indent = text.len() - text.trim_start_matches(' ').len();
             if !(is_rust_file(name) || name.ends_with('/')) {
+                between.push((indent, text.trim()));
                 continue;
             }
-            let indent = text.len() - text.trim_start_matches(' ').len();
+            if let Some((_, heading)) = between.drain(..).rfind(|&(before, _)| before < indent) {
+                section = Some(heading.to_string());
+            }
             let parent = folder.filter(|&(_, folder_indent)| indent > folder_indent).map(|(index, _)| index);
             if name.trim_end_matches('/').contains('/') {
                 map.problems.push(format!(
@@ -748,7 +762,7 @@ impl ModuleMap {
             } else {
                 folder = name.ends_with('/').then_some((map.entries.len(), indent));
             }
-            map.entries.push(Entry { name: name.to_string(), line, parent });
+            map.entries.push(Entry { name: name.to_string(), line, parent, section: section.clone() });
         }
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for index in 0..map.entries.len() {
@@ -880,8 +894,10 @@ fn problems(src: &Path) -> Vec<String> {
         .collect();
     let edges = edges(&sources, &known, &mut problems);
     problems.extend(edges.iter().filter_map(|edge| order_problem(&map, edge)));
+    problems.extend(edges.iter().filter_map(|edge| command_problem(&map, edge)));
     problems.extend(cycle_problems(&map, &edges));
     problems.extend(face_problems(&map, &sources, &files));
+    problems.extend(face_map_problems(src, &sources, &files));
     let mut seen = BTreeSet::new();
     problems.retain(|problem| seen.insert(problem.clone()));
     problems
@@ -1017,6 +1033,31 @@ fn order_problem(map: &ModuleMap, edge: &Edge) -> Option<String> {
     ))
 }
 
+/// The heading of the map under which each file is a command.
+const COMMANDS: &str = "commands";
+
+/// The problem with an import from one command into another: children of a folder under the map's
+/// `commands` heading share only what sits below the folder. The folder's first child reads the
+/// command line for all of them, so it alone may name the others.
+fn command_problem(map: &ModuleMap, edge: &Edge) -> Option<String> {
+    let (from, to) = (map.index_of(&edge.from)?, map.index_of(&edge.to)?);
+    let folder = map.entries[from].parent?;
+    let first = map.entries.iter().position(|entry| entry.parent == Some(folder));
+    if map.entries[to].parent != Some(folder)
+        || map.entries[folder].section.as_deref() != Some(COMMANDS)
+        || first == Some(from)
+    {
+        return None;
+    }
+    Some(format!(
+        "src/{}:{} imports {}: one command imports another (move what they share below {} in the module map)",
+        edge.file,
+        edge.line,
+        crate_path(&edge.to),
+        map.entries[folder].name
+    ))
+}
+
 /// The first import that makes each arrow of a graph of entries, as `src/file:line`.
 type Graph = BTreeMap<(usize, usize), String>;
 
@@ -1146,6 +1187,25 @@ fn face_problems(map: &ModuleMap, sources: &BTreeMap<Vec<String>, Source>, files
         }
     }
     problems
+}
+
+/// A folder's face whose docs hold a map of its children (a ```text block): `src/lib.rs`'s map is
+/// the only one, so that no second map can drift from it.
+fn face_map_problems(src: &Path, sources: &BTreeMap<Vec<String>, Source>, files: &BTreeSet<String>) -> Vec<String> {
+    let faces = sources.iter().filter(|(module, _)| module.len() == 1).map(|(_, source)| &source.file);
+    let faces =
+        faces.filter(|file| files.iter().any(|other| other.starts_with(&format!("{}/", file.trim_end_matches(".rs")))));
+    faces
+        .filter_map(|file| {
+            let text = fs::read_to_string(src.join(file)).ok()?;
+            let (line, _) =
+                crate_doc_lines(&text).into_iter().find(|(_, doc)| doc.trim_start().starts_with("```text"))?;
+            Some(format!(
+                "src/{file}:{line} holds a map of its folder: src/lib.rs's module map is the only one (say in a line \
+                 what the folder is for)"
+            ))
+        })
+        .collect()
 }
 
 /// Says what an item is, for a face that should not hold it: `defines fn helper`, `holds an impl
@@ -1316,6 +1376,9 @@ fn a_cycle_between_two_children_of_a_folder_is_reported() {
         problems,
         [
             "src/cli/parse.rs:2 imports crate::cli::run (cli/run.rs is above cli/parse.rs in the module map)",
+            // cli/ is the planted crate's commands folder, and parse.rs not its first child.
+            "src/cli/parse.rs:2 imports crate::cli::run: one command imports another (move what they share below \
+             cli/ in the module map)",
             "cycle: cli::run -> cli::parse -> cli::run (via src/cli/run.rs:1, src/cli/parse.rs:2)",
         ]
     );
@@ -1370,6 +1433,58 @@ fn a_child_importing_its_parents_reexport_through_the_crate_path_is_reported() {
              it)",
             "src/cli/run.rs:5 reaches into its parent: crate::cli (import it from the sibling that defines it)",
         ]
+    );
+}
+
+/// The planted crate with two more commands in `cli/`, `login.rs` and `docker.rs`, under the
+/// heading `heading`, where `login.rs` says `login`.
+fn planted_commands(heading: &str, login: &str) -> Vec<String> {
+    let lib = PLANTED_LIB.replace("//!  commands\n", &format!("//!  {heading}\n")).replace(
+        "//!     parse.rs     the command line → Command\n",
+        "//!     parse.rs     the command line → Command\n//!     login.rs     login\n//!     docker.rs    get\n",
+    );
+    let cli = "//! The command line.\n\nmod docker;\nmod login;\nmod parse;\nmod run;\n\npub use self::run::run;\n";
+    let docker = "pub fn get() {}\n";
+    planted(&[("lib.rs", &lib), ("cli.rs", cli), ("cli/login.rs", login), ("cli/docker.rs", docker)], &[])
+}
+
+#[test]
+fn a_command_importing_another_command_is_reported() {
+    let login = "use super::docker;\n\npub fn login() {\n    docker::get();\n}\n";
+    assert_eq!(
+        planted_commands("commands", login),
+        ["src/cli/login.rs:1 imports crate::cli::docker: one command imports another (move what they share below \
+          cli/ in the module map)"]
+    );
+    // The same import through the crate path, in code.
+    let login = "pub fn login() {\n    crate::cli::docker::get();\n}\n";
+    assert_eq!(
+        planted_commands("commands", login),
+        ["src/cli/login.rs:2 imports crate::cli::docker: one command imports another (move what they share below \
+          cli/ in the module map)"]
+    );
+}
+
+#[test]
+fn commands_may_share_what_sits_below_them_and_only_the_first_child_names_them() {
+    // Below the folder: the planted crate's tokens.rs.
+    let login = "use crate::tokens;\n\npub fn login() {\n    let _ = tokens::token();\n}\n";
+    assert_eq!(planted_commands("commands", login), Vec::<String>::new());
+    // The rule is the heading's: a folder of mechanisms may import its siblings below.
+    let login = "use super::docker;\n\npub fn login() {\n    docker::get();\n}\n";
+    assert_eq!(planted_commands("mechanisms", login), Vec::<String>::new());
+    // The first child of cli/ (run.rs, which reads the command line) imports parse.rs in every
+    // planted tree: that alone is no problem (a_planted_crate_that_keeps_its_layers_has_no_problems).
+}
+
+#[test]
+fn a_face_with_a_map_of_its_own_is_reported() {
+    let cli = "//! The command line.\n//!\n//! ```text\n//! parse.rs  the command line\n//! ```\n\nmod parse;\nmod \
+               run;\n\npub use self::run::run;\n";
+    assert_eq!(
+        planted(&[("cli.rs", cli)], &[]),
+        ["src/cli.rs:3 holds a map of its folder: src/lib.rs's module map is the only one (say in a line what the \
+          folder is for)"]
     );
 }
 
@@ -1505,6 +1620,9 @@ fn a_lib_without_a_module_map_is_one_problem() {
     assert_eq!(problems, ["src/lib.rs has no module map: its crate docs (//!) hold no ```text block"]);
 }
 
+/// What the map reads of an entry: its label, its unit's label, its module, its line, its heading.
+type Read = (String, String, Option<String>, usize, Option<String>);
+
 #[test]
 fn the_map_reads_folders_and_their_children_from_indentation() {
     let lib = [
@@ -1536,25 +1654,30 @@ fn the_map_reads_folders_and_their_children_from_indentation() {
     ]
     .join("\n");
     let map = ModuleMap::read(&lib).expect("a map");
-    let read: Vec<(String, String, Option<String>, usize)> = (0..map.entries.len())
+    let read: Vec<Read> = (0..map.entries.len())
         .map(|index| {
             let module = map.module(index).map(|module| module.join("::"));
-            (map.label(index), map.label(map.unit(index)), module, map.entries[index].line)
+            let entry = &map.entries[index];
+            (map.label(index), map.label(map.unit(index)), module, entry.line, entry.section.clone())
         })
         .collect();
+    let (testing, commands, mechanisms) = (Some("tests and fuzzing only"), Some("commands"), Some("mechanisms"));
     let expected = [
-        ("main.rs", "main.rs", None, 4),
-        ("lib.rs", "lib.rs", Some(""), 5),
-        ("fuzz.rs", "fuzz.rs", Some("fuzz"), 7),
-        ("cli/", "cli/", Some("cli"), 9),
-        ("cli/parse.rs", "cli/", Some("cli::parse"), 10),
-        ("cli/doctor.rs", "cli/", Some("cli::doctor"), 12),
-        ("tokens.rs", "tokens.rs", Some("tokens"), 14),
-        ("aws/", "aws/", Some("aws"), 15),
-        ("aws/seam.rs", "aws/", Some("aws::seam"), 16),
-        ("error.rs", "error.rs", Some("error"), 18),
+        ("main.rs", "main.rs", None, 4, None),
+        ("lib.rs", "lib.rs", Some(""), 5, None),
+        ("fuzz.rs", "fuzz.rs", Some("fuzz"), 7, testing),
+        ("cli/", "cli/", Some("cli"), 9, commands),
+        ("cli/parse.rs", "cli/", Some("cli::parse"), 10, commands),
+        // The line between parse.rs and doctor.rs continues parse.rs's description: no heading.
+        ("cli/doctor.rs", "cli/", Some("cli::doctor"), 12, commands),
+        ("tokens.rs", "tokens.rs", Some("tokens"), 14, mechanisms),
+        ("aws/", "aws/", Some("aws"), 15, mechanisms),
+        ("aws/seam.rs", "aws/", Some("aws::seam"), 16, mechanisms),
+        ("error.rs", "error.rs", Some("error"), 18, Some("data")),
     ]
-    .map(|(label, unit, module, line)| (label.to_string(), unit.to_string(), module.map(String::from), line));
+    .map(|(label, unit, module, line, section)| {
+        (label.to_string(), unit.to_string(), module.map(String::from), line, section.map(String::from))
+    });
     assert_eq!(read, expected);
     assert!(map.problems.is_empty(), "{:?}", map.problems);
 }

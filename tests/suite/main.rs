@@ -42,7 +42,9 @@ mod fault_injection;
 mod debug_trace;
 mod secrets;
 
-// The sources and documents: the layers of the house, the shipped examples, README and docs/.
+// The sources and documents: the layers of the house, the files comments name, the shipped
+// examples, README and docs/.
 mod docs;
 mod layers;
+mod named_paths;
 mod packaging;

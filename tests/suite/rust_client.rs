@@ -1,13 +1,10 @@
-//! Every client the helper serves now runs for real, so no exchange is replayed any more: docker,
-//! skopeo, podman and buildah in `tests/e2e/run` and `docker.sh`; nerdctl with containerd, BuildKit
-//! with buildx, crane, oras, helm, regctl and the kubelet's own plugin code in the other scripts of
-//! `tests/e2e/`; and here the last one, which needs no daemon and no root.
-//!
 //! The Rust `docker_credential` crate, the way Rust tools read docker's credentials, run for real:
 //! it reads `credHelpers` from `$DOCKER_CONFIG/config.json` and runs `docker-credential-ecr-login`
 //! from PATH. The crate calls the helper from the process it lives in, so the test runs itself again
 //! as a child with the sandbox's environment (PATH holding only our binary), rather than changing
 //! its own environment under the other tests.
+//!
+//! The Go clients and the daemons run in `tests/e2e/`; this one needs no daemon and no root.
 
 use crate::support;
 
