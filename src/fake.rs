@@ -10,12 +10,13 @@ use std::time::Duration;
 use base64::Engine;
 
 use crate::aws::{Aws, CallerReport, FetchRequest, Principal, SessionCredentials, SessionRequest};
+use crate::clock::UnixSeconds;
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::PrivateRegistry;
 use crate::secret::Secret;
-use crate::token::{IssuedToken, UnixSeconds};
+use crate::token::IssuedToken;
 use crate::world::{Streams, World};
 
 /// The registry the fake answers for.

@@ -76,6 +76,7 @@
 //!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
 //!   env.rs         the environment snapshot; the home directory per OS, `~/` expanded against it
 //!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
+//!   clock.rs       UnixSeconds, the clock's unit; UTC timestamps written for messages, read from the AWS CLI
 //!   version.rs     the version text that version, help and doctor print
 //!   startup.rs     what std's start-up did before main, cheaper: fds 0–2, SIGPIPE, the overflow line
 //! ```
@@ -120,6 +121,7 @@
 mod aws;
 mod cache;
 mod cli;
+mod clock;
 mod config;
 mod env;
 mod error;
@@ -148,9 +150,9 @@ use std::io::{Read, Write};
 
 pub use crate::aws::{Aws, AwsSdk};
 pub use crate::cache::base_dir as cache_dir;
+pub use crate::clock::{UnixSeconds, format_utc};
 pub use crate::env::Env;
 pub use crate::registry::parse as parse_registry;
-pub use crate::token::{UnixSeconds, format_utc};
 pub use crate::trace::Trace;
 pub use crate::world::{Streams, World};
 

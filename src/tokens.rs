@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::aws::{Aws, FetchRequest, Principal, Target};
 use crate::cache::Cache;
+use crate::clock::{self, UnixSeconds};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files::Untrusted;
@@ -20,7 +21,7 @@ use crate::identity::{Identity, WebIdentity};
 use crate::partition;
 use crate::principal;
 use crate::registry::{self, Registry};
-use crate::token::{self, AuthToken, Freshness, IssuedToken, UnixSeconds};
+use crate::token::{self, AuthToken, Freshness, IssuedToken};
 use crate::world::{World, block_on};
 
 /// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
@@ -117,7 +118,7 @@ pub fn token_for<A: Aws>(
     });
     let token = fresh_or_fetched(registry, identity, web_identity, cache.as_ref(), world, &mut warnings);
     trace.note(|| match &token {
-        Ok(token) => format!("served: a token valid until {}", token::format_utc(token.expires_at)),
+        Ok(token) => format!("served: a token valid until {}", clock::format_utc(token.expires_at)),
         Err(e) => format!("failed: {e}"),
     });
     Served { token, warnings }
@@ -127,14 +128,14 @@ pub fn token_for<A: Aws>(
 fn cache_state(cached: Option<&AuthToken>, now: UnixSeconds) -> String {
     let Some(token) = cached else { return "miss: no usable entry".into() };
     match token.freshness(now) {
-        Freshness::Fresh => format!("hit: fresh until {}", token::format_utc(token.refresh_at())),
+        Freshness::Fresh => format!("hit: fresh until {}", clock::format_utc(token.refresh_at())),
         Freshness::DueForRefresh => format!(
             "stale: past half its life since {}; refreshing, and serving it until {} if that fails",
-            token::format_utc(token.refresh_at()),
-            token::format_utc(token.usable_until())
+            clock::format_utc(token.refresh_at()),
+            clock::format_utc(token.usable_until())
         ),
         Freshness::Unusable => {
-            format!("miss: the entry expired (or is about to) at {}", token::format_utc(token.expires_at))
+            format!("miss: the entry expired (or is about to) at {}", clock::format_utc(token.expires_at))
         }
     }
 }
@@ -206,7 +207,7 @@ fn fresh_or_fetched<A: Aws>(
                 warnings.push(format!(
                     "the token ECR just issued for {host} expires at {}, which this machine's clock puts within {} \
                      minutes or in the past; using it once without caching it (check the system clock)",
-                    token::format_utc(token.expires_at),
+                    clock::format_utc(token.expires_at),
                     token::SAFETY_MARGIN.as_secs() / 60
                 ));
             } else if let Some(cache) = cache {
@@ -234,7 +235,7 @@ fn stale_or<A>(
         Some(token) => {
             warnings.push(format!(
                 "cannot refresh the token for {host} ({error}); using the cached one, valid until {}",
-                token::format_utc(token.expires_at)
+                clock::format_utc(token.expires_at)
             ));
             Ok(token)
         }
@@ -376,9 +377,10 @@ pub fn fetch<A: Aws>(
 
 #[cfg(test)]
 mod tests {
+    use crate::clock::UnixSeconds;
     use crate::env::Env;
     use crate::fake::{FakeAws, HOST, get_at};
-    use crate::token::{self, UnixSeconds};
+    use crate::token;
 
     const T0: UnixSeconds = 1_800_000_000;
     const HOUR: u64 = 3600;

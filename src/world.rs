@@ -6,9 +6,9 @@ use std::fmt::Display;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
+use crate::clock::UnixSeconds;
 use crate::env::Env;
 use crate::error::{EXIT_FAILURE, Error};
-use crate::token::UnixSeconds;
 use crate::trace::Trace;
 
 /// Prefix of every line the helper writes on stderr.

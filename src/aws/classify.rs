@@ -11,9 +11,9 @@ use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 
 use super::trust::CA_BUNDLE_VARIABLE;
+use crate::clock::UnixSeconds;
 use crate::error::{Error, one_line};
 use crate::identity::Identity;
-use crate::token::UnixSeconds;
 
 /// Error codes that mean AWS does not accept the credentials themselves.
 const REJECTED_CREDENTIAL_CODES: &[&str] = &[

@@ -425,10 +425,10 @@ pub fn write_list(out: &mut impl Write, hosts: &BTreeMap<String, String>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::UnixSeconds;
     use crate::env::Env;
     use crate::fake::{FakeAws, HOST, get_at};
     use crate::secret::Secret;
-    use crate::token::UnixSeconds;
 
     const T0: UnixSeconds = 1_800_000_000;
 

@@ -14,6 +14,7 @@ use super::kubelet;
 use crate::aws::{Aws, Principal};
 use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
+use crate::clock;
 use crate::config::{self, Config};
 use crate::env::{Env, HOME_VARIABLE};
 use crate::error::{EXIT_FAILURE, clip, quote};
@@ -23,7 +24,7 @@ use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
 use crate::programs;
 use crate::registry::{self, Registry};
-use crate::token::{self, Freshness};
+use crate::token::Freshness;
 use crate::tokens::{self, DEFAULT_TIMEOUT};
 use crate::world::{Streams, World, block_on};
 
@@ -325,13 +326,13 @@ fn check_mfa<A: Aws>(f: &mut Findings, identity: &Identity, host: &str, world: &
     let now = (world.now)();
     match mfa::cached_expiry(world, &identity.profile, &settings) {
         Some(expiry) if expiry > now + mfa::SESSION_MARGIN_SECS => {
-            f.fact("mfa", format!("{serial}: session valid until {}", token::format_utc(expiry)));
+            f.fact("mfa", format!("{serial}: session valid until {}", clock::format_utc(expiry)));
             true
         }
         other => {
             let state = other.map_or_else(
                 || "no session".to_string(),
-                |e| format!("the session expired (or is about to) at {}", token::format_utc(e)),
+                |e| format!("the session expired (or is about to) at {}", clock::format_utc(e)),
             );
             f.problem(
                 "mfa",
@@ -434,7 +435,7 @@ fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, 
             Freshness::DueForRefresh => "due for refresh",
             Freshness::Unusable => "expired",
         };
-        f.fact("", format!("{entry_host}: {state}, expires {}", token::format_utc(t.expires_at)));
+        f.fact("", format!("{entry_host}: {state}, expires {}", clock::format_utc(t.expires_at)));
     }
 }
 
@@ -606,7 +607,7 @@ fn check_token<A: Aws>(
             format!(
                 "ECR issued one in {} ms, expiring {}",
                 started.elapsed().as_millis(),
-                token::format_utc(t.expires_at)
+                clock::format_utc(t.expires_at)
             ),
         ),
         Err(e) => f.problem("token", e.to_string(), None),

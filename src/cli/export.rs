@@ -318,10 +318,10 @@ fn is_label_shape(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::UnixSeconds;
     use crate::env::Env;
     use crate::fake::{FakeAws, HOST};
     use crate::secret::Secret;
-    use crate::token::UnixSeconds;
 
     const T0: UnixSeconds = 1_800_000_000;
 

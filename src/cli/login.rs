@@ -6,9 +6,9 @@ use std::io::Write;
 
 use super::docker;
 use crate::aws::Aws;
+use crate::clock;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error, quote};
-use crate::token;
 use crate::world::{Streams, World};
 
 /// Runs `login` for `hosts`; 0 when every one has a token, 1 otherwise (each failure on stderr).
@@ -36,7 +36,7 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
                     streams.stdout,
                     "{}{through}: token valid until {}",
                     quote(host).trim_matches('"'),
-                    token::format_utc(token.usable_until())
+                    clock::format_utc(token.usable_until())
                 );
             }
             Err(e) => {

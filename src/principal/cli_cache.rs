@@ -12,10 +12,10 @@ use serde::Deserialize;
 use sha1::{Digest, Sha1};
 
 use crate::aws::SessionCredentials;
+use crate::clock;
 use crate::files::{create_private_dir, trust, write_atomic};
 use crate::identity::ProfileSettings;
 use crate::secret::Secret;
-use crate::token;
 use crate::world::World;
 
 /// A session file larger than this is not one.
@@ -136,7 +136,7 @@ pub fn decode_session(bytes: &[u8]) -> Option<SessionCredentials> {
     let cached: CachedResponse = serde_json::from_slice(bytes).ok()?;
     let c = cached.credentials;
     Some(SessionCredentials {
-        expires_at: token::parse_utc(&c.expiration)?,
+        expires_at: clock::parse_utc(&c.expiration)?,
         access_key_id: c.access_key_id,
         secret_access_key: Secret::new(c.secret_access_key),
         session_token: Secret::new(c.session_token),
@@ -154,7 +154,7 @@ pub(super) fn write_session(path: &std::path::Path, session: &SessionCredentials
 
 /// The bytes botocore's cache would hold for `session`: what [`decode_session`] reads back.
 pub fn encode_session(session: &SessionCredentials) -> Vec<u8> {
-    let expiration = token::format_utc(session.expires_at).replace('Z', "UTC");
+    let expiration = clock::format_utc(session.expires_at).replace('Z', "UTC");
     let json = serde_json::json!({
         "Credentials": {
             "AccessKeyId": session.access_key_id,

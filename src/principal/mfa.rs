@@ -23,10 +23,10 @@ use super::cli_cache::{read_session, session_file, write_session};
 use super::terminal::{PROMPT_LIMIT, Terminal};
 use crate::aws::{Aws, SessionCredentials, SessionRequest};
 use crate::cache::Cache;
+use crate::clock::{self, UnixSeconds};
 use crate::error::Error;
 use crate::identity::{Identity, ProfileSettings};
 use crate::registry::Registry;
-use crate::token::{self, UnixSeconds};
 use crate::world::{World, block_on};
 
 /// A session is not used within this many seconds of its expiry (botocore's own window, so that
@@ -102,7 +102,7 @@ pub fn session<A: Aws>(
         // A session we cannot keep still serves this call; the next one asks again.
         let _ = write_session(file, &session);
     }
-    terminal.say(&format!("MFA session for profile {profile} valid until {}", token::format_utc(session.expires_at)));
+    terminal.say(&format!("MFA session for profile {profile} valid until {}", clock::format_utc(session.expires_at)));
     Ok(session)
 }
 
