@@ -32,12 +32,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth_token::{AuthToken, Freshness};
 use crate::clock::UnixSeconds;
 use crate::env::Env;
 use crate::files::{self, Locked, Untrusted, trust, write_atomic};
 use crate::identity::Fingerprint;
 use crate::secret::Secret;
-use crate::token::{AuthToken, Freshness};
 
 /// The layout version: a new layout gets a new directory and leaves the old one alone.
 const LAYOUT_DIR: &str = "v1";

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 
+use crate::auth_token::IssuedToken;
 use crate::aws::{Aws, CallerReport, FetchRequest, Principal, SessionCredentials, SessionRequest};
 use crate::clock::UnixSeconds;
 use crate::env::Env;
@@ -16,7 +17,6 @@ use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::PrivateRegistry;
 use crate::secret::Secret;
-use crate::token::IssuedToken;
 use crate::world::{Streams, World};
 
 /// The registry the fake answers for.

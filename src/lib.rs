@@ -27,7 +27,7 @@
 //!     fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
 //!     installs.rs  every docker-credential-ecr-login on PATH (and the kubelet's), what each says it is
 //!  mechanisms
-//!   tokens.rs      the token path: fresh → lock → look again → fetch → store → stale; returns Served;
+//!   serve.rs       the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry
 //!   principal/     who signs a fetch, decided on a miss only
 //!     choose.rs    default chain, a rule's profile, a service account's role, an MFA session;
@@ -70,7 +70,7 @@
 //!     replace.rs   the replace every OS shares: a private temporary file, renames tried within a bound
 //!     lock.rs      the bounded lock wait every OS shares, its failures in classes
 //!     untrusted.rs Untrusted: why a directory is refused, with its OS's remedy
-//!   token.rs       AuthToken, decoding AWS:password, freshness with an injected clock
+//!   auth_token.rs  AuthToken, decoding AWS:password, freshness with an injected clock
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
 //!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
@@ -87,7 +87,7 @@
 //! crate root; `lib.rs` re-exports what the binary and tests use.
 //!
 //! Two rules the test cannot see: the async runtime and the SDK's configuration start only on a
-//! cache miss (`tokens.rs` calls the seam only then: a hit costs a few file reads); and the data
+//! cache miss (`serve.rs` calls the seam only then: a hit costs a few file reads); and the data
 //! modules (`identity`, `config`) read AWS's shared files themselves and never import `aws`, so
 //! that fingerprinting a caller resolves no credentials.
 //!
@@ -98,7 +98,7 @@
 //! `registry::parse` (a non-ECR host is answered not-found here, or handed to the fallback store,
 //! `cli::fallback`, before any AWS file, runtime or cache is touched) → the first matching rule →
 //! `identity::Identity::load_for` fingerprints the caller (and the rule) without resolving
-//! credentials → `tokens::token_for` → `cache` (ownership checked, entry opened without following
+//! credentials → `serve::token_for` → `cache` (ownership checked, entry opened without following
 //! links; a fresh entry ends it here: no SDK configuration, no async runtime) → on a miss or a
 //! token past half its life: `principal::choose` (an MFA profile's session, asked for once, in
 //! `principal/mfa.rs`) → the registry's lock (bounded wait) → a second look → the seam,
@@ -118,6 +118,7 @@
 //! `Aws::start_session`. Aliases are resolved by each command before `registry::parse`, and the
 //! answer keeps the alias as ServerURL.
 
+mod auth_token;
 mod aws;
 mod cache;
 mod cli;
@@ -136,9 +137,8 @@ mod principal;
 mod programs;
 mod registry;
 mod secret;
+mod serve;
 pub mod startup;
-mod token;
-mod tokens;
 mod trace;
 mod version;
 mod world;
@@ -186,7 +186,7 @@ pub fn run<A: Aws, I: Read, O: Write, E: Write>(
         Command::Protocol(action @ (Action::Store | Action::Erase)) => docker::store_or_erase(action, streams, world),
         Command::Protocol(Action::List) => docker::list(streams, world),
         Command::Protocol(Action::Version) => print(streams, &version::version_line()),
-        Command::Protocol(Action::Help) => print(streams, &parse::help_text(tokens::DEFAULT_TIMEOUT.as_secs())),
+        Command::Protocol(Action::Help) => print(streams, &parse::help_text(serve::DEFAULT_TIMEOUT.as_secs())),
         Command::Usage(args) => {
             let _ = writeln!(streams.stdout, "{}", parse::USAGE);
             let got: Vec<String> = args.iter().take(MAX_ARGS_QUOTED).map(|a| quote(a)).collect();

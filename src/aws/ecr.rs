@@ -11,11 +11,11 @@ use super::classify::{Context, bad_response, classify, to_unix};
 use super::seam::{FetchRequest, Target};
 use super::setup::load_config;
 use super::sts::{credential_source, principal_credentials};
+use crate::auth_token::IssuedToken;
 use crate::error::Error;
 use crate::partition::PUBLIC_API_REGION;
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
-use crate::token::IssuedToken;
 
 /// How the trace names the token calls.
 const GET_TOKEN: &str = "ECR GetAuthorizationToken";

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use super::seam::{Aws, CallerReport, FetchRequest, Principal, SessionCredentials, SessionRequest};
 use super::{ecr, probe, sts};
+use crate::auth_token::IssuedToken;
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::PrivateRegistry;
-use crate::token::IssuedToken;
 
 /// The real one: the standard AWS credential chain and the ECR, ECR Public and STS APIs.
 #[derive(Debug, Default, Clone, Copy)]

@@ -6,13 +6,13 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::auth_token::IssuedToken;
 use crate::clock::UnixSeconds;
 use crate::config::Role;
 use crate::error::Error;
 use crate::identity::{Identity, WebIdentity};
 use crate::registry::{PrivateRegistry, Registry};
 use crate::secret::Secret;
-use crate::token::IssuedToken;
 use crate::trace::Trace;
 
 /// Which registry a token request asks for.

@@ -12,14 +12,14 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 use super::fallback;
+use crate::auth_token::AuthToken;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{Error, json_problem, quote};
 use crate::identity::Identity;
 use crate::principal;
 use crate::registry::{self, NotEcr, Registry};
-use crate::token::AuthToken;
-use crate::tokens;
+use crate::serve;
 use crate::world::{Streams, World};
 
 /// The user name ECR tokens carry, and so the one `list` reports.
@@ -60,7 +60,7 @@ pub fn token_for_registry<A: Aws, I, O, E: Write>(
 ) -> Result<AuthToken, Error> {
     trace_registry(world, config, server, registry);
     let identity = Identity::for_registry(world.env, config, registry);
-    let served = tokens::token_for(registry, &identity, None, world);
+    let served = serve::token_for(registry, &identity, None, world);
     for warning in &served.warnings {
         streams.warn(warning);
     }
@@ -115,7 +115,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
 /// `list`: the hosts with tokens for the current identity, from the cache, with the aliases whose
 /// registry is cached, merged with the fallback store's list. regctl asks `get` only for the hosts
 /// `list` names, so on a cold cache (no registry of the configured region listed) it asks ECR once
-/// for the caller's own registry in that region ([`tokens::default_registry`]), caches its token
+/// for the caller's own registry in that region ([`serve::default_registry`]), caches its token
 /// and lists it. A warm cache is read and nothing more: no SDK, no runtime. It never fails: a cache
 /// that cannot be used, a fallback that fails, or a question ECR cannot answer leave the list as it
 /// is, with one line on stderr only for what the user can fix.
@@ -174,7 +174,7 @@ fn hosts_served_by<A, I, O, E: Write>(
     world: &World<'_, A>,
     found: &mut Vec<Listed>,
 ) {
-    let cache = tokens::open_cache(world, identity).unwrap_or_else(|untrusted| {
+    let cache = serve::open_cache(world, identity).unwrap_or_else(|untrusted| {
         streams.warn(&untrusted);
         None
     });
@@ -216,7 +216,7 @@ fn default_registry_region<'a>(identity: &'a Identity, env: &crate::env::Env, li
     Some(region)
 }
 
-/// Asks ECR for the caller's own registry in `region` (see [`tokens::default_registry`]) and says
+/// Asks ECR for the caller's own registry in `region` (see [`serve::default_registry`]) and says
 /// on stderr why not only when the user can fix it.
 fn ask_default_registry<A: Aws, I, O, E: Write>(
     region: &str,
@@ -227,7 +227,7 @@ fn ask_default_registry<A: Aws, I, O, E: Write>(
 ) -> Option<Registry> {
     let serves = |r: &Registry| config.and_then(|c| c.rule_index_for(r)).is_none();
     let mut warnings = Vec::new();
-    let result = tokens::default_registry(region, identity, serves, world, &mut warnings);
+    let result = serve::default_registry(region, identity, serves, world, &mut warnings);
     for warning in &warnings {
         streams.warn(warning);
     }
@@ -521,7 +521,7 @@ mod tests {
         assert!(!worth_saying_in_list(&Error::NoCredentials { registry: registry(), profile: "default".into() }));
         assert!(!worth_saying_in_list(&Error::TimedOut {
             registry: registry(),
-            after: tokens::DEFAULT_REGISTRY_TIMEOUT
+            after: serve::DEFAULT_REGISTRY_TIMEOUT
         }));
         assert!(!worth_saying_in_list(&Error::Throttled { registry: registry() }));
         let unreachable =

@@ -11,6 +11,7 @@ use super::configure;
 use super::fallback;
 use super::installs;
 use super::kubelet;
+use crate::auth_token::Freshness;
 use crate::aws::{Aws, Principal};
 use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
@@ -24,8 +25,7 @@ use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
 use crate::programs;
 use crate::registry::{self, Registry};
-use crate::token::Freshness;
-use crate::tokens::{self, DEFAULT_TIMEOUT};
+use crate::serve::{self, DEFAULT_TIMEOUT};
 use crate::world::{Streams, World, block_on};
 
 /// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
@@ -303,7 +303,7 @@ fn check_login_session(f: &mut Findings, identity: &Identity, env: &Env) {
 
 /// A malformed deadline makes every get fail: say so, and go on with the default to check the rest.
 fn check_timeout(f: &mut Findings, env: &Env) -> Duration {
-    tokens::fetch_timeout(env).unwrap_or_else(|e| {
+    serve::fetch_timeout(env).unwrap_or_else(|e| {
         f.problem(
             "timeout",
             e.to_string(),
@@ -601,7 +601,7 @@ fn check_token<A: Aws>(
     world: &World<'_, A>,
 ) {
     let started = Instant::now();
-    match tokens::fetch(registry, caller.identity, caller.principal, (started + timeout, timeout), world) {
+    match serve::fetch(registry, caller.identity, caller.principal, (started + timeout, timeout), world) {
         Ok(t) => f.fact(
             "token",
             format!(

@@ -4,7 +4,7 @@
 //! Kubernetes `kubernetes.io/dockerconfigjson` Secret for the places that read credentials from a
 //! file or the API instead of running a helper.
 //!
-//! Each token comes through the same path as a `get`'s ([`crate::tokens::token_for`]): the cache, a fetch
+//! Each token comes through the same path as a `get`'s ([`crate::serve::token_for`]): the cache, a fetch
 //! on a miss, aliases, `[[registry]]` rules, the MFA prompt and the deadline. Unlike `get`, these
 //! are not the credential-helper protocol: a failure is the cause on stderr and exit 1, with
 //! nothing on stdout, and `dockerconfig` prints nothing unless every host has its token, because a
@@ -18,10 +18,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
 use super::docker;
+use crate::auth_token::AuthToken;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error, quote};
-use crate::token::AuthToken;
 use crate::world::{Streams, World};
 
 /// The usage of `password`.

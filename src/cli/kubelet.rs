@@ -19,7 +19,7 @@ use crate::error::{Error, json_problem, quote};
 use crate::identity::{Identity, WebIdentity};
 use crate::registry::{self, Registry};
 use crate::secret::Secret;
-use crate::tokens;
+use crate::serve;
 use crate::world::{Streams, World};
 
 /// How long the kubelet may keep an empty answer for an image that is not on ECR.
@@ -77,7 +77,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
         Some(w) => node.for_role(&w.role_arn),
         None => node,
     };
-    let served = tokens::token_for(&registry, &identity, web_identity.as_ref(), world);
+    let served = serve::token_for(&registry, &identity, web_identity.as_ref(), world);
     for warning in &served.warnings {
         streams.warn(warning);
     }

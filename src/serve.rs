@@ -11,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::auth_token::{self, AuthToken, Freshness, IssuedToken};
 use crate::aws::{Aws, FetchRequest, Principal, Target};
 use crate::cache::Cache;
 use crate::clock::{self, UnixSeconds};
@@ -21,7 +22,6 @@ use crate::identity::{Identity, WebIdentity};
 use crate::partition;
 use crate::principal;
 use crate::registry::{self, Registry};
-use crate::token::{self, AuthToken, Freshness, IssuedToken};
 use crate::world::{World, block_on};
 
 /// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
@@ -208,7 +208,7 @@ fn fresh_or_fetched<A: Aws>(
                     "the token ECR just issued for {host} expires at {}, which this machine's clock puts within {} \
                      minutes or in the past; using it once without caching it (check the system clock)",
                     clock::format_utc(token.expires_at),
-                    token::SAFETY_MARGIN.as_secs() / 60
+                    auth_token::SAFETY_MARGIN.as_secs() / 60
                 ));
             } else if let Some(cache) = cache {
                 if let Err(e) = cache.store(host, &token) {
@@ -331,7 +331,7 @@ fn select_default(issued: &[IssuedToken], region: &str, now: UnixSeconds) -> Res
         let endpoints: Vec<&str> = issued.iter().filter_map(|t| t.proxy_endpoint.as_deref()).collect();
         return Err(format!("no proxy endpoint names a registry in {region} (proxy endpoints: {endpoints:?})"));
     };
-    let token = token::select(std::slice::from_ref(chosen), Some(&account), now).map_err(|e| e.to_string())?;
+    let token = auth_token::select(std::slice::from_ref(chosen), Some(&account), now).map_err(|e| e.to_string())?;
     Ok((registry, token))
 }
 
@@ -371,16 +371,16 @@ pub fn fetch<A: Aws>(
         Registry::Private(r) => Some(r.account.as_str()),
         Registry::Public(_) => None,
     };
-    token::select(&issued, account, (world.now)())
+    auth_token::select(&issued, account, (world.now)())
         .map_err(|e| Error::BadResponse { registry: host, detail: e.to_string() })
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::auth_token;
     use crate::clock::UnixSeconds;
     use crate::env::Env;
     use crate::fake::{FakeAws, HOST, get_at};
-    use crate::token;
 
     const T0: UnixSeconds = 1_800_000_000;
     const HOUR: u64 = 3600;
@@ -417,7 +417,7 @@ mod tests {
         assert!(out.contains("first"));
         assert!(err.contains("warning: cannot refresh") && err.contains("throttled"), "{err}");
         aws.error();
-        let just_inside_margin = T0 + 12 * HOUR - token::SAFETY_MARGIN.as_secs();
+        let just_inside_margin = T0 + 12 * HOUR - auth_token::SAFETY_MARGIN.as_secs();
         let (code, out, err) = get(&aws, dir.path(), just_inside_margin);
         assert_eq!((code, out.as_str()), (1, "credentials not found in native keychain\n"));
         assert!(!err.contains("first") && err.contains("throttled"), "{err}");
