@@ -18,18 +18,18 @@
 //! on a miss only, so the SDK's configuration and the async runtime start only then.
 
 mod attempts;
+mod ca_bundle;
 mod classify;
+mod dns;
 mod ecr;
 mod probe;
-mod resolve;
 mod sdk;
 mod seam;
 mod setup;
 mod sts;
-mod trust;
 
+pub use ca_bundle::{CA_BUNDLE_VARIABLE, ca_bundle};
 pub use sdk::AwsSdk;
 #[cfg(test)]
 pub use seam::CallerReport;
 pub use seam::{Aws, Base, FetchRequest, Principal, SessionCredentials, SessionRequest, Target};
-pub use trust::{CA_BUNDLE_VARIABLE, ca_bundle};

@@ -10,7 +10,7 @@
 //! | `cache_entry`   | a token cache entry file                       | a decoded entry re-encodes to bytes that decode and re-encode the same |
 //! | `shared_file`   | `~/.aws/config` and `credentials`              | names and keys normalised as the fingerprint expects |
 //! | `config_file`   | the configuration file                         | messages one line and bounded; rules and aliases usable; both readers agree |
-//! | `cli_cache`     | the AWS CLI's session cache file               | a decoded session re-encodes to the same session   |
+//! | `aws_cli_sessions` | the AWS CLI's session cache file            | a decoded session re-encodes to the same session   |
 //!
 //! Linear time is checked by running the targets on inputs up to 64 KiB with a one-second limit
 //! per input (`fuzz/run`): anything quadratic in the input would take seconds there.
@@ -47,7 +47,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cache_entry", cache_entry),
     ("shared_file", shared_file),
     ("config_file", config_file),
-    ("cli_cache", cli_cache),
+    ("aws_cli_sessions", aws_cli_sessions),
 ];
 
 /// A message shown for bad input: one line, bounded, no backtick (docker wraps our text in its own).
@@ -179,8 +179,8 @@ pub fn config_file(data: &[u8]) {
     }
 }
 
-/// The AWS CLI cache reader: a session read from it writes back to a file that reads the same.
-pub fn cli_cache(data: &[u8]) {
+/// The reader of the AWS CLI's session cache: a session read from it writes back to a file that reads the same.
+pub fn aws_cli_sessions(data: &[u8]) {
     let Some(session) = decode_session(data) else { return };
     let again = decode_session(&encode_session(&session)).expect("a written session reads back");
     assert_eq!(again.access_key_id, session.access_key_id);

@@ -37,7 +37,7 @@
 //!                  its own; one module per OS below it, chosen there
 //!     terminal_unix.rs     /dev/tty: termios, signal handlers, a select wait (Linux and macOS)
 //!     terminal_windows.rs  the console: CONIN$/CONOUT$, console mode, Ctrl-C handler, timed wait
-//!     cli_cache.rs the AWS CLI's session cache: botocore's key and file format, shared with it
+//!     aws_cli_sessions.rs  the AWS CLI's session cache: botocore's key and file format, shared with it
 //!   aws/           everything that talks to AWS; the only place that names AWS crates
 //!     sdk.rs       AwsSdk: each question of the seam to the file that asks it, under its deadline
 //!     probe.rs     doctor's questions: who the caller is, which endpoint a registry's calls reach
@@ -46,8 +46,8 @@
 //!     classify.rs  SDK errors and times into ours
 //!     attempts.rs  the ECR_LOGIN_DEBUG trace of each HTTP attempt (an SDK interceptor)
 //!     setup.rs     the SDK's configuration: behaviour version, timeouts, retries, HTTP client, app name
-//!     trust.rs     the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
-//!     resolve.rs   the static build's own name resolution (no glibc NSS)
+//!     ca_bundle.rs the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
+//!     dns.rs       the static build's own DNS client (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!   programs/      other programs: found along PATH as clients find them, probed, ended

@@ -11,8 +11,8 @@
 //! cli_cache.rs  the AWS CLI's session cache: botocore's key and file format, shared with it
 //! ```
 
+mod aws_cli_sessions;
 mod choose;
-mod cli_cache;
 pub(crate) mod mfa;
 mod terminal;
 #[cfg(unix)]
@@ -23,4 +23,4 @@ mod terminal_windows;
 pub use choose::{chain_base, choose, mfa_settings};
 // The fuzz targets read and write the AWS CLI's session files.
 #[cfg(any(test, fuzzing))]
-pub(crate) use cli_cache::{decode_session, encode_session};
+pub(crate) use aws_cli_sessions::{decode_session, encode_session};

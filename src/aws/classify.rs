@@ -10,7 +10,7 @@ use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 
-use super::trust::CA_BUNDLE_VARIABLE;
+use super::ca_bundle::CA_BUNDLE_VARIABLE;
 use crate::clock::UnixSeconds;
 use crate::error::{Error, one_line};
 use crate::identity::Identity;

@@ -18,8 +18,8 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provi
 use aws_smithy_http_client::{Builder as HttpClientBuilder, Connector};
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
-use super::resolve;
-use super::trust::{CaBundle, ca_bundle};
+use super::ca_bundle::{CaBundle, ca_bundle};
+use super::dns;
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::{self, Identity};
@@ -43,7 +43,7 @@ const MAX_ATTEMPTS: u32 = 3;
 const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Whether this is a static glibc build, which must not use glibc's NSS (see `resolve`). A static
+/// Whether this is a static glibc build, which must not use glibc's NSS (see `dns`). A static
 /// CRT elsewhere (Windows MSVC's `+crt-static`, musl) resolves names as the system does: the
 /// condition is about glibc, not about static linking.
 const STATIC_GLIBC: bool = cfg!(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"));
@@ -61,7 +61,7 @@ fn app_name() -> Option<AppName> {
 fn http_client(bundle: Option<&CaBundle>) -> SharedHttpClient {
     let mut trust = TrustStore::default();
     if let Some(bundle) = bundle {
-        // Checked by `trust::ca_bundle`: every certificate in it parses as the client will parse it.
+        // Checked by `ca_bundle::ca_bundle`: every certificate in it parses as the client will parse it.
         trust.add_pem_certificate(bundle.pem.clone());
     }
     let tls = TlsContext::builder().with_trust_store(trust).build().unwrap_or_default();
@@ -79,15 +79,13 @@ fn http_client(bundle: Option<&CaBundle>) -> SharedHttpClient {
     })
 }
 
-/// [`resolve::lookup`] as the SDK's DNS resolver.
+/// [`dns::lookup`] as the SDK's DNS resolver.
 #[derive(Debug, Clone, Copy)]
 struct OwnResolver;
 
 impl ResolveDns for OwnResolver {
     fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
-        DnsFuture::new(
-            async move { resolve::lookup(name, &resolve::Files::system()).await.map_err(ResolveDnsError::new) },
-        )
+        DnsFuture::new(async move { dns::lookup(name, &dns::Files::system()).await.map_err(ResolveDnsError::new) })
     }
 }
 

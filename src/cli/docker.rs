@@ -34,7 +34,7 @@ pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, 
         Ok(request) => request,
         Err(e) => return streams.fail(&e),
     };
-    let registry = match config::resolve(config.as_ref(), &server) {
+    let registry = match config::registry_for(config.as_ref(), &server) {
         Ok(registry) => registry,
         Err(NotEcr(host)) => {
             world.trace.note(|| format!("registry: {} is not ECR", quote(&host)));
@@ -97,7 +97,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
         Err(_) if world.env.is_true("AWS_ECR_IGNORE_CREDS_STORAGE") => return 0,
         Err(e) => return streams.fail(&e),
     };
-    let result = match (config::resolve(config.as_ref(), &server), action) {
+    let result = match (config::registry_for(config.as_ref(), &server), action) {
         (Ok(_), _) => Ok(()),
         (Err(NotEcr(host)), _) if config.as_ref().is_some_and(|c| c.fallback.is_some()) => {
             return not_ours(action, &input, &Error::NotEcr { host }, config.as_ref(), streams, world);

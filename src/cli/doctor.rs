@@ -191,7 +191,7 @@ fn check_registry(f: &mut Findings, config: Option<&Config>, server: &str, env: 
     if let Some((alias, config)) = config.and_then(|c| Some((c.alias_for(server)?, c))) {
         f.fact("alias", format!("{} stands for {} ({})", alias.host, alias.registry, config.path.display()));
     }
-    let Ok(registry) = config::resolve(config, server) else {
+    let Ok(registry) = config::registry_for(config, server) else {
         match config.and_then(|c| Some((c.fallback.as_deref()?, c))) {
             Some((name, config)) => {
                 f.fact("registry", format!("{} is not ECR: the fallback store answers for it", quote(server)));

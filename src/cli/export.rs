@@ -220,7 +220,7 @@ fn token_for_host<A: Aws, I, O, E: Write>(
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
 ) -> Result<AuthToken, Error> {
-    let Ok(registry) = config::resolve(config, host) else {
+    let Ok(registry) = config::registry_for(config, host) else {
         world.trace.note(|| format!("registry: {} is not ECR", quote(host)));
         return Err(Error::NotEcr { host: host.to_string() });
     };

@@ -51,7 +51,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     docker::trace_config(world, config.as_ref());
     world.trace.note(|| format!("image: {}", quote(&request.image)));
     // An alias host keys the answer by the host the image names, with its registry's token.
-    let Ok(registry) = config::resolve(config.as_ref(), key) else {
+    let Ok(registry) = config::registry_for(config.as_ref(), key) else {
         // Not ours: no credentials, and the kubelet need not ask again for a while.
         world.trace.note(|| format!("registry: {} is not ECR", quote(key)));
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();

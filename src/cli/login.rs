@@ -23,7 +23,7 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
     };
     let mut failed = false;
     for host in hosts {
-        let Ok(registry) = config::resolve(config.as_ref(), host) else {
+        let Ok(registry) = config::registry_for(config.as_ref(), host) else {
             streams.say(Error::NotEcr { host: host.clone() });
             failed = true;
             continue;

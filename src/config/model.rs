@@ -351,7 +351,7 @@ fn check_alias(raw: &RawAlias, text: &str, alias_hosts: &[String], earlier: &[Al
 }
 
 /// The ECR registry `server` names, directly or through an alias of `config`.
-pub fn resolve(config: Option<&Config>, server: &str) -> Result<Registry, registry::NotEcr> {
+pub fn registry_for(config: Option<&Config>, server: &str) -> Result<Registry, registry::NotEcr> {
     match config.and_then(|c| c.alias_for(server)) {
         // A checked alias always names an ECR registry.
         Some(alias) => registry::parse(&alias.registry),

@@ -19,7 +19,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::cli_cache::{read_session, session_file, write_session};
+use super::aws_cli_sessions::{read_session, session_file, write_session};
 use super::terminal::{PROMPT_LIMIT, Terminal};
 use crate::aws::{Aws, SessionCredentials, SessionRequest};
 use crate::cache::Cache;
