@@ -27,10 +27,10 @@ use crate::cli::kubelet::{Response, parse_request};
 use crate::clock::{format_utc, parse_utc};
 use crate::config::Config;
 use crate::error::Error;
-use crate::identity::SharedFile;
 use crate::partition::{PRIVATE_SUFFIXES, PUBLIC_HOSTS};
 use crate::principal::{decode_session, encode_session};
 use crate::registry::{Registry, parse};
+use crate::shared_files::SharedFile;
 
 /// The longest a message about caller input may be: two clipped quotes of 100 characters, each
 /// of which may be escaped to six (`\u{60}` for a backtick), plus the sentence around them.

@@ -57,6 +57,7 @@
 //!     search.rs    the PATH search every OS shares, with the OS's candidates and test
 //!  data
 //!   identity.rs    the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
+//!   shared_files.rs  AWS's shared config and credentials files: where, their sections, a profile's settings
 //!   config/        the configuration file
 //!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
@@ -88,8 +89,8 @@
 //!
 //! Two rules the test cannot see: the async runtime and the SDK's configuration start only on a
 //! cache miss (`serve.rs` calls the seam only then: a hit costs a few file reads); and the data
-//! modules (`identity`, `config`) read AWS's shared files themselves and never import `aws`, so
-//! that fingerprinting a caller resolves no credentials.
+//! modules (`identity`, `shared_files`, `config`) read their files themselves and never import
+//! `aws`, so that fingerprinting a caller resolves no credentials.
 //!
 //! # The path of a `get`
 //!
@@ -138,6 +139,7 @@ mod programs;
 mod registry;
 mod secret;
 mod serve;
+mod shared_files;
 pub mod startup;
 mod trace;
 mod version;

@@ -14,7 +14,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::identity::{SharedFile, config_file_path};
+use crate::shared_files::{SharedFile, config_file_path};
 
 /// The variable that names a bundle, and the profile key that does when the variable is unset.
 pub const CA_BUNDLE_VARIABLE: &str = "AWS_CA_BUNDLE";

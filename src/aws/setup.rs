@@ -22,7 +22,8 @@ use super::ca_bundle::{CaBundle, ca_bundle};
 use super::dns;
 use crate::env::Env;
 use crate::error::Error;
-use crate::identity::{self, Identity};
+use crate::identity::Identity;
+use crate::shared_files;
 
 /// The SDK behaviour version we were tested with; pinned so that an SDK upgrade does not change
 /// defaults under us.
@@ -131,14 +132,14 @@ pub async fn load_config(region: &str, timeout: Duration, identity: &Identity) -
 }
 
 /// The shared config and credentials files as the identity fingerprint found them
-/// (`identity::config_file_path`), read here and handed to the SDK as their contents instead of
+/// (`shared_files::config_file_path`), read here and handed to the SDK as their contents instead of
 /// letting it find them itself: on Windows the SDK takes `HOME` before `USERPROFILE`, and the two
 /// differ under Git Bash (see `Env::home`). A file that is missing or unreadable is handed over
 /// empty, as the SDK itself reads a missing default file (it refuses a missing file named by path).
 /// `None` (the SDK's own search) when there is no home to place them in.
 fn shared_files(env: &Env) -> Option<EnvConfigFiles> {
-    let config = identity::config_file_path(env)?;
-    let credentials = identity::credentials_file_path(env)?;
+    let config = shared_files::config_file_path(env)?;
+    let credentials = shared_files::credentials_file_path(env)?;
     let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
     Some(
         EnvConfigFiles::builder()

@@ -20,12 +20,13 @@ use crate::config::{self, Config};
 use crate::env::{Env, HOME_VARIABLE};
 use crate::error::{EXIT_FAILURE, clip, quote};
 use crate::files;
-use crate::identity::{self, Identity};
+use crate::identity::Identity;
 use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
 use crate::programs;
 use crate::registry::{self, Registry};
 use crate::serve::{self, DEFAULT_TIMEOUT};
+use crate::shared_files;
 use crate::world::{Streams, World, block_on};
 
 /// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
@@ -233,9 +234,10 @@ fn check_identity(f: &mut Findings, identity: &Identity, has_config: bool, env: 
         let external = if role.external_id.is_some() { ", with an external id" } else { "" };
         f.fact("role", format!("{} assumed on top (session {}{external})", role.arn, role.session_name));
     }
-    for (label, path) in
-        [("config file", identity::config_file_path(env)), ("credentials", identity::credentials_file_path(env))]
-    {
+    for (label, path) in [
+        ("config file", shared_files::config_file_path(env)),
+        ("credentials", shared_files::credentials_file_path(env)),
+    ] {
         match path {
             Some(p) if p.is_file() => f.fact(label, format!("{} (found)", p.display())),
             Some(p) => f.fact(label, format!("{} (none)", p.display())),
@@ -286,7 +288,7 @@ fn check_ca_bundle(f: &mut Findings, identity: &Identity, env: &Env) {
 /// current or refreshable is the SDK's to find out, on the credentials line.
 fn check_login_session(f: &mut Findings, identity: &Identity, env: &Env) {
     let Some(arn) = identity.login_session.as_deref() else { return };
-    let Some(file) = identity::login_cache_file(env, arn) else {
+    let Some(file) = shared_files::login_cache_file(env, arn) else {
         f.problem("login", format!("{}: no {HOME_VARIABLE} to find its login cache in", quote(arn)), None);
         return;
     };

@@ -14,8 +14,8 @@ use sha1::{Digest, Sha1};
 use crate::aws::SessionCredentials;
 use crate::clock;
 use crate::files::{create_private_dir, trust, write_atomic};
-use crate::identity::ProfileSettings;
 use crate::secret::Secret;
+use crate::shared_files::ProfileSettings;
 use crate::world::World;
 
 /// A session file larger than this is not one.

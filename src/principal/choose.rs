@@ -10,8 +10,9 @@ use super::mfa;
 use crate::aws::{Aws, Base, Principal};
 use crate::env::Env;
 use crate::error::Error;
-use crate::identity::{self, Identity, ProfileSettings, WebIdentity};
+use crate::identity::{Identity, WebIdentity};
 use crate::registry::Registry;
+use crate::shared_files::{self, ProfileSettings};
 use crate::world::World;
 
 /// The settings of the profile in use when its `mfa_serial` asks for a code: a rule's profile,
@@ -25,7 +26,7 @@ pub fn mfa_settings(identity: &Identity, env: &Env) -> Option<ProfileSettings> {
         return None;
     }
     // A rule's profile is `identity.profile` (`Identity::load_for`).
-    let settings = identity::profile_settings(env, &identity.profile);
+    let settings = shared_files::profile_settings(env, &identity.profile);
     settings.mfa_serial.is_some().then_some(settings)
 }
 
@@ -38,7 +39,7 @@ fn assumes_role_with_environment_keys(identity: &Identity, env: &Env) -> bool {
     if env.get("AWS_PROFILE").is_none() {
         return false;
     }
-    let settings = identity::profile_settings(env, &identity.profile);
+    let settings = shared_files::profile_settings(env, &identity.profile);
     settings.role_arn.is_some() && settings.credential_source.as_deref() == Some("Environment")
 }
 

@@ -25,8 +25,9 @@ use crate::aws::{Aws, SessionCredentials, SessionRequest};
 use crate::cache::Cache;
 use crate::clock::{self, UnixSeconds};
 use crate::error::Error;
-use crate::identity::{Identity, ProfileSettings};
+use crate::identity::Identity;
 use crate::registry::Registry;
+use crate::shared_files::ProfileSettings;
 use crate::world::{World, block_on};
 
 /// A session is not used within this many seconds of its expiry (botocore's own window, so that
