@@ -75,6 +75,7 @@
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
 //!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
+//!   printable.rs   caller input made safe to repeat: clipped, escaped, quoted; parsers' texts on one line
 //!   env.rs         the environment snapshot; the home directory per OS, `~/` expanded against it
 //!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
 //!   clock.rs       UnixSeconds, the clock's unit; UTC timestamps written for messages, read from the AWS CLI
@@ -135,6 +136,7 @@ pub mod fuzz;
 mod identity;
 mod partition;
 mod principal;
+mod printable;
 mod programs;
 mod registry;
 mod secret;
@@ -161,7 +163,8 @@ pub use crate::world::{Streams, World};
 use crate::cli::docker::{self, Action};
 use crate::cli::parse::{self, Command};
 use crate::cli::{configure, doctor, export, kubelet, login};
-use crate::error::{EXIT_FAILURE, Error, quote};
+use crate::error::{EXIT_FAILURE, Error};
+use crate::printable::quote;
 
 /// How many of the arguments a usage error repeats.
 const MAX_ARGS_QUOTED: usize = 4;

@@ -12,8 +12,9 @@ use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 
 use super::ca_bundle::CA_BUNDLE_VARIABLE;
 use crate::clock::UnixSeconds;
-use crate::error::{Error, one_line};
+use crate::error::Error;
 use crate::identity::Identity;
+use crate::printable::one_line;
 
 /// Error codes that mean AWS does not accept the credentials themselves.
 const REJECTED_CREDENTIAL_CODES: &[&str] = &[

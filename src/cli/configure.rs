@@ -12,8 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::config::{self, Config};
 use crate::env::Env;
-use crate::error::{Error, json_problem};
+use crate::error::Error;
 use crate::files::{create_private_dir, write_atomic};
+use crate::printable::json_problem;
 use crate::registry;
 
 /// The helper suffix clients look up as `docker-credential-<suffix>`.

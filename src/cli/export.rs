@@ -21,7 +21,8 @@ use super::docker;
 use crate::auth_token::AuthToken;
 use crate::aws::Aws;
 use crate::config::{self, Config};
-use crate::error::{EXIT_FAILURE, Error, quote};
+use crate::error::{EXIT_FAILURE, Error};
+use crate::printable::quote;
 use crate::world::{Streams, World};
 
 /// The usage of `password`.

@@ -8,7 +8,8 @@ use super::docker;
 use crate::aws::Aws;
 use crate::clock;
 use crate::config::{self, Config};
-use crate::error::{EXIT_FAILURE, Error, quote};
+use crate::error::{EXIT_FAILURE, Error};
+use crate::printable::quote;
 use crate::world::{Streams, World};
 
 /// Runs `login` for `hosts`; 0 when every one has a token, 1 otherwise (each failure on stderr).

@@ -165,7 +165,7 @@ fn hosts_from_args(words: &[&str]) -> Result<Vec<String>, Error> {
                         .map(|region| format!("{value}.dkr.ecr.{}.amazonaws.com", region.name)),
                 );
             }
-            _ => return Err(configure_usage(&format!("unknown option {}", crate::error::quote(flag)))),
+            _ => return Err(configure_usage(&format!("unknown option {}", crate::printable::quote(flag)))),
         }
     }
     if hosts.is_empty() {

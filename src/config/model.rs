@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 
 use super::reader::{Raw, RawAlias, RawRule, Value};
 use crate::env::{self, Env};
-use crate::error::{Error, clip, quote};
+use crate::error::Error;
 use crate::files::trust;
+use crate::printable::{clip, quote};
 use crate::registry::{self, Registry};
 
 /// A configuration file larger than this is not a configuration file.

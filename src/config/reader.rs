@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{printable, quote};
+use crate::printable::{printable, quote};
 
 /// A string value of the file: where it lies in the text, or its decoded text when it had
 /// escapes (rare), so that reading the file allocates nothing per value.
