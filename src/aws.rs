@@ -23,12 +23,14 @@ mod classify;
 mod dns;
 mod ecr;
 mod probe;
+mod runtime;
 mod sdk;
 mod seam;
 mod setup;
 mod sts;
 
 pub use ca_bundle::{CA_BUNDLE_VARIABLE, ca_bundle};
+pub use runtime::block_on;
 pub use sdk::AwsSdk;
 #[cfg(test)]
 pub use seam::CallerReport;

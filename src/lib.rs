@@ -49,6 +49,7 @@
 //!     ca_bundle.rs the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //!     dns.rs       the static build's own DNS client (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
+//!     runtime.rs   block_on: the async runtime a seam call runs on, started only for that call
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!   programs/      other programs: found along PATH as clients find them, probed, ended
 //!     os           (the face picks unix.rs or windows.rs as `programs::os`)

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use crate::auth_token::{self, AuthToken, Freshness, IssuedToken};
-use crate::aws::{Aws, FetchRequest, Principal, Target};
+use crate::aws::{Aws, FetchRequest, Principal, Target, block_on};
 use crate::cache::Cache;
 use crate::clock::{self, UnixSeconds};
 use crate::env::Env;
@@ -22,7 +22,7 @@ use crate::identity::{Identity, WebIdentity};
 use crate::partition;
 use crate::principal;
 use crate::registry::{self, Registry};
-use crate::world::{World, block_on};
+use crate::world::World;
 
 /// The overall deadline of a token fetch unless `ECR_LOGIN_TIMEOUT` says otherwise. docker waits
 /// for us without a limit and BuildKit for 60 s, so a dead network must fail well before that.

@@ -12,7 +12,7 @@ use super::fallback;
 use super::installs;
 use super::kubelet;
 use crate::auth_token::Freshness;
-use crate::aws::{Aws, Principal};
+use crate::aws::{Aws, Principal, block_on};
 use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
 use crate::clock;
@@ -28,7 +28,7 @@ use crate::programs;
 use crate::registry::{self, Registry};
 use crate::serve::{self, DEFAULT_TIMEOUT};
 use crate::shared_files;
-use crate::world::{Streams, World, block_on};
+use crate::world::{Streams, World};
 
 /// Runs doctor for `host` (or the first routed one), prints the findings and returns the exit
 /// code: 0 when healthy, 1 when any problem was found.

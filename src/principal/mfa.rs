@@ -21,14 +21,14 @@ use std::time::{Duration, Instant};
 
 use super::aws_cli_sessions::{read_session, session_file, write_session};
 use super::terminal::{PROMPT_LIMIT, Terminal};
-use crate::aws::{Aws, SessionCredentials, SessionRequest};
+use crate::aws::{Aws, SessionCredentials, SessionRequest, block_on};
 use crate::cache::Cache;
 use crate::clock::{self, UnixSeconds};
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::Registry;
 use crate::shared_files::ProfileSettings;
-use crate::world::{World, block_on};
+use crate::world::World;
 
 /// A session is not used within this many seconds of its expiry (botocore's own window, so that
 /// the AWS CLI and we agree on when a session is over).
