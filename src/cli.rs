@@ -17,8 +17,6 @@ pub(crate) mod configure;
 pub(crate) mod docker;
 pub(crate) mod doctor;
 pub(crate) mod export;
-pub(crate) mod fallback;
-pub(crate) mod installs;
 pub(crate) mod kubelet;
 pub(crate) mod login;
 pub(crate) mod parse;

@@ -22,11 +22,10 @@
 //!     login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
 //!     export.rs    password HOST; dockerconfig HOST…: config.json auths or a Kubernetes Secret
 //!     kubelet.rs   the kubelet CredentialProvider exchange and its cache durations
-//!     docker.rs    the docker-credential-helpers actions (get, store/erase, list), aliases
+//!     docker.rs    the docker-credential-helpers actions (get, store/erase, list)
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
-//!     fallback.rs  runs docker-credential-<fallback> for hosts that are not ours, passing it through
-//!     installs.rs  every docker-credential-ecr-login on PATH (and the kubelet's), what each says it is
 //!  mechanisms
+//!   lookup.rs      a host's token: alias → registry → rule → identity → serve; the trace of each
 //!   serve.rs       the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry
 //!   principal/     who signs a fetch, decided on a miss only
@@ -51,6 +50,8 @@
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
 //!     runtime.rs   block_on: the async runtime a seam call runs on, started only for that call
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
+//!   fallback.rs    runs docker-credential-<fallback> for hosts that are not ours, passing it through
+//!   installs.rs    our names, and every docker-credential-ecr-login on PATH (and the kubelet's): what each says it is
 //!   programs/      other programs: found along PATH as clients find them, probed, ended
 //!     os           (the face picks unix.rs or windows.rs as `programs::os`)
 //!     unix.rs      the exact name, execute bits, process groups, argv[0]
@@ -62,6 +63,7 @@
 //!   config/        the configuration file
 //!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
+//!   client_files.rs  where docker's config.json and the containers tools' auth.json are
 //!   world.rs       World (env, clock, cache dir, Aws, trace) and Streams (bounded stdin, reporting)
 //!   trace.rs       the ECR_LOGIN_DEBUG trace: one line per decision, on stderr or to a private file
 //!   files/         atomic writes, private files and dirs, lock classes, ownership checks, no-follow
@@ -97,19 +99,20 @@
 //! # The path of a `get`
 //!
 //! `run` → `cli::parse` reads `get` → `cli::docker::get` reads the host and the configuration
-//! file (`config::Config::load`: one small read, or none) → an alias becomes its registry →
-//! `registry::parse` (a non-ECR host is answered not-found here, or handed to the fallback store,
-//! `cli::fallback`, before any AWS file, runtime or cache is touched) → the first matching rule →
+//! file (`config::Config::load`: one small read, or none) → `config::registry_for`: an alias
+//! becomes its registry, and `registry::parse` reads the host (a non-ECR host is answered
+//! not-found here, or handed to the fallback store, `fallback`, before any AWS file, runtime or
+//! cache is touched) → `lookup::token_for_registry`: the first matching rule, and
 //! `identity::Identity::load_for` fingerprints the caller (and the rule) without resolving
 //! credentials → `serve::token_for` → `cache` (ownership checked, entry opened without following
 //! links; a fresh entry ends it here: no SDK configuration, no async runtime) → on a miss or a
 //! token past half its life: `principal::choose` (an MFA profile's session, asked for once, in
 //! `principal/mfa.rs`) → the registry's lock (bounded wait) → a second look → the seam,
-//! `aws::Aws::fetch` (`aws/sdk.rs` → `aws/ecr.rs`, signed by `aws/sts.rs`, the SDK configured by
-//! `aws/setup.rs`, errors read by `aws/classify.rs`) → `cache::Cache::store` →
-//! `cli::docker::write_credentials`. Every way of ending without a token answers the protocol's
-//! not-found line (`error::Error::outcome`), with the cause on stderr: any other stdout text makes
-//! some clients drop every registry's credentials.
+//! `aws::Aws::fetch` on the runtime `aws::block_on` starts (`aws/sdk.rs` → `aws/ecr.rs`, signed
+//! by `aws/sts.rs`, the SDK configured by `aws/setup.rs`, errors read by `aws/classify.rs`) →
+//! `cache::Cache::store` → `cli::docker::write_credentials`. Every way of ending without a token
+//! answers the protocol's not-found line (`error::Error::outcome`), with the cause on stderr: any
+//! other stdout text makes some clients drop every registry's credentials.
 //!
 //! # Where the configuration lands
 //!
@@ -118,23 +121,27 @@
 //! rule has a cache of its own and a hit still resolves nothing. The MFA prompt is on `/dev/tty`
 //! (`principal/terminal.rs`), reached only on a miss, before the registry lock so that the API
 //! deadline starts after the person has typed; the AWS seam starts the session,
-//! `Aws::start_session`. Aliases are resolved by each command before `registry::parse`, and the
-//! answer keeps the alias as ServerURL.
+//! `Aws::start_session`. Aliases are resolved by each command (`config::registry_for`) before
+//! `registry::parse`, and the answer keeps the alias as ServerURL.
 
 mod auth_token;
 mod aws;
 mod cache;
 mod cli;
+mod client_files;
 mod clock;
 mod config;
 mod env;
 mod error;
+mod fallback;
 mod files;
 // cargo-fuzz builds with `--cfg fuzzing`; the shipped library does without these bodies.
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzz;
 mod identity;
+mod installs;
+mod lookup;
 mod partition;
 mod principal;
 mod printable;

@@ -10,18 +10,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::client_files::{docker_config_path, podman_auth_path};
 use crate::config::{self, Config};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files::{create_private_dir, write_atomic};
+use crate::installs::{self, BINARY, HELPER};
 use crate::printable::json_problem;
 use crate::registry;
-
-/// The helper suffix clients look up as `docker-credential-<suffix>`.
-pub const HELPER: &str = "ecr-login";
-
-/// The binary clients run; `configure` warns when PATH lacks it.
-pub const BINARY: &str = "docker-credential-ecr-login";
 
 /// The suffix of the one backup `configure` makes of a file it edits.
 const BACKUP_SUFFIX: &str = ".ecr-login.bak";
@@ -112,29 +108,10 @@ pub fn run(request: &Request, env: &Env) -> Result<Report, Error> {
     }
 }
 
-/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
-pub fn docker_config_path(env: &Env) -> Option<PathBuf> {
-    match env.get("DOCKER_CONFIG") {
-        Some(dir) => Some(PathBuf::from(dir).join("config.json")),
-        None => env.home().map(|home| home.join(".docker").join("config.json")),
-    }
-}
-
-/// `$REGISTRY_AUTH_FILE`, else `$XDG_CONFIG_HOME/containers/auth.json`, else
-/// `~/.config/containers/auth.json`: the persistent auth file that podman, skopeo and buildah read
-/// (their default `$XDG_RUNTIME_DIR` one is lost at reboot).
-pub fn podman_auth_path(env: &Env) -> Option<PathBuf> {
-    if let Some(file) = env.get("REGISTRY_AUTH_FILE") {
-        return Some(PathBuf::from(file));
-    }
-    let config = env.get("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| env.home().map(|h| h.join(".config")))?;
-    Some(config.join("containers").join("auth.json"))
-}
-
 /// Whether docker finds an executable named [`BINARY`] on PATH, by the rules doctor's PATH
 /// check lists them with (`installs.rs`); which one it runs is doctor's question.
 pub(crate) fn on_path(env: &Env) -> bool {
-    !super::installs::on_path(env, BINARY).0.is_empty()
+    !installs::on_path(env, BINARY).0.is_empty()
 }
 
 /// Every named host that is not ECR must be an alias of the configuration file.

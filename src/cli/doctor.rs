@@ -7,20 +7,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::configure;
-use super::fallback;
-use super::installs;
-use super::kubelet;
 use crate::auth_token::Freshness;
 use crate::aws::{Aws, Principal, block_on};
 use crate::aws::{CA_BUNDLE_VARIABLE, ca_bundle};
 use crate::cache::Cache;
+use crate::client_files;
 use crate::clock;
 use crate::config::{self, Config};
 use crate::env::{Env, HOME_VARIABLE};
 use crate::error::EXIT_FAILURE;
+use crate::fallback;
 use crate::files;
 use crate::identity::Identity;
+use crate::installs;
 use crate::partition::PUBLIC_API_REGION;
 use crate::principal::{self, mfa};
 use crate::printable::{clip, quote};
@@ -87,7 +86,7 @@ impl Findings {
 
 /// docker's configuration file and its content, when it exists and is JSON.
 fn docker_config(env: &Env) -> Option<(PathBuf, Option<serde_json::Value>)> {
-    let path = configure::docker_config_path(env)?;
+    let path = client_files::docker_config_path(env)?;
     let config = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
     Some((path, config))
 }
@@ -100,7 +99,7 @@ fn choose_host(arg: Option<&str>, docker: Option<&serde_json::Value>) -> Option<
     docker?["credHelpers"]
         .as_object()?
         .iter()
-        .find(|(h, v)| v == &configure::HELPER && registry::parse(h).is_ok())
+        .find(|(h, v)| v == &installs::HELPER && registry::parse(h).is_ok())
         .map(|(h, _)| h.clone())
 }
 
@@ -454,7 +453,7 @@ fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Va
     };
     let helper = config.as_ref().and_then(|c| c["credHelpers"][host].as_str().or_else(|| c["credsStore"].as_str()));
     match helper {
-        Some(configure::HELPER) => f.fact("docker", format!("{} routes {host} to ecr-login", path.display())),
+        Some(installs::HELPER) => f.fact("docker", format!("{} routes {host} to ecr-login", path.display())),
         other => f.problem(
             "docker",
             match other {
@@ -470,7 +469,7 @@ fn check_docker(f: &mut Findings, docker: Option<(PathBuf, Option<serde_json::Va
 /// really is and what it says it is; the first one is docker's. A shadowed or stale install is
 /// the problem desktop installers cause, and its fix names the directories to reorder.
 fn check_path(f: &mut Findings, env: &Env) {
-    let (found, skipped) = installs::on_path(env, configure::BINARY);
+    let (found, skipped) = installs::on_path(env, installs::BINARY);
     if env.get(installs::PROBE_VARIABLE).is_some() {
         // Started by another doctor's version question: asking again could go on for ever.
         f.fact("PATH", format!("{} found; not asked what they are (doctor runs inside a probe)", found.len()));
@@ -480,13 +479,13 @@ fn check_path(f: &mut Findings, env: &Env) {
         let why = skipped.first().map(|s| format!(" ({} is {})", s.path.display(), s.why)).unwrap_or_default();
         f.problem(
             "PATH",
-            format!("{} is not on PATH, so docker cannot run it{why}", configure::BINARY),
+            format!("{} is not on PATH, so docker cannot run it{why}", installs::BINARY),
             Some("install it into a directory on PATH".into()),
         );
         return;
     };
     let kinds = identify_each(&found, env);
-    f.fact("PATH", format!("{} {} on PATH; docker runs the first", found.len(), configure::BINARY));
+    f.fact("PATH", format!("{} {} on PATH; docker runs the first", found.len(), installs::BINARY));
     for (n, (entry, kind)) in found.iter().zip(&kinds).enumerate() {
         f.fact("", format!("{}. {}: {}", n + 1, shown(entry), describe(kind)));
     }
@@ -532,7 +531,7 @@ fn identify_each(found: &[installs::Found], env: &Env) -> Vec<installs::Kind> {
 
 /// The kubelet never looks at PATH: where its provider is, and what that is.
 fn check_kubelet_provider(f: &mut Findings, env: &Env) {
-    let name = kubelet::PROGRAM_NAME;
+    let name = installs::PROVIDER_NAME;
     f.fact(
         "kubelet",
         format!("does not use PATH: it runs the provider its configuration names ({name}) from --image-credential-provider-bin-dir"),
@@ -646,13 +645,13 @@ mod tests {
         // script on Unix, a batch file on Windows (found through PATHEXT, run by cmd).
         #[cfg(unix)]
         {
-            let binary = bin.join(configure::BINARY);
+            let binary = bin.join(installs::BINARY);
             std::fs::write(&binary, format!("#!/bin/sh\necho '{}'\n", crate::version::version_line())).unwrap();
             std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         }
         #[cfg(windows)]
         std::fs::write(
-            bin.join(format!("{}.cmd", configure::BINARY)),
+            bin.join(format!("{}.cmd", installs::BINARY)),
             format!("@echo {}\r\n", crate::version::version_line()),
         )
         .unwrap();

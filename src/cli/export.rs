@@ -17,11 +17,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use super::docker;
 use crate::auth_token::AuthToken;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error};
+use crate::lookup;
 use crate::printable::quote;
 use crate::world::{Streams, World};
 
@@ -209,7 +209,7 @@ fn auths_key(host: &str) -> String {
 /// The configuration file, traced as `get` traces it.
 fn load_config<A>(world: &World<'_, A>) -> Result<Option<Config>, Error> {
     let config = Config::load(world.env)?;
-    docker::trace_config(world, config.as_ref());
+    lookup::trace_config(world, config.as_ref());
     Ok(config)
 }
 
@@ -225,7 +225,7 @@ fn token_for_host<A: Aws, I, O, E: Write>(
         world.trace.note(|| format!("registry: {} is not ECR", quote(host)));
         return Err(Error::NotEcr { host: host.to_string() });
     };
-    docker::token_for_registry(config, host, &registry, streams, world)
+    lookup::token_for_registry(config, host, &registry, streams, world)
 }
 
 /// One `auths` entry, with the fields `docker login` writes and the kubelet, containerd and

@@ -12,11 +12,11 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::docker;
 use crate::aws::Aws;
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::identity::{Identity, WebIdentity};
+use crate::lookup;
 use crate::printable::{json_problem, quote};
 use crate::registry::{self, Registry};
 use crate::secret::Secret;
@@ -49,7 +49,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
     let api_version = request.api_version.as_str();
     let key = request.registry();
     let config = Config::load(world.env)?;
-    docker::trace_config(world, config.as_ref());
+    lookup::trace_config(world, config.as_ref());
     world.trace.note(|| format!("image: {}", quote(&request.image)));
     // An alias host keys the answer by the host the image names, with its registry's token.
     let Ok(registry) = config::registry_for(config.as_ref(), key) else {
@@ -57,7 +57,7 @@ fn answer<A: Aws, I: Read, O, E: Write>(streams: &mut Streams<I, O, E>, world: &
         world.trace.note(|| format!("registry: {} is not ECR", quote(key)));
         return Response::new(api_version, NOT_ECR_CACHE_SECS, None).to_line();
     };
-    docker::trace_registry(world, config.as_ref(), key, &registry);
+    lookup::trace_registry(world, config.as_ref(), key, &registry);
     let web_identity = match &request.service_account_token {
         Some(token) => request
             .role(world.env.get(ROLE_VARIABLE))
@@ -116,9 +116,6 @@ pub const ROLE_VARIABLE: &str = "AWS_ECR_ROLE_ARN";
 
 /// The subcommand that selects this mode, for the kubelet configuration's `args`.
 pub const SUBCOMMAND: &str = "kubelet-provider";
-
-/// The program name that selects this mode, as a drop-in for cloud-provider-aws's plugin.
-pub const PROGRAM_NAME: &str = "ecr-credential-provider";
 
 /// One request from the kubelet. Fields the kubelet may add later are tolerated.
 #[derive(Debug, Deserialize)]
@@ -270,7 +267,7 @@ mod tests {
         assert_eq!(config["apiVersion"].as_str(), Some("kubelet.config.k8s.io/v1"));
         assert_eq!(config["kind"].as_str(), Some("CredentialProviderConfig"));
         let provider = &config["providers"][0];
-        assert_eq!(provider["name"].as_str(), Some(PROGRAM_NAME));
+        assert_eq!(provider["name"].as_str(), Some(crate::installs::PROVIDER_NAME));
         assert_eq!(provider["apiVersion"].as_str(), Some(API_VERSIONS[0]));
         provider["matchImages"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
     }

@@ -4,11 +4,11 @@
 
 use std::io::Write;
 
-use super::docker;
 use crate::aws::Aws;
 use crate::clock;
 use crate::config::{self, Config};
 use crate::error::{EXIT_FAILURE, Error};
+use crate::lookup;
 use crate::printable::quote;
 use crate::world::{Streams, World};
 
@@ -29,7 +29,7 @@ pub fn run<A: Aws, I, O: Write, E: Write>(
             failed = true;
             continue;
         };
-        match docker::token_for_registry(config.as_ref(), host, &registry, streams, world) {
+        match lookup::token_for_registry(config.as_ref(), host, &registry, streams, world) {
             Ok(token) => {
                 let alias = config.as_ref().and_then(|c| c.alias_for(host));
                 let through = alias.map(|a| format!(" (alias of {})", a.registry)).unwrap_or_default();

@@ -7,6 +7,7 @@ use super::docker::Action;
 use super::export::{self, DOCKERCONFIG_USAGE, PASSWORD_USAGE};
 use super::kubelet;
 use crate::error::Error;
+use crate::installs;
 use crate::partition::AWS_REGIONS;
 use crate::registry;
 use crate::version::version_line;
@@ -71,7 +72,7 @@ impl Command {
     /// Parses `args` (after the program name) for a binary invoked as `program` (`argv[0]`). Only
     /// `configure`'s arguments can be wrong in a way that is not the protocol's usage error.
     pub fn parse(program: &str, args: &[String]) -> Result<Command, Error> {
-        if invoked_as(program) == kubelet::PROGRAM_NAME {
+        if invoked_as(program) == installs::PROVIDER_NAME {
             return Ok(Command::Kubelet);
         }
         let words: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -1,7 +1,8 @@
-//! Which `docker-credential-ecr-login` a client really runs: every one on `PATH` in `PATH`'s
-//! order, where each points, and what each says it is when asked for its version. Desktop
-//! installers (Docker Desktop, Rancher Desktop) put their own, often old, copy on `PATH`, and the
-//! first one wins. doctor reports it; nothing else runs the programs found here.
+//! The names clients run this helper by, and which `docker-credential-ecr-login` a client really
+//! runs: every one on `PATH` in `PATH`'s order, where each points, and what each says it is when
+//! asked for its version. Desktop installers (Docker Desktop, Rancher Desktop) put their own, often
+//! old, copy on `PATH`, and the first one wins. doctor reports it; nothing else runs the programs
+//! found here.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,16 @@ use std::time::{Duration, Instant};
 
 use crate::env::Env;
 use crate::programs;
+
+/// The helper suffix clients look up as `docker-credential-<suffix>`.
+pub const HELPER: &str = "ecr-login";
+
+/// The binary clients run; `configure` warns when PATH lacks it.
+pub const BINARY: &str = "docker-credential-ecr-login";
+
+/// The program name that selects the kubelet provider mode, as a drop-in for cloud-provider-aws's
+/// plugin.
+pub const PROVIDER_NAME: &str = "ecr-credential-provider";
 
 /// How long one program may take to answer a version question before it is killed.
 pub const PROBE_DEADLINE: Duration = Duration::from_secs(2);
