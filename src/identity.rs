@@ -22,7 +22,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::secret::Secret;
-use crate::shared_files::{SharedFile, config_file_path, credentials_file_path, value};
+use crate::shared_files::{Section, SharedFile, config_file_path, credentials_file_path, value};
 
 /// Environment variables that decide who the caller is, or where the request goes.
 const IDENTITY_VARIABLES: &[&str] = &[
@@ -139,7 +139,7 @@ fn overridden_by_rule(name: &str, rule_profile: bool) -> bool {
 }
 
 /// Whether a profile's section, or the `services` section it names, sets `endpoint_url` to nothing.
-fn sets_empty_endpoint(config: &SharedFile, section: Option<&Vec<(String, String)>>) -> bool {
+fn sets_empty_endpoint(config: &SharedFile, section: Option<&Section>) -> bool {
     if value(section, "endpoint_url") == Some("") {
         return true;
     }
@@ -155,10 +155,7 @@ fn sets_empty_endpoint(config: &SharedFile, section: Option<&Vec<(String, String
 
 /// A profile's `login_session`, as the SDK uses it: with `role_arn` the SDK assumes the role with
 /// its source profile's credentials and ignores the profile's own session.
-fn login_session_of(
-    config_section: Option<&Vec<(String, String)>>,
-    credentials_section: Option<&Vec<(String, String)>>,
-) -> Option<String> {
+fn login_session_of(config_section: Option<&Section>, credentials_section: Option<&Section>) -> Option<String> {
     value(config_section, "login_session")
         .or_else(|| value(credentials_section, "login_session"))
         .filter(|_| value(config_section, "role_arn").is_none())
@@ -393,7 +390,7 @@ fn hash_source_variables(
     hashed
 }
 
-fn hash_section(hasher: &mut Sha256, file: &str, name: &str, section: Option<&Vec<(String, String)>>) {
+fn hash_section(hasher: &mut Sha256, file: &str, name: &str, section: Option<&Section>) {
     let Some(section) = section else { return };
     hasher.update(format!("[{file}:{name}]\n"));
     for (k, v) in section {

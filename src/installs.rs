@@ -173,8 +173,8 @@ pub fn identify_provider(path: &Path, env: &Env) -> Kind {
 /// What an answer to a version question names.
 pub fn classify(answer: &str) -> Kind {
     let first = answer.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    if let Some((version, commit)) = parse_our_line(first) {
-        return Kind::EcrLogin { version: version.to_string(), commit: commit.to_string() };
+    if let Some(Build { version, commit }) = parse_our_line(first) {
+        return Kind::EcrLogin { version, commit };
     }
     if let Some(version) = first.strip_prefix(GO_HELPER_PREFIX) {
         return Kind::GoHelper { version: version.trim().to_string() };
@@ -189,11 +189,20 @@ pub fn classify(answer: &str) -> Kind {
     Kind::Other { said: said(answer) }
 }
 
-/// The version and commit of an ecr-login version line.
-pub fn parse_our_line(line: &str) -> Option<(&str, &str)> {
+/// A build of ecr-login, as its version line names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Build {
+    /// The crate's version: `major.minor.patch[-pre]`.
+    pub version: String,
+    /// The commit it was built from, or `unknown`.
+    pub commit: String,
+}
+
+/// The build an ecr-login version line names.
+pub fn parse_our_line(line: &str) -> Option<Build> {
     let rest = line.trim().strip_prefix(OUR_PREFIX)?;
     let (version, commit) = rest.split_once(" (commit ")?;
-    Some((version, commit.strip_suffix(')')?))
+    Some(Build { version: version.to_string(), commit: commit.strip_suffix(')')?.to_string() })
 }
 
 /// How `other` compares with `ours` as `major.minor.patch[-pre]` versions; `None` when either
@@ -320,7 +329,7 @@ mod tests {
     #[test]
     fn our_own_version_line_parses() {
         let line = crate::version::version_line();
-        let (version, commit) = parse_our_line(&line).unwrap();
+        let Build { version, commit } = parse_our_line(&line).unwrap();
         assert_eq!(version, env!("CARGO_PKG_VERSION"));
         assert_eq!(commit, crate::version::COMMIT);
         assert_eq!(parse_our_line("docker-credential-ecr-login (ecr-login) 0.1.0"), None);

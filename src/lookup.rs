@@ -51,7 +51,7 @@ pub fn trace_config<A>(world: &World<'_, A>, config: Option<&Config>) {
     world.trace.note(|| match config {
         Some(c) => format!("config: {} ({} rule(s), {} alias(es))", c.path.display(), c.rule_count(), c.aliases.len()),
         None => match config::location(world.env) {
-            Some((path, _)) => format!("config: none at {}", path.display()),
+            Some(location) => format!("config: none at {}", location.path.display()),
             None => format!("config: none (no {})", crate::env::HOME_VARIABLE),
         },
     });

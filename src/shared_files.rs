@@ -49,10 +49,13 @@ pub fn profile_settings(env: &Env, profile: &str) -> ProfileSettings {
     }
 }
 
+/// A section's keys (lower case) and values, in the file's order.
+pub type Section = Vec<(String, String)>;
+
 /// The two shared files' sections, by their header as written (`profile dev`, `default`, `dev`).
 #[derive(Debug, Default)]
 pub(crate) struct SharedFile {
-    pub(crate) sections: BTreeMap<String, Vec<(String, String)>>,
+    pub(crate) sections: BTreeMap<String, Section>,
 }
 
 impl SharedFile {
@@ -96,13 +99,13 @@ impl SharedFile {
     }
 
     /// The section headed `name`, as written (`profile dev`, `default`, `sso-session corp`).
-    pub fn section(&self, name: &str) -> Option<&Vec<(String, String)>> {
+    pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.get(name)
     }
 }
 
 /// The value of `key` in `section`, if both are there.
-pub fn value<'a>(section: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
+pub fn value<'a>(section: Option<&'a Section>, key: &str) -> Option<&'a str> {
     section?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 

@@ -33,25 +33,32 @@ pub struct CaBundle {
     pub certificates: usize,
 }
 
+/// Where a bundle is named: its path as written, and what named it.
+struct Named {
+    /// The path, before `~/` is expanded.
+    written: String,
+    /// The variable, or the profile's key, for messages.
+    origin: String,
+}
+
 /// Where a bundle is named, if anywhere: the variable (when not empty), else the profile's key.
-/// Returns the path as written and its origin.
-fn locate(env: &Env, profile: &str) -> Option<(String, String)> {
+fn locate(env: &Env, profile: &str) -> Option<Named> {
     if let Some(path) = env.get(CA_BUNDLE_VARIABLE).filter(|p| !p.trim().is_empty()) {
-        return Some((path.to_string(), CA_BUNDLE_VARIABLE.to_string()));
+        return Some(Named { written: path.to_string(), origin: CA_BUNDLE_VARIABLE.to_string() });
     }
     let text = std::fs::read_to_string(config_file_path(env)?).ok()?;
     let file = SharedFile::parse(&text);
     let header = if profile == "default" { "default".to_string() } else { format!("profile {profile}") };
     let section = file.sections.get(&header).or_else(|| file.sections.get(&format!("profile {profile}")))?;
     let (_, path) = section.iter().find(|(key, value)| key == CA_BUNDLE_KEY && !value.is_empty())?;
-    Some((path.clone(), format!("{CA_BUNDLE_KEY} of profile \"{profile}\"")))
+    Some(Named { written: path.clone(), origin: format!("{CA_BUNDLE_KEY} of profile \"{profile}\"") })
 }
 
 /// The CA bundle in effect for `profile` (the profile a fetch signs with), read and checked;
 /// `None` when neither the variable nor the profile names one. A file that cannot be read, is
 /// not PEM, or holds no parsable certificate is an error naming the origin and the path.
 pub fn ca_bundle(env: &Env, profile: &str) -> Result<Option<CaBundle>, Error> {
-    let Some((written, origin)) = locate(env, profile) else { return Ok(None) };
+    let Some(Named { written, origin }) = locate(env, profile) else { return Ok(None) };
     let path = env.expand_home(&written);
     let refuse = |why: String| Error::Setup {
         detail: format!(

@@ -68,8 +68,8 @@ pub struct SessionRequest<'a> {
     pub identity: &'a Identity,
     /// The profile whose credentials make the call; `None`: the default chain.
     pub source_profile: Option<&'a str>,
-    /// The role to assume: ARN, external id and session name.
-    pub role: Option<(&'a str, Option<&'a str>, &'a str)>,
+    /// The role to assume with the code.
+    pub role: Option<&'a Role>,
     /// The session's requested lifetime.
     pub duration_seconds: Option<u32>,
     /// The MFA device.

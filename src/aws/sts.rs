@@ -170,11 +170,11 @@ pub(super) async fn start_mfa_session(request: SessionRequest<'_>) -> Result<Ses
     );
     let duration = request.duration_seconds.and_then(|d| i32::try_from(d).ok());
     let issued = match request.role {
-        Some((arn, external_id, session_name)) => {
+        Some(role) => {
             sts.assume_role()
-                .role_arn(arn)
-                .role_session_name(session_name)
-                .set_external_id(external_id.map(str::to_string))
+                .role_arn(&role.arn)
+                .role_session_name(&role.session_name)
+                .set_external_id(role.external_id.clone())
                 .serial_number(request.serial)
                 .token_code(request.code)
                 .set_duration_seconds(duration)

@@ -81,7 +81,7 @@ pub fn run(request: &Request, env: &Env) -> Result<Report, Error> {
         }
         Request::CredsStore { undo } => {
             let docker = docker_config_path(env).ok_or(Error::NoHome)?;
-            let (ours, _) = config::location(env).ok_or(Error::NoHome)?;
+            let ours = config::location(env).ok_or(Error::NoHome)?.path;
             let mut report = if *undo { undo_creds_store(&docker, &ours)? } else { set_creds_store(&docker, &ours)? };
             if !on_path(env) {
                 report.warnings.push(format!(

@@ -32,7 +32,7 @@ const ECR_USERNAME: &str = "AWS";
 /// answered with its registry's token, from the same cache entry. Every way of ending without a
 /// token answers the protocol's not-found line ([`Error::outcome`]) with the cause on stderr.
 pub fn get<A: Aws, I: Read, O: Write, E: Write>(streams: &mut Streams<I, O, E>, world: &World<'_, A>) -> u8 {
-    let (input, server, config) = match request(streams, world, server_url) {
+    let Request { input, server, config } = match request(streams, world, server_url) {
         Ok(request) => request,
         Err(e) => return streams.fail(&e),
     };
@@ -60,7 +60,7 @@ pub fn store_or_erase<A, I: Read, O: Write, E: Write>(
     world: &World<'_, A>,
 ) -> u8 {
     let read_server = if action == Action::Store { store_server_url } else { server_url };
-    let (input, server, config) = match request(streams, world, read_server) {
+    let Request { input, server, config } = match request(streams, world, read_server) {
         Ok(request) => request,
         // Nothing can be kept or forgotten without a valid request, but a store with switch on
         // succeeds whatever it was sent, as the Go helper's does.
@@ -255,18 +255,27 @@ fn list_fallback<A, I, O, E: Write>(
     None
 }
 
-/// Reads the request and the configuration: the raw input (for a fallback), the server named
-/// and the configuration file, if any.
+/// A request of `get`, `store` or `erase`, with the configuration it is read against.
+struct Request {
+    /// The raw input, for a fallback store.
+    input: String,
+    /// The server it names.
+    server: String,
+    /// The configuration file, if any.
+    config: Option<Config>,
+}
+
+/// Reads the request and the configuration.
 fn request<A, I: Read, O, E>(
     streams: &mut Streams<I, O, E>,
     world: &World<'_, A>,
     read_server: fn(&str) -> Result<String, Error>,
-) -> Result<(String, String, Option<Config>), Error> {
+) -> Result<Request, Error> {
     let input = streams.read_input()?;
     let server = read_server(&input)?;
     let config = Config::load(world.env)?;
     trace_config(world, config.as_ref());
-    Ok((input, server, config))
+    Ok(Request { input, server, config })
 }
 
 /// A host that is neither ECR nor an alias: handed to the fallback store when there is one, its

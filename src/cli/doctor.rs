@@ -175,7 +175,7 @@ fn check_config(f: &mut Findings, env: &Env) -> Option<Config> {
         }
         Ok(None) => {
             let place =
-                config::location(env).map_or_else(|| format!("no {HOME_VARIABLE}"), |(p, _)| p.display().to_string());
+                config::location(env).map_or_else(|| format!("no {HOME_VARIABLE}"), |l| l.path.display().to_string());
             f.fact("ecr-login", format!("{place} (none: no rules, aliases or fallback)"));
             None
         }
@@ -503,7 +503,7 @@ fn check_path(f: &mut Findings, env: &Env) {
         }
         None => format!(
             "install ecr-login {} into a directory ahead of {} in {in_path}, or replace {}",
-            ours().0,
+            ours().version,
             dir_of(first),
             first.target.as_ref().unwrap_or(&first.path).display()
         ),
@@ -558,16 +558,15 @@ fn shown(entry: &installs::Found) -> String {
 }
 
 /// This doctor's own version and commit.
-fn ours() -> (String, String) {
-    let line = crate::version::version_line();
-    installs::parse_our_line(&line).map_or_else(Default::default, |(v, c)| (v.to_string(), c.to_string()))
+fn ours() -> installs::Build {
+    installs::parse_our_line(&crate::version::version_line()).unwrap_or_default()
 }
 
 /// ecr-login at least as new as this doctor (or of a version that does not compare).
 fn is_current(kind: &installs::Kind) -> bool {
     match kind {
         installs::Kind::EcrLogin { version, .. } => {
-            installs::compare_versions(version, &ours().0) != Some(std::cmp::Ordering::Less)
+            installs::compare_versions(version, &ours().version) != Some(std::cmp::Ordering::Less)
         }
         _ => false,
     }
@@ -578,7 +577,7 @@ fn describe(kind: &installs::Kind) -> String {
     use std::cmp::Ordering;
     match kind {
         installs::Kind::EcrLogin { version, commit } => {
-            let (our_version, our_commit) = ours();
+            let installs::Build { version: our_version, commit: our_commit } = ours();
             let age = match installs::compare_versions(version, &our_version) {
                 Some(Ordering::Less) => format!(", older than this doctor ({our_version})"),
                 Some(Ordering::Greater) => format!(", newer than this doctor ({our_version})"),

@@ -78,7 +78,7 @@ pub struct Rule {
     pub role: Option<Role>,
 }
 
-/// A role that a rule assumes.
+/// A role to assume: a rule's, or an MFA profile's (`role_arn` in AWS's config file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     /// The role's ARN.
@@ -98,22 +98,32 @@ pub struct Alias {
     pub registry: String,
 }
 
-/// Where the configuration file is looked for, and whether someone named it explicitly.
-pub fn location(env: &Env) -> Option<(PathBuf, bool)> {
+/// Where the configuration file is looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file's path.
+    pub path: PathBuf,
+    /// Whether someone named it (`ECR_LOGIN_CONFIG`): then a missing file is an error.
+    pub named: bool,
+}
+
+/// Where the configuration file is looked for; `None` without a home, or when `ECR_LOGIN_CONFIG`
+/// names the null device.
+pub fn location(env: &Env) -> Option<Location> {
     if let Some(path) = env.get("ECR_LOGIN_CONFIG") {
-        return (!env::is_null_device(path)).then(|| (env.expand_home(path), true));
+        return (!env::is_null_device(path)).then(|| Location { path: env.expand_home(path), named: true });
     }
     let base = match env.get("XDG_CONFIG_HOME").filter(|d| Path::new(d).is_absolute()) {
         Some(dir) => PathBuf::from(dir),
         None => env.home()?.join(".config"),
     };
-    Some((base.join("ecr-login").join("config.toml"), false))
+    Some(Location { path: base.join("ecr-login").join("config.toml"), named: false })
 }
 
 impl Config {
     /// Reads and checks the configuration file; `Ok(None)` when there is none.
     pub fn load(env: &Env) -> Result<Option<Config>, Error> {
-        let Some((path, named)) = location(env) else { return Ok(None) };
+        let Some(Location { path, named }) = location(env) else { return Ok(None) };
         let text = match read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
@@ -575,11 +585,12 @@ registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
             if cfg!(windows) { ("USERPROFILE", r"C:\Users\u", r"C:\x") } else { ("HOME", "/home/u", "/x") };
         let home = Path::new(home);
         let env: Env = [(home_var, home.to_str().unwrap())].into_iter().collect();
-        assert_eq!(location(&env), Some((home.join(".config/ecr-login/config.toml"), false)));
+        let at = |path: PathBuf, named: bool| Some(Location { path, named });
+        assert_eq!(location(&env), at(home.join(".config/ecr-login/config.toml"), false));
         let env: Env = [(home_var, home.to_str().unwrap()), ("XDG_CONFIG_HOME", x)].into_iter().collect();
-        assert_eq!(location(&env), Some((Path::new(x).join("ecr-login/config.toml"), false)));
+        assert_eq!(location(&env), at(Path::new(x).join("ecr-login/config.toml"), false));
         let env: Env = [(home_var, home.to_str().unwrap()), ("ECR_LOGIN_CONFIG", "~/c.toml")].into_iter().collect();
-        assert_eq!(location(&env), Some((home.join("c.toml"), true)));
+        assert_eq!(location(&env), at(home.join("c.toml"), true));
         let env: Env = [("ECR_LOGIN_CONFIG", "/dev/null")].into_iter().collect();
         assert_eq!(location(&env), None);
         let nul: Env = [("ECR_LOGIN_CONFIG", "nul")].into_iter().collect();

@@ -24,6 +24,7 @@ use super::terminal::{PROMPT_LIMIT, Terminal};
 use crate::aws::{Aws, SessionCredentials, SessionRequest, block_on};
 use crate::cache::Cache;
 use crate::clock::{self, UnixSeconds};
+use crate::config::Role;
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::registry::Registry;
@@ -79,8 +80,10 @@ pub fn session<A: Aws>(
         Registry::Private(r) => r.region.as_str(),
         Registry::Public(_) => crate::partition::PUBLIC_API_REGION,
     };
-    let role = settings.role_arn.as_deref().map(|arn| {
-        (arn, settings.external_id.as_deref(), settings.role_session_name.as_deref().unwrap_or(MFA_SESSION_NAME))
+    let role = settings.role_arn.as_ref().map(|arn| Role {
+        arn: arn.clone(),
+        external_id: settings.external_id.clone(),
+        session_name: settings.role_session_name.clone().unwrap_or_else(|| MFA_SESSION_NAME.to_string()),
     });
     let source_profile = match role {
         Some(_) => settings.source_profile.as_deref(),
@@ -92,7 +95,7 @@ pub fn session<A: Aws>(
         profile,
         identity,
         source_profile,
-        role,
+        role: role.as_ref(),
         duration_seconds: settings.duration_seconds,
         serial,
         code: &code,
