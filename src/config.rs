@@ -1,9 +1,4 @@
-//! The configuration file. The face declares and re-exports.
-//!
-//! ```text
-//! model.rs      [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
-//! reader.rs     the one-pass reader of the TOML subset the file uses
-//! ```
+//! The configuration file.
 
 mod model;
 mod reader;

@@ -16,7 +16,7 @@
 //!   fuzz.rs        the fuzz targets' bodies and properties (for fuzz/ and its seed test)
 //!   fake.rs        the hand-written fake of the AWS seam that unit tests use
 //!  commands
-//!   cli/           the command line and one file per command
+//!   cli/           the command line and one file per command; no command imports another
 //!     parse.rs     the command line → Command (protocol action, kubelet, doctor, configure, login); help
 //!     doctor.rs    checks everything a get depends on, in checklist order, through the same seam
 //!     login.rs     login HOST…: tokens into the cache now, the MFA prompt where needed
@@ -25,7 +25,7 @@
 //!     docker.rs    the docker-credential-helpers actions (get, store/erase, list)
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
 //!  mechanisms
-//!   lookup.rs      a host's token: alias → registry → rule → identity → serve; the trace of each
+//!   lookup.rs      a host's token: alias → registry → rule → identity → serve, each step traced
 //!   serve.rs       the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry
 //!   principal/     who signs a fetch, decided on a miss only
@@ -48,10 +48,11 @@
 //!     ca_bundle.rs the CA bundle (AWS_CA_BUNDLE, else the profile's ca_bundle), read and checked
 //!     dns.rs       the static build's own DNS client (no glibc NSS)
 //!     seam.rs      trait Aws and the words it speaks (requests, Principal, reports); no AWS crate
-//!     runtime.rs   block_on: the async runtime a seam call runs on, started only for that call
+//!     runtime.rs   block_on: the async runtime one call of the seam runs on, started for that call
 //!   cache.rs       entry files under v1/<fingerprint>/, locks, prune (the only user of locks)
 //!   fallback.rs    runs docker-credential-<fallback> for hosts that are not ours, passing it through
-//!   installs.rs    our names, and every docker-credential-ecr-login on PATH (and the kubelet's): what each says it is
+//!   installs.rs    our program names; every docker-credential-ecr-login on PATH (and the kubelet's)
+//!                  and what each says it is
 //!   programs/      other programs: found along PATH as clients find them, probed, ended
 //!     os           (the face picks unix.rs or windows.rs as `programs::os`)
 //!     unix.rs      the exact name, execute bits, process groups, argv[0]
@@ -59,7 +60,8 @@
 //!     search.rs    the PATH search every OS shares, with the OS's candidates and test
 //!  data
 //!   identity.rs    the cheap identity fingerprint (env, profile sections, role, endpoints, rule)
-//!   shared_files.rs  AWS's shared config and credentials files: where, their sections, a profile's settings
+//!   shared_files.rs  AWS's shared config and credentials files: where they are, their sections,
+//!                  a profile's settings; where the AWS CLI keeps a login session
 //!   config/        the configuration file
 //!     model.rs     [[registry]] rules, [[alias]] hosts, fallback; where the file is; checked whole
 //!     reader.rs    the one-pass reader of the TOML subset the file uses
@@ -78,10 +80,11 @@
 //!   registry.rs    host string → Registry (private: account, region, partition, FIPS, dual-stack)
 //!   partition.rs   the tables: DNS suffixes, partitions, the aws partition's regions (opt-in marked)
 //!   error.rs       every outcome, its message beside it, and Error::outcome for stdout
-//!   printable.rs   caller input made safe to repeat: clipped, escaped, quoted; parsers' texts on one line
+//!   printable.rs   caller input made safe to repeat (clipped, escaped, quoted); other texts on one line
 //!   env.rs         the environment snapshot; the home directory per OS, `~/` expanded against it
 //!   secret.rs      Secret<T>: redacted Debug, no Display, one explicit expose()
-//!   clock.rs       UnixSeconds, the clock's unit; UTC timestamps written for messages, read from the AWS CLI
+//!   clock.rs       UnixSeconds, the clock's unit; UTC timestamps, written in messages, read from the
+//!                  AWS CLI's session cache
 //!   version.rs     the version text that version, help and doctor print
 //!   startup.rs     what std's start-up did before main, cheaper: fds 0–2, SIGPIPE, the overflow line
 //! ```
@@ -89,7 +92,8 @@
 //! Folders use the `name.rs` + `name/` form. A folder's face (`aws.rs`, `cli.rs`, `principal.rs`,
 //! `config.rs`) declares its children and re-exports what the rest of the house uses; a child
 //! reaches a sibling as `super::sibling`, never its parent's items. No module imports from the
-//! crate root; `lib.rs` re-exports what the binary and tests use.
+//! crate root; `lib.rs` re-exports what the binary and tests use. This map is the only one: a face
+//! says in a line what its folder is, and the children's own `//!` lines say the rest.
 //!
 //! Two rules the test cannot see: the async runtime and the SDK's configuration start only on a
 //! cache miss (`serve.rs` calls the seam only then: a hit costs a few file reads); and the data

@@ -1,15 +1,4 @@
-//! Who signs a token request, decided on a cache miss only. The face declares and re-exports.
-//!
-//! ```text
-//! choose.rs     the decision: default chain, a rule's profile, a service account's role, an MFA
-//!               session; a rule's role on top
-//! mfa.rs        MFA sessions: cached, else asked for once (one asker at a time) and started
-//! terminal.rs   the prompt on the person's terminal: echo off, Ctrl-C restores it, a limit of
-//!               its own; the face of the terminal room, whose OS modules follow
-//! terminal_unix.rs     /dev/tty: termios, signal handlers, select (Linux and macOS)
-//! terminal_windows.rs  the console: CONIN$/CONOUT$, console mode, Ctrl-C handler, timed wait
-//! cli_cache.rs  the AWS CLI's session cache: botocore's key and file format, shared with it
-//! ```
+//! Who signs a token request, decided on a cache miss only.
 
 mod aws_cli_sessions;
 mod choose;
