@@ -89,7 +89,7 @@
 //!   startup.rs     what std's start-up did before main, cheaper: fds 0–2, SIGPIPE, the overflow line
 //! ```
 //!
-//! Folders use the `name.rs` + `name/` form. A folder's face (`aws.rs`, `cli.rs`, `principal.rs`,
+//! Folders use the `F.rs` + `F/` form. A folder's face (`aws.rs`, `cli.rs`, `principal.rs`,
 //! `config.rs`) declares its children and re-exports what the rest of the house uses; a child
 //! reaches a sibling as `super::sibling`, never its parent's items. No module imports from the
 //! crate root; `lib.rs` re-exports what the binary and tests use. This map is the only one: a face
