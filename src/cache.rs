@@ -129,7 +129,7 @@ impl Cache {
 
     /// The cached token for `host`, if there is a readable one. Anything else is a miss.
     pub fn read(&self, host: &str) -> Option<AuthToken> {
-        read_entry(&self.entry_path(host)).filter(|(entry_host, _)| entry_host == host).map(|(_, t)| t)
+        read_entry(&self.entry_path(host)).filter(|entry| entry.host == host).map(|entry| entry.token)
     }
 
     /// Stores a token for `host`, replacing the old entry atomically.
@@ -169,8 +169,8 @@ impl Cache {
         let mut hosts: Vec<String> = self
             .entries()
             .into_iter()
-            .filter(|(_, token)| token.freshness(now) != Freshness::Unusable)
-            .map(|(host, _)| host)
+            .filter(|entry| entry.token.freshness(now) != Freshness::Unusable)
+            .map(|entry| entry.host)
             .collect();
         hosts.dedup();
         hosts
@@ -178,14 +178,14 @@ impl Cache {
 
     /// Every readable entry of this identity, sorted by host (`list` and `doctor`; doctor shows
     /// hosts and times, never passwords).
-    pub fn entries(&self) -> Vec<(String, AuthToken)> {
+    pub fn entries(&self) -> Vec<CachedToken> {
         let Ok(files) = fs::read_dir(&self.dir) else { return Vec::new() };
-        let mut entries: Vec<(String, AuthToken)> = files
+        let mut entries: Vec<CachedToken> = files
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
             .filter_map(|e| read_entry(&e.path()))
             .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by(|a, b| a.host.cmp(&b.host));
         entries
     }
 
@@ -218,7 +218,7 @@ impl Cache {
                 let name = name.to_string_lossy();
                 let path = file.path();
                 let remove = if name.ends_with(".json") {
-                    read_entry(&path).is_none_or(|(_, token)| token.expires_at <= now)
+                    read_entry(&path).is_none_or(|entry| entry.token.expires_at <= now)
                 } else if name.ends_with(".tmp") {
                     let modified = file.metadata().and_then(|m| m.modified()).ok();
                     fs_now
@@ -244,9 +244,18 @@ impl Cache {
     }
 }
 
+/// One entry as read back: the host it is for and its token.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CachedToken {
+    /// The host the entry names inside it, which `Cache::read` checks against the file's name.
+    pub host: String,
+    /// The token.
+    pub token: AuthToken,
+}
+
 /// Reads an entry in one call of its length. Entries are replaced by renaming, never rewritten in
 /// place, so the file opened keeps the length it had when opened; one that changed anyway is a miss.
-fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
+fn read_entry(path: &Path) -> Option<CachedToken> {
     let (mut file, len) = trust::open_entry(path).ok()?;
     if len > MAX_ENTRY_BYTES {
         return None;
@@ -258,7 +267,7 @@ fn read_entry(path: &Path) -> Option<(String, AuthToken)> {
 
 /// An entry file's bytes → its host and token; `None` for anything this version did not write
 /// (too large, not JSON, a field missing or of another type).
-pub fn decode_entry(bytes: &[u8]) -> Option<(String, AuthToken)> {
+pub fn decode_entry(bytes: &[u8]) -> Option<CachedToken> {
     if bytes.len() as u64 > MAX_ENTRY_BYTES {
         return None;
     }
@@ -269,7 +278,7 @@ pub fn decode_entry(bytes: &[u8]) -> Option<(String, AuthToken)> {
         issued_at: entry.issued_at,
         expires_at: entry.expires_at,
     };
-    Some((entry.host, token))
+    Some(CachedToken { host: entry.host, token })
 }
 
 /// The bytes of the entry file for `host`: what [`decode_entry`] reads back.

@@ -127,11 +127,11 @@ pub fn kubelet(data: &[u8]) {
 /// The cache-entry decoder: what decodes re-encodes to bytes that decode to the same entry and
 /// re-encode to the same bytes (entries the helper wrote are already in that form).
 pub fn cache_entry(data: &[u8]) {
-    let Some((host, token)) = decode_entry(data) else { return };
-    let bytes = encode_entry(&host, &token).expect("an entry encodes");
-    let (host_again, token_again) = decode_entry(&bytes).expect("an encoded entry decodes");
-    assert_eq!((&host_again, &token_again), (&host, &token));
-    assert_eq!(encode_entry(&host_again, &token_again).expect("an entry encodes"), bytes);
+    let Some(entry) = decode_entry(data) else { return };
+    let bytes = encode_entry(&entry.host, &entry.token).expect("an entry encodes");
+    let again = decode_entry(&bytes).expect("an encoded entry decodes");
+    assert_eq!(again, entry);
+    assert_eq!(encode_entry(&again.host, &again.token).expect("an entry encodes"), bytes);
 }
 
 /// The shared-file reader behind the fingerprint: section names are normalised (no outer or double

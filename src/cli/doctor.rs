@@ -431,13 +431,13 @@ fn check_cache<A: Aws>(f: &mut Findings, identity: &Identity, world: &World<'_, 
             entries.len()
         ),
     );
-    for (entry_host, t) in entries {
-        let state = match t.freshness(now) {
+    for entry in entries {
+        let state = match entry.token.freshness(now) {
             Freshness::Fresh => "fresh",
             Freshness::DueForRefresh => "due for refresh",
             Freshness::Unusable => "expired",
         };
-        f.fact("", format!("{entry_host}: {state}, expires {}", clock::format_utc(t.expires_at)));
+        f.fact("", format!("{}: {state}, expires {}", entry.host, clock::format_utc(entry.token.expires_at)));
     }
 }
 
