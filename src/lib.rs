@@ -25,7 +25,7 @@
 //!     docker.rs    the docker-credential-helpers actions (get, store/erase, list)
 //!     configure.rs routes hosts in docker's / containers' files; --creds-store; kubelet config
 //!  mechanisms
-//!   lookup.rs      a host's token: alias → registry → rule → identity → serve, each step traced
+//!   lookup.rs      a named host's token: its registry's rule → identity → serve; the trace of alias and rule
 //!   serve.rs       the token path: fresh → lock → look again → fetch → store → stale; returns Served;
 //!                  a cold list's one question for the caller's own registry
 //!   principal/     who signs a fetch, decided on a miss only

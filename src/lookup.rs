@@ -1,6 +1,7 @@
-//! A host's token: an alias becomes its registry, the first rule that selects the registry gives
-//! the identity, and the token path serves it; with the trace of each step. What `get`, `login`,
-//! `password`, `dockerconfig` and the kubelet provider share.
+//! A named host's token, once its registry is known: the first rule that selects the registry
+//! gives the identity, and the token path serves it; and the trace of the configuration file and
+//! of how the host became the registry (an alias, a rule). What `get`, `login`, `password`,
+//! `dockerconfig` and the kubelet provider share.
 
 use std::io::Write;
 
