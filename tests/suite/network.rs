@@ -190,7 +190,7 @@ fn get_with_hosts_file(sandbox: &Sandbox, binary: &str, hosts: &std::path::Path)
 
 /// The proxy given by a name that only a hosts file knows: the dynamic build resolves it through
 /// glibc, the static one (`packaging/build-release`, when `ECR_LOGIN_STATIC_BINARY` names it) with
-/// its own resolver (`src/aws/resolve.rs`). CI sets it in `packaging/test-name-resolution`, with
+/// its own resolver (`src/aws/dns.rs`). CI sets it in `packaging/test-name-resolution`, with
 /// the binary the packages ship.
 // Unix only: the hosts file is bound over /etc/hosts in a private mount namespace.
 #[cfg(unix)]
