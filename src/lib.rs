@@ -6,8 +6,9 @@
 //! The map below is the layer order: a module may import only modules listed below it (a folder
 //! counts as one unit to the rest of the house; its children keep the same rule among
 //! themselves). `tests/suite/layers.rs` reads this block and fails on an import that points up, on a
-//! cycle, on a file the map does not list, on a child that takes its parent's items, and on a
-//! folder face that does more than declare and re-export.
+//! cycle, on a file the map does not list, on a child that takes its parent's items, on a folder
+//! face that does more than declare and re-export, and on a command (a child of the folder under
+//! the `commands` heading, but for the first, which reads the command line) importing another.
 //!
 //! ```text
 //! main.rs          argv, environment, streams and clock in; exit code out

@@ -24,8 +24,9 @@ use std::path::Path;
 /// Printed under the problems when the real tree breaks its layers.
 const HINT: &str = "the order is the module map in src/lib.rs's crate docs; an import may only point to a module \
                     listed below (main.rs and lib.rs are the top). A child imports its siblings, not its parent's \
-                    face; a folder's face (src/F.rs) only declares its children and re-exports; every .rs file \
-                    under src/ is in the map, and every entry has its file.";
+                    face; a folder's face (src/F.rs) only declares its children and re-exports, and holds no map; \
+                    a command imports no other command (what they share sits below cli/); every .rs file under \
+                    src/ is in the map, and every entry has its file.";
 
 /// How many cycles of one graph are spelled out before the rest are summed up in one line.
 const CYCLE_LIMIT: usize = 20;
