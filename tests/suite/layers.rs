@@ -898,7 +898,7 @@ fn problems(src: &Path) -> Vec<String> {
     problems.extend(edges.iter().filter_map(|edge| command_problem(&map, edge)));
     problems.extend(cycle_problems(&map, &edges));
     problems.extend(face_problems(&map, &sources, &files));
-    problems.extend(face_map_problems(src, &sources, &files));
+    problems.extend(face_map_problems(src, &sources, &files, &map));
     let mut seen = BTreeSet::new();
     problems.retain(|problem| seen.insert(problem.clone()));
     problems
@@ -1165,13 +1165,8 @@ fn walk_cycles(
 /// neither a `mod name;` declaration nor a `use`.
 fn face_problems(map: &ModuleMap, sources: &BTreeMap<Vec<String>, Source>, files: &BTreeSet<String>) -> Vec<String> {
     let mut problems = Vec::new();
-    for (module, source) in sources.iter().filter(|(module, _)| module.len() == 1) {
-        let folder = format!("{}/", module[0]);
-        let is_face = files.iter().any(|file| file.starts_with(&folder))
-            || map.entries.iter().any(|entry| entry.parent.is_none() && entry.name == folder);
-        if !is_face {
-            continue;
-        }
+    for source in faces(map, sources, files) {
+        let folder = format!("{}/", source.file.trim_end_matches(".rs"));
         for item in top_level_items(&source.tokens).into_iter().filter(|item| !item.test_only) {
             let at = after_visibility(item.tokens, 0);
             let declares = is_at(item.tokens, at, "mod") && is_at(item.tokens, at + 2, ";");
@@ -1190,13 +1185,29 @@ fn face_problems(map: &ModuleMap, sources: &BTreeMap<Vec<String>, Source>, files
     problems
 }
 
+/// The folders' faces: each top-level module `src/F.rs` with a folder `src/F/`, on disk or in the map.
+fn faces<'s>(
+    map: &ModuleMap,
+    sources: &'s BTreeMap<Vec<String>, Source>,
+    files: &BTreeSet<String>,
+) -> impl Iterator<Item = &'s Source> {
+    sources.iter().filter(|(module, _)| module.len() == 1).map(|(_, source)| source).filter(|source| {
+        let folder = format!("{}/", source.file.trim_end_matches(".rs"));
+        files.iter().any(|file| file.starts_with(&folder))
+            || map.entries.iter().any(|entry| entry.parent.is_none() && entry.name == folder)
+    })
+}
+
 /// A folder's face whose docs hold a map of its children (a ```text block): `src/lib.rs`'s map is
 /// the only one, so that no second map can drift from it.
-fn face_map_problems(src: &Path, sources: &BTreeMap<Vec<String>, Source>, files: &BTreeSet<String>) -> Vec<String> {
-    let faces = sources.iter().filter(|(module, _)| module.len() == 1).map(|(_, source)| &source.file);
-    let faces =
-        faces.filter(|file| files.iter().any(|other| other.starts_with(&format!("{}/", file.trim_end_matches(".rs")))));
-    faces
+fn face_map_problems(
+    src: &Path,
+    sources: &BTreeMap<Vec<String>, Source>,
+    files: &BTreeSet<String>,
+    map: &ModuleMap,
+) -> Vec<String> {
+    faces(map, sources, files)
+        .map(|source| &source.file)
         .filter_map(|file| {
             let text = fs::read_to_string(src.join(file)).ok()?;
             let (line, _) =

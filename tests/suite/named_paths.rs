@@ -37,7 +37,7 @@ const SKIPPED: &[&str] = &["target", "corpus", "artifacts", ".git"];
 
 /// Where one file's comments name a missing file, `file:line: word`; and every other project's
 /// file they name.
-fn missing_in(repo: &Path, file: &Path, text: &str, others: &mut BTreeSet<String>) -> Vec<String> {
+fn missing_in(repo: &Path, places: &[PathBuf], file: &Path, text: &str, others: &mut BTreeSet<String>) -> Vec<String> {
     let relative = file.strip_prefix(repo).unwrap_or(file).to_string_lossy().replace('\\', "/");
     let rust = file.extension().is_some_and(|extension| extension == "rs");
     let mut missing = Vec::new();
@@ -46,7 +46,7 @@ fn missing_in(repo: &Path, file: &Path, text: &str, others: &mut BTreeSet<String
         for word in path_words(comment) {
             if OTHERS.iter().any(|(name, _)| *name == word) {
                 others.insert(word);
-            } else if !exists(repo, file, &word) {
+            } else if !exists(repo, places, file, &word) {
                 missing.push(format!("{relative}:{}: {word}", number + 1));
             }
         }
@@ -108,19 +108,23 @@ fn path_words(comment: &str) -> Vec<String> {
     words
 }
 
-/// Whether `word` names a file or folder: from the top of the repository, or, bare, beside `file`,
-/// under `src/` or one of its folders, or under `tests/suite/`.
-fn exists(repo: &Path, file: &Path, word: &str) -> bool {
-    if word.contains('/') {
-        return repo.join(word).exists();
-    }
-    let mut places: Vec<PathBuf> = vec![file.parent().unwrap_or(repo).to_path_buf(), repo.to_path_buf()];
-    places.push(repo.join("src"));
-    places.push(repo.join("tests/suite"));
+/// The folders a bare file name is looked for in, after the commenting file's own: the top,
+/// `src/` and its folders, `tests/suite/`.
+fn bare_name_places(repo: &Path) -> Vec<PathBuf> {
+    let mut places = vec![repo.to_path_buf(), repo.join("src"), repo.join("tests/suite")];
     if let Ok(entries) = fs::read_dir(repo.join("src")) {
         places.extend(entries.flatten().map(|entry| entry.path()).filter(|path| path.is_dir()));
     }
-    places.iter().any(|place| place.join(word).exists())
+    places
+}
+
+/// Whether `word` names a file or folder: from the top of the repository, or, bare, beside `file`
+/// or in one of `places`.
+fn exists(repo: &Path, places: &[PathBuf], file: &Path, word: &str) -> bool {
+    if word.contains('/') {
+        return repo.join(word).exists();
+    }
+    file.parent().unwrap_or(repo).join(word).exists() || places.iter().any(|place| place.join(word).exists())
 }
 
 /// The files whose comments are read: Rust sources, TOML files and scripts (a `#!` first line).
@@ -150,10 +154,11 @@ fn missing(repo: &Path) -> Vec<String> {
     }
     files.extend(["build.rs", "Cargo.toml", "deny.toml", "rustfmt.toml", ".clippy.toml"].map(|name| repo.join(name)));
     files.retain(|file| !PLANTING.iter().any(|planting| file.ends_with(planting)));
+    let places = bare_name_places(repo);
     let mut others = BTreeSet::new();
     let mut missing: Vec<String> = files
         .iter()
-        .filter_map(|file| Some(missing_in(repo, file, &fs::read_to_string(file).ok()?, &mut others)))
+        .filter_map(|file| Some(missing_in(repo, &places, file, &fs::read_to_string(file).ok()?, &mut others)))
         .flatten()
         .collect();
     for (name, whose) in OTHERS.iter().filter(|(name, _)| !others.contains(*name)) {
